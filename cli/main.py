@@ -1,0 +1,90 @@
+"""`kb`: ingest documents, inspect the catalog and search, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from cli.output import error
+from kb.config import load_config
+from kb.errors import KBError
+from kb.models import KINDS
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kb", description="Erfarenhetsbanken: a searchable knowledge base of experiences "
+        "from Swedish government digital investments.",
+    )  # fmt: skip
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: $KB_DATA_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update documents from files and folders")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--kind", choices=KINDS, help="kind of every document given")
+    p.add_argument("--agency", help="agency of every document given")
+    p.add_argument("--date", help="date (YYYY, YYYY-MM or YYYY-MM-DD) of every document given")
+    p.add_argument("--source-url", help="public address of the document")
+    p.add_argument("--tag", action="append", default=[], help="add a tag (repeatable)")
+    p.add_argument("--language", help="language code, e.g. sv or en")
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove documents whose files are gone from the folders given",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_json(p)
+
+    p = sub.add_parser("list", help="list documents with their metadata")
+    _add_json(p)
+    p = sub.add_parser("show", help="show one document")
+    p.add_argument("doc_id")
+    p.add_argument("--chunks", action="store_true", help="also print its chunks")
+    _add_json(p)
+    p = sub.add_parser("delete", help="delete a document from the knowledge base")
+    p.add_argument("doc_id")
+    _add_json(p)
+    p = sub.add_parser("stats", help="counts of documents and chunks")
+    _add_json(p)
+    p = sub.add_parser("search", help="search the knowledge base")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=10)
+    _add_json(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # pypdf warns on every slightly damaged file; our report already says what failed.
+    logging.getLogger("pypdf").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    overrides = {"data_dir": args.data_dir} if args.data_dir else {}
+    try:
+        config = load_config(**overrides)
+    except ValueError as exc:
+        error(str(exc), args.json)
+        return 2
+    from cli import commands
+
+    try:
+        return getattr(commands, args.command)(config, args)
+    except KBError as exc:
+        error(str(exc), args.json)
+        return 1
+    except KeyboardInterrupt:
+        print("kb: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

