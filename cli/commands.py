@@ -62,7 +62,7 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def list(config: Config, args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
+def list_documents(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
     docs = kb.catalog.documents()
     if args.json:
@@ -140,3 +140,13 @@ def search(config: Config, args: argparse.Namespace) -> int:
         print(f"{rank:>2}. {h.title}  [{h.doc_id}{page}]  score {h.score:.3f}")
         print(f"    {shorten(h.text, 240)}")
     return 0
+
+
+COMMANDS = {
+    "ingest": ingest,
+    "list": list_documents,
+    "show": show,
+    "delete": delete,
+    "stats": stats,
+    "search": search,
+}

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from cli import commands
 
     try:
-        return getattr(commands, args.command)(config, args)
+        return commands.COMMANDS[args.command](config, args)
     except KBError as exc:
         error(str(exc), args.json)
         return 1

@@ -100,7 +100,9 @@ def chunk_blocks(
     size = 0
     for unit in units:
         only_headings = all(u.heading for u in current)
-        starts_section = unit.heading and not only_headings
+        # A heading starts a new chunk unless the current one is still small: tiny
+        # one-paragraph chunks carry too little context to be found.
+        starts_section = unit.heading and not only_headings and size >= target_tokens // 3
         too_big = size + unit.tokens > target_tokens and not only_headings
         if current and (starts_section or too_big):
             groups.append(current)

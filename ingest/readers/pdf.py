@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
-from ingest.readers.base import Block, ParsedFile, paragraphs
+from ingest.readers.base import Block, ParsedFile
+from ingest.readers.pdf_layout import page_blocks, running_lines
 from kb.errors import CorruptFile, EmptyDocument, EncryptedFile, FileTooLarge
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,16 @@ def read_pdf(data: bytes, max_pages: int) -> ParsedFile:
         raise CorruptFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     if n_pages > max_pages:
         raise FileTooLarge(f"the PDF has {n_pages} pages; the limit is {max_pages}")
-    blocks: list[Block] = []
+    texts: list[str] = []
     for number, page in enumerate(reader.pages, start=1):
         try:
-            text = page.extract_text() or ""
+            texts.append(page.extract_text() or "")
         except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken pages
             raise CorruptFile(f"page {number} cannot be read ({type(exc).__name__})") from exc
-        blocks.extend(paragraphs(text, page=number))
+    drop = running_lines([t.split("\n") for t in texts])
+    blocks: list[Block] = []
+    for number, text in enumerate(texts, start=1):
+        blocks.extend(page_blocks(text, number, drop))
     if not blocks:
         raise EmptyDocument(
             "the PDF has no text layer (a scan?); run OCR on it first and add the result"
