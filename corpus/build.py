@@ -9,8 +9,10 @@ so the kind, agency, date and source addresses travel with the PDF or DOCX.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -104,7 +106,18 @@ def build_docx(meta: dict, lines: list[tuple[str, str]], target: Path) -> None:
             document.add_paragraph(re.sub(r"^(-|\d+\.)\s+", "", text), style="List Bullet")
         else:
             document.add_paragraph(text)
-    document.save(str(target))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    _write_zip_with_fixed_times(buffer.getvalue(), target)
+
+
+def _write_zip_with_fixed_times(data: bytes, target: Path) -> None:
+    """A DOCX is a zip whose entries carry the save time; pin it so builds are identical."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(target, "w") as out:
+        for info in source.infolist():
+            pinned = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE.timetuple()[:6])
+            pinned.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(pinned, source.read(info.filename))
 
 
 def build(source: Path, out_dir: Path) -> Path:

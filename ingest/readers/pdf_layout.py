@@ -15,11 +15,16 @@ def _signature(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip().lower())
 
 
+def _edges(lines: list[str]) -> list[str]:
+    lines = [ln for ln in lines if ln.strip()]
+    return lines[:1] + lines[-1:]
+
+
 def running_lines(pages: list[list[str]]) -> set[str]:
-    """Line shapes (digits masked) on most pages: page headers and footers."""
+    """Line shapes (digits masked) at the top or bottom of most pages: headers and footers."""
     if len(pages) < 2:
-        return {s for s in map(_signature, pages[0] if pages else []) if "sida #" in s}
-    counts = Counter(sig for lines in pages for sig in {_signature(line) for line in lines})
+        return set()
+    counts = Counter(sig for lines in pages for sig in {_signature(ln) for ln in _edges(lines)})
     return {sig for sig, n in counts.items() if n >= max(2, len(pages) // 2 + 1) and sig}
 
 

@@ -1,0 +1,54 @@
+"""Shared fixtures: the real embedding model (once per session) and knowledge bases in tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from kb.config import load_config
+from kb.embedder import Embedder
+from kb.knowledge_base import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus" / "documents"
+
+
+@pytest.fixture(scope="session")
+def base_config(tmp_path_factory):
+    # The converted model is cached per user (rebuilt in ~5 s when absent); data never is.
+    cache = os.environ.get("KB_CACHE_DIR") or None
+    config = load_config(env={}, data_dir=tmp_path_factory.mktemp("unused-data"))
+    return config.with_(cache_dir=Path(cache)) if cache else config
+
+
+@pytest.fixture(scope="session")
+def embedder(base_config) -> Embedder:
+    emb = Embedder(base_config)
+    emb.model  # load once for the whole session  # noqa: B018
+    return emb
+
+
+@pytest.fixture
+def config(base_config, tmp_path):
+    return base_config.with_(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def kb(config, embedder):
+    knowledge_base = KnowledgeBase(config, embedder=embedder)
+    yield knowledge_base
+    knowledge_base.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_kb(base_config, embedder, tmp_path_factory):
+    """The whole sample corpus ingested once, for read-only tests."""
+    config = base_config.with_(data_dir=tmp_path_factory.mktemp("corpus-data"))
+    knowledge_base = KnowledgeBase(config, embedder=embedder)
+    report = ingest(knowledge_base, [CORPUS])
+    assert report.ok, report.failed
+    yield knowledge_base
+    knowledge_base.close()

@@ -1,0 +1,93 @@
+"""The `kb` command: human output, the stable --json shapes and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cli.main import main
+from tests.conftest import ROOT
+from tests.files import make_pdf
+
+
+@pytest.fixture
+def run(base_config, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KB_CACHE_DIR", str(base_config.cache_dir))
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return invoke
+
+
+@pytest.fixture
+def folder(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ertms.md").write_text(
+        "---\ntitle: ERTMS-fallet\nkind: case\nagency: Trafikverket\ndate: 2018\n---\n"
+        "Utvecklingskostnaden för signalsystemet ERTMS nästan tredubblades.\n",
+        encoding="utf-8",
+    )
+    make_pdf(folder / "tull.pdf", ["Tullverkets utredningsstöd kostade 63 miljoner kronor."])
+    return folder
+
+
+def test_ingest_json_shape_and_exit_status(run, folder):
+    (folder / "trasig.pdf").write_bytes(b"%PDF-1.4 trasig")
+    code, out, _ = run("ingest", str(folder), "--agency", "Tullverket", "--tag", "test", "--json")
+    report = json.loads(out)
+    assert code == 1  # one file failed
+    assert (report["added"], report["updated"], report["unchanged"]) == (2, 0, 0)
+    assert report["failed"][0]["path"].endswith("trasig.pdf") and report["failed"][0]["reason"]
+    (folder / "trasig.pdf").unlink()
+    code, out, _ = run("ingest", str(folder), "--agency", "Tullverket", "--tag", "test", "--json")
+    assert code == 0 and json.loads(out)["unchanged"] == 2
+
+
+def test_search_json_shape(run, folder):
+    run("ingest", str(folder), "--quiet")
+    code, out, _ = run("search", "Vad kostade det nya signalsystemet för järnvägen?", "--json")
+    hits = json.loads(out)
+    assert code == 0 and hits[0]["doc_id"] == "ertms"
+    assert set(hits[0]) >= {"doc_id", "title", "score", "text"}
+    assert hits[0]["title"] == "ERTMS-fallet" and 0 < hits[0]["score"] <= 1
+
+
+def test_list_show_stats_delete(run, folder):
+    run("ingest", str(folder), "--quiet")
+    code, out, _ = run("list")
+    assert code == 0 and "ERTMS-fallet" in out and "2 documents" in out
+    code, out, _ = run("show", "tull", "--chunks", "--json")
+    shown = json.loads(out)
+    assert shown["file_type"] == "pdf" and shown["chunks"][0]["page"] == 1
+    code, out, _ = run("stats", "--json")
+    assert json.loads(out)["documents"] == 2 and json.loads(out)["vectors"] >= 2
+    assert run("delete", "tull")[0] == 0
+    code, out, err = run("show", "tull")
+    assert code == 1 and "no document with id 'tull'" in err and "Traceback" not in err
+    code, out, _ = run("list", "--json")
+    assert [d["id"] for d in json.loads(out)] == ["ertms"]
+
+
+def test_errors_are_one_readable_line(run):
+    code, out, err = run("search", "   ", "--json")
+    assert code == 1 and json.loads(out) == {"error": "the query is empty"}
+    assert err.strip() == "kb: error: the query is empty"
+
+
+def test_kb_console_script_runs(tmp_path, base_config):
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "d"),
+           "KB_CACHE_DIR": str(base_config.cache_dir)}  # fmt: skip
+    kb = os.path.join(os.path.dirname(sys.executable), "kb")
+    done = subprocess.run([kb, "stats", "--json"], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["documents"] == 0

@@ -1,0 +1,36 @@
+"""Plain dense search over the sample corpus finds the right case, in Swedish and in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.errors import InvalidQuery
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Varför blev det nya signalsystemet för järnvägen så dyrt?", "ertms"),
+        ("Tullverkets investering i ärendestöd för brottsutredningar", "tullverket-utredningsstod"),
+        ("gamla IT-system som hindrar digitalisering", "foraldrade-it-system"),
+        ("Why did the railway signalling system cost three times the estimate?", "ertms"),
+        ("police mobile investigation system that was shut down", "polisen-pust"),
+    ],
+)
+def test_top_hits_come_from_the_right_case(corpus_kb, query, expected):
+    hits = corpus_kb.search(query, limit=5)
+    assert any(h.doc_id.startswith(expected) for h in hits[:3]), [h.doc_id for h in hits]
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+def test_hits_carry_text_page_and_metadata(corpus_kb):
+    hit = next(h for h in corpus_kb.search("ramavtal med rörlig arbetsmängd", limit=10)
+               if h.doc_id == "ertms-granskning-riksrevisionen")  # fmt: skip
+    assert hit.page in (1, 2) and hit.meta.agency == "Trafikverket"
+    assert hit.text in corpus_kb.catalog.get(hit.doc_id, with_text=True).text
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 2001])
+def test_unanswerable_queries_get_a_clear_error(corpus_kb, query):
+    with pytest.raises(InvalidQuery):
+        corpus_kb.search(query)
