@@ -129,9 +129,11 @@ class Catalog:
                 [(c.doc_id, c.seq, c.text, c.page, c.char_start, c.char_end) for c in chunks],
             )
 
-    def mark_ready(self, doc_id: str) -> None:
+    def mark_ready(self, doc_ids: list[str]) -> None:
         with self.db:
-            self.db.execute("UPDATE documents SET status = 'ready' WHERE id = ?", (doc_id,))
+            self.db.executemany(
+                "UPDATE documents SET status = 'ready' WHERE id = ?", [(i,) for i in doc_ids]
+            )
 
     def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> None:
         with self.db:

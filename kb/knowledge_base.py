@@ -52,15 +52,20 @@ class KnowledgeBase:
             self.catalog.set_setting("embed_dimension", str(self.embedder.dimension))
 
     # writing ---------------------------------------------------------------
-    def write_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    def write_documents(self, items: list[tuple[Document, list[Chunk], np.ndarray]]) -> None:
         """Catalog first (status 'indexing'), then vectors, then 'ready'.
 
-        A crash anywhere leaves the document 'indexing', which the next ingest redoes.
+        A crash anywhere leaves the documents 'indexing', which the next ingest redoes.
         """
+        if not items:
+            return
         self.record_model()
-        self.catalog.begin_document(doc, chunks)
-        self.store.replace_document(doc.id, chunks, vectors, doc.meta)
-        self.catalog.mark_ready(doc.id)
+        for doc, chunks, _ in items:
+            self.catalog.begin_document(doc, chunks)
+        self.store.replace_documents(
+            [(chunks, vectors, doc.meta) for doc, chunks, vectors in items]
+        )
+        self.catalog.mark_ready([doc.id for doc, _, _ in items])
 
     def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> None:
         self.catalog.update_metadata(doc_id, meta, meta_inputs)

@@ -55,19 +55,29 @@ class VectorStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def replace_document(
-        self, doc_id: str, chunks: list[Chunk], vectors: np.ndarray, meta: Metadata
-    ) -> None:
-        """Make the document's vectors exactly `chunks` (idempotent: safe to repeat)."""
-        self.delete_document(doc_id)
+    def replace_documents(self, items: list[tuple[list[Chunk], np.ndarray, Metadata]]) -> None:
+        """Make each document's vectors exactly its `chunks` (idempotent: safe to repeat).
+
+        One delete and few upserts for many documents: Chroma's per-call cost dominates
+        when documents are small.
+        """
+        doc_ids = list({c.doc_id for chunks, _, _ in items for c in chunks})
+        if doc_ids:
+            self.collection.delete(where={"doc_id": {"$in": doc_ids}})
+        chunks = [c for cs, _, _ in items for c in cs]
         if not chunks:
             return
-        self.collection.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[_chunk_metadata(c, meta) for c in chunks],
-        )
+        vectors = np.concatenate([v for _, v, _ in items])
+        metadatas = [_chunk_metadata(c, meta) for cs, _, meta in items for c in cs]
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + step],
+                documents=[c.text for c in part],
+                metadatas=metadatas[i : i + step],
+            )
 
     def update_metadata(self, doc_id: str, chunks: list[Chunk], meta: Metadata) -> None:
         if chunks:
