@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
 from tqdm import tqdm
 
 from cli.output import emit_json, shorten, table
+from ingest.beir import ingest_corpus
 from ingest.pipeline import Progress
 from ingest.pipeline import ingest as run_ingest
 from kb.config import Config
+from kb.errors import KBError
+from kb.evaluation import METRICS, load_beir, score_run
+from kb.filters import Filters, parse_year
 from kb.knowledge_base import KnowledgeBase
+from kb.search import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
+from kb.similar import Similarity
 
 
 class _Bar(Progress):
@@ -127,19 +135,122 @@ def stats(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(
+        agencies=tuple(args.agency), kinds=tuple(args.kind),
+        year_from=parse_year(args.year_from, "from"), year_to=parse_year(args.year_to, "to"),
+        tags=tuple(args.tag),
+    )  # fmt: skip
+
+
 def search(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    hits = kb.search(args.query, limit=args.limit)
+    query = SearchQuery(args.query, args.mode, _filters(args), args.page, args.limit)
+    results = Searcher(kb).search(query)
     if args.json:
-        emit_json([h.to_dict() for h in hits])
+        # One hit per passage, best first: the stable shape scripts rely on.
+        emit_json([
+            {"doc_id": h.doc_id, "chunk_id": p.chunk_id, "title": h.meta.title,
+             "score": round(h.score if i == 0 else p.score, 6), "text": p.text, "page": p.page,
+             "kind": h.meta.kind, "agency": h.meta.agency, "date": h.meta.date}
+            for h in results.hits for i, p in enumerate(h.passages[:1])
+        ])  # fmt: skip
         return 0
-    if not hits:
+    if results.notice:
+        print(f"({results.notice})")
+    if not results.hits:
         print("no results")
-    for rank, h in enumerate(hits, start=1):
-        page = f", p. {h.page}" if h.page else ""
-        print(f"{rank:>2}. {h.title}  [{h.doc_id}{page}]  score {h.score:.3f}")
-        print(f"    {shorten(h.text, 240)}")
+    print(f"{results.total} documents, page {results.query.page} of {results.pages}")
+    first = (results.query.page - 1) * results.query.per_page
+    for rank, hit in enumerate(results.hits, start=first + 1):
+        meta = hit.meta
+        where = ", ".join(x for x in (meta.agency, meta.kind, meta.date) if x)
+        print(f"\n{rank:>2}. {meta.title}  [{hit.doc_id}]  {where}  score {hit.score:.3f}")
+        for p in hit.passages:
+            page = f"p. {p.page}: " if p.page else ""
+            print(f"    {page}{marked(shorten(p.text, 300), p)}")
     return 0
+
+
+def marked(text: str, passage) -> str:
+    """Highlight the query's words in a terminal (bold), plain when piped."""
+    if not sys.stdout.isatty():
+        return text
+    from kb.highlight import highlight_spans
+    from kb.text_analysis import tokens
+
+    stems = list({t.stem for s, e in passage.highlights for t in tokens(passage.text[s:e])})
+    out, pos = [], 0
+    for s, e in highlight_spans(text, stems):
+        out += [text[pos:s], "\033[1m", text[s:e], "\033[0m"]
+        pos = e
+    return "".join(out) + text[pos:]
+
+
+def similar(config: Config, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(config)
+    similarity = Similarity(Searcher(kb))
+    if args.text_file is not None:
+        if str(args.text_file) == "-":
+            text = sys.stdin.read()
+        else:
+            try:
+                text = args.text_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise KBError(f"cannot read {args.text_file}: {exc}") from exc
+        cases = similarity.similar_to_text(text, args.limit, _filters(args))
+        items = [c.to_dict() for c in cases]
+    else:
+        cases = [c for c in similarity.similar_documents(args.doc_id, args.limit)]
+        items = [c.to_dict() for c in cases]
+    if args.json:
+        emit_json(items)
+        return 0
+    if not items:
+        print("no similar documents")
+    for rank, item in enumerate(items, start=1):
+        print(f"\n{rank:>2}. {item['title']}  [{item['doc_id']}]  "
+              f"{item['agency'] or '-'}, {item['kind']}  score {item['score']:.3f}")  # fmt: skip
+        for p in item["passages"][:2]:
+            page = f"p. {p['page']}: " if p["page"] else ""
+            print(f"    {page}{shorten(p['text'], 240)}")
+        for rec in item.get("recommendations", []):
+            print(f"    recommended ({shorten(rec['title'], 50)}): {shorten(rec['text'], 200)}")
+    return 0
+
+
+def evaluate(config: Config, args: argparse.Namespace) -> int:
+    dataset = load_beir(args.dataset, args.split)
+    modes = list(MODES) if args.mode == "all" else [args.mode]
+    with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
+        kb = KnowledgeBase(config.with_(data_dir=Path(tmp)))
+        bar = _Bar(enabled=not args.json)
+        try:
+            ids = ingest_corpus(kb, dataset, bar)
+        finally:
+            bar.close()
+        results = {mode: run_eval(kb, dataset, ids, mode) for mode in modes}
+        kb.close()
+    out = {"dataset": dataset.name, "split": args.split, "queries": len(dataset.queries),
+           "model": kb.embedder.model_id, "results": results}  # fmt: skip
+    if args.json:
+        emit_json(out)
+        return 0
+    print(f"{dataset.name} ({args.split}): {len(dataset.queries)} queries, "
+          f"{len(dataset.corpus)} documents, model {kb.embedder.model_id}")  # fmt: skip
+    rows = [[mode, *(f"{v:.4f}" for v in scores.values())] for mode, scores in results.items()]
+    print(table(rows, ["mode", *METRICS]))
+    return 0
+
+
+def run_eval(kb: KnowledgeBase, dataset, ids: dict[str, str], mode: str,
+             searcher: Searcher | None = None) -> dict:  # fmt: skip
+    searcher = searcher or Searcher(kb)
+    qids = list(dataset.queries)
+    queries = [SearchQuery(dataset.queries[q][:MAX_QUERY_CHARS], mode) for q in qids]
+    ranked = searcher.rank_documents(queries)
+    runs = {q: [ids[d] for d, _ in r] for q, r in zip(qids, ranked)}
+    return score_run(runs, dataset.qrels)
 
 
 COMMANDS = {
@@ -149,4 +260,6 @@ COMMANDS = {
     "delete": delete,
     "stats": stats,
     "search": search,
+    "similar": similar,
+    "eval": evaluate,
 }

@@ -11,6 +11,7 @@ from cli.output import error
 from kb.config import load_config
 from kb.errors import KBError
 from kb.models import KINDS
+from kb.search import MODES
 
 
 def _add_json(p: argparse.ArgumentParser) -> None:
@@ -55,9 +56,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(p)
     p = sub.add_parser("search", help="search the knowledge base")
     p.add_argument("query")
+    _add_filters(p)
+    p.add_argument("--mode", choices=MODES, default="hybrid", help="default: hybrid")
+    p.add_argument("--limit", type=int, default=10, help="documents per page (default 10)")
+    p.add_argument("--page", type=int, default=1)
+    _add_json(p)
+
+    p = sub.add_parser("similar", help="documents like a document, or like a description")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("doc_id", nargs="?", help="find documents similar to this one")
+    target.add_argument(
+        "--text-file",
+        type=Path,
+        help="a planned investment's description ('-' reads standard input)",
+    )
+    _add_filters(p)
     p.add_argument("--limit", type=int, default=10)
     _add_json(p)
+
+    p = sub.add_parser("eval", help="retrieval quality on a BEIR-format dataset")
+    p.add_argument("dataset", type=Path, metavar="DATASET_DIR")
+    p.add_argument("--mode", choices=(*MODES, "all"), default="all")
+    p.add_argument("--split", default="test", help="qrels/SPLIT.tsv (default: test)")
+    _add_json(p)
     return parser
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--agency", action="append", default=[], help="only this agency (repeatable)")
+    p.add_argument("--kind", action="append", default=[], choices=KINDS,
+                   help="only this kind (repeatable)")  # fmt: skip
+    p.add_argument("--from", dest="year_from", help="from this year")
+    p.add_argument("--to", dest="year_to", help="up to this year")
+    p.add_argument("--tag", action="append", default=[], help="only with this tag (repeatable)")
 
 
 def main(argv: list[str] | None = None) -> int:

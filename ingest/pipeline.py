@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest import metadata as md
 from ingest.chunking import chunk_blocks
-from ingest.readers import read_document
+from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
@@ -171,6 +171,27 @@ class Ingester:
             return "updated"
 
         parsed = read_document(source.path.name, data, self.config.max_pages)
+        self._queue(
+            doc_id, str(source.path), parsed, content_hash, size, existing is None,
+            lambda text: md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text),
+            meta_inputs,
+        )  # fmt: skip
+        return None  # reported when flushed
+
+    def ingest_parsed(self, doc_id: str, source: str, parsed: ParsedFile, options: dict) -> None:
+        """Ingest text that did not come from a file (an evaluation corpus, an API call)."""
+        content_hash = _sha256("\n\n".join(b.text for b in parsed.blocks).encode())
+        existing = self.kb.catalog.find(doc_id)
+        if existing and existing.content_hash == content_hash and existing.status == "ready":
+            self.report.unchanged.append(source)
+            return
+        self._queue(
+            doc_id, source, parsed, content_hash, len(content_hash), existing is None,
+            lambda text: md.resolve(source, parsed.meta, {}, options, text), "",
+        )  # fmt: skip
+
+    def _queue(self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta,
+               meta_inputs) -> None:  # fmt: skip
         text, spans = chunk_blocks(
             parsed.blocks,
             self.kb.embedder.token_counts,
@@ -178,24 +199,23 @@ class Ingester:
             self.config.chunk_max_tokens,
             self.config.chunk_overlap,
         )
-        meta = md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text)
+        meta = resolve_meta(text)
         chunks = [
             Chunk(doc_id, seq, text[s.start : s.end], s.page, s.start, s.end)
             for seq, s in enumerate(spans)
         ]
         doc = Document(
-            id=doc_id, source=str(source.path), content_hash=content_hash, meta=meta,
+            id=doc_id, source=source, content_hash=content_hash, meta=meta,
             file_type=parsed.file_type, n_chunks=len(chunks), n_pages=parsed.n_pages,
             size_bytes=size, status="indexing", index_signature=self.signature,
             meta_inputs=meta_inputs, created_at="", updated_at="", text=text,
         )  # fmt: skip
         self._pending.append(
             _Pending(doc, chunks, [passage_text(meta, c.text) for c in chunks],
-                     "added" if existing is None else "updated", str(source.path))
+                     "added" if is_new else "updated", source)
         )  # fmt: skip
         if sum(len(p.chunks) for p in self._pending) >= EMBED_FLUSH_CHUNKS:
             self.flush()
-        return None  # reported when flushed
 
     def _document_id(self, source: SourceFile, sidecar: dict, options: dict) -> str:
         explicit = options.get("id") or sidecar.get("id")

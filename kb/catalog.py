@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kb import keyword_index
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Metadata
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the keyword index (chunk_terms)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,8 +63,17 @@ class Catalog:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_SCHEMA + keyword_index.SCHEMA)
+        if int(self.setting("schema_version") or SCHEMA_VERSION) < 2:
+            self.rebuild_keyword_index()
         self.set_setting("schema_version", str(SCHEMA_VERSION))
+
+    def rebuild_keyword_index(self) -> None:
+        """Re-derive the keyword index from the chunks (after an analyzer change)."""
+        with self.db:
+            self.db.execute("DELETE FROM chunk_terms")
+            for doc in self.documents():
+                keyword_index.add_chunks(self.db, doc.meta.title, self.chunks(doc.id))
 
     def close(self) -> None:
         self.db.close()
@@ -111,6 +121,7 @@ class Catalog:
                 "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
             ).fetchone()
             self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
+            keyword_index.delete_document(self.db, doc.id)
             self.db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
@@ -128,6 +139,7 @@ class Catalog:
                 " VALUES (?,?,?,?,?,?)",
                 [(c.doc_id, c.seq, c.text, c.page, c.char_start, c.char_end) for c in chunks],
             )
+            keyword_index.add_chunks(self.db, doc.meta.title, chunks)
 
     def mark_ready(self, doc_ids: list[str]) -> None:
         with self.db:
@@ -143,9 +155,12 @@ class Catalog:
                 (json.dumps(meta.to_dict()), meta.kind, meta.agency, meta.year, meta_inputs,
                  _now(), doc_id),
             )  # fmt: skip
+            keyword_index.delete_document(self.db, doc_id)  # the title is indexed with each chunk
+            keyword_index.add_chunks(self.db, meta.title, self.chunks(doc_id))
 
     def delete(self, doc_id: str) -> bool:
         with self.db:
+            keyword_index.delete_document(self.db, doc_id)
             cur = self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 

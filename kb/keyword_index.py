@@ -1,0 +1,64 @@
+"""BM25 keyword search: an SQLite FTS5 table of stemmed chunk text beside the catalog.
+
+It lives in the catalog's database file and is written in the same transactions, so the two
+can never disagree.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from kb.text_analysis import index_terms
+
+SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+    terms, doc_id UNINDEXED, seq UNINDEXED,
+    tokenize = "unicode61 remove_diacritics 0"
+);
+"""
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    doc_id: str
+    seq: int
+    score: float  # BM25, higher is better
+
+
+def add_chunks(db: sqlite3.Connection, title: str, chunks) -> None:
+    # The title goes with every chunk, as it does for the embedded passage.
+    db.executemany(
+        "INSERT INTO chunk_terms (terms, doc_id, seq) VALUES (?, ?, ?)",
+        [(index_terms(f"{title}\n{c.text}"), c.doc_id, c.seq) for c in chunks],
+    )
+
+
+def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
+    db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
+
+
+def match_expression(stems: list[str], prefix: bool) -> str:
+    """An FTS5 query OR-ing the stems; each is quoted, so no user text acts as syntax."""
+    star = "*" if prefix else ""
+    return " OR ".join(f'"{s}"{star}' for s in stems if s.replace('"', "") == s)
+
+
+def search(
+    db: sqlite3.Connection,
+    stems: list[str],
+    limit: int,
+    doc_filter: tuple[str, list] | None = None,
+    prefix: bool = False,
+) -> list[KeywordMatch]:
+    expression = match_expression(stems, prefix)
+    if not expression:
+        return []
+    sql = "SELECT doc_id, seq, bm25(chunk_terms) AS rank FROM chunk_terms WHERE chunk_terms MATCH ?"
+    args: list = [expression]
+    if doc_filter:
+        sql += f" AND doc_id IN ({doc_filter[0]})"
+        args += doc_filter[1]
+    sql += " ORDER BY rank LIMIT ?"
+    rows = db.execute(sql, [*args, limit]).fetchall()
+    return [KeywordMatch(r[0], int(r[1]), -float(r[2])) for r in rows]

@@ -1,0 +1,266 @@
+"""Search: dense, keyword and hybrid retrieval over chunks, grouped into documents."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb import fusion, keyword_index
+from kb.config import Config
+from kb.errors import InvalidQuery
+from kb.filters import Filters, chroma_where, known_values, sql_documents, validate
+from kb.highlight import highlight_spans
+from kb.knowledge_base import KnowledgeBase
+from kb.models import Chunk, Document, Metadata
+from kb.text_analysis import query_stems
+
+MODES = ("hybrid", "dense", "keyword")
+MAX_QUERY_CHARS = 2000
+MAX_PAGE = 1000
+PASSAGES_PER_DOCUMENT = 3
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+ChunkKey = tuple[str, int]  # (doc_id, seq)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    mode: str = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc_id: str
+    seq: int
+    text: str
+    page: int | None
+    score: float
+    highlights: tuple[tuple[int, int], ...]
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}#{self.seq}"
+
+    def to_dict(self) -> dict:
+        return {"chunk_id": self.chunk_id, "seq": self.seq, "page": self.page,
+                "score": round(self.score, 6), "text": self.text,
+                "highlights": [list(s) for s in self.highlights]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    doc_id: str
+    meta: Metadata
+    score: float
+    passages: tuple[Passage, ...]
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "score": round(self.score, 6), **self.meta.to_dict(),
+                "passages": [p.to_dict() for p in self.passages]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: SearchQuery
+    total: int  # documents in the whole result set
+    hits: list[DocumentHit]
+    facets: dict[str, list[tuple[str, int]]]
+    notice: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+    def to_dict(self) -> dict:
+        q = self.query
+        return {
+            "query": q.text, "mode": q.mode, "filters": q.filters.to_dict(),
+            "page": q.page, "per_page": q.per_page, "pages": self.pages, "total": self.total,
+            "notice": self.notice,
+            "results": [h.to_dict() for h in self.hits],
+            "facets": {k: [{"value": v, "count": n} for v, n in vs]
+                       for k, vs in self.facets.items()},
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How the two rankings are fused; defaults chosen on corpus/eval's dev split."""
+
+    fusion: str = "convex"  # "convex" or "rrf"
+    rrf_k: float = 60.0
+    dense_weight: float = 0.7  # the keyword ranking gets 1 - dense_weight
+    keyword_prefix: bool = True  # match query stems as prefixes (Swedish compounds)
+    candidates: int = 100  # chunks fetched from each retriever
+
+    @classmethod
+    def from_config(cls, config: Config) -> SearchSettings:
+        return cls(config.fusion, config.rrf_k, config.dense_weight, config.keyword_prefix,
+                   config.search_candidates)  # fmt: skip
+
+
+def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    text = " ".join(_CONTROL.sub(" ", text or "").split())
+    if not text:
+        raise InvalidQuery("the query is empty")
+    if len(text) > limit:
+        raise InvalidQuery(f"the query is {len(text)} characters long; the limit is {limit}")
+    return text
+
+
+class Searcher:
+    def __init__(self, kb: KnowledgeBase, settings: SearchSettings | None = None) -> None:
+        self.kb = kb
+        self.settings = settings or SearchSettings.from_config(kb.config)
+        if self.settings.fusion not in ("rrf", "convex"):
+            raise ValueError(f"unknown fusion method {self.settings.fusion!r}")
+
+    # public ----------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResults:
+        return self.batch_search([query])[0]
+
+    def batch_search(self, queries: list[SearchQuery]) -> list[SearchResults]:
+        prepared = [self._prepare(q) for q in queries]
+        vectors = self._embed([q for q in prepared if q.mode != "keyword"])
+        out = []
+        for q in prepared:
+            scores, notice = self.chunk_scores(q, vectors.get(q.text))
+            out.append(self._results(q, scores, notice))
+        return out
+
+    def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
+        """Every matching document per query, best first (for evaluation)."""
+        prepared = [self._prepare(q) for q in queries]
+        vectors = self._embed([q for q in prepared if q.mode != "keyword"])
+        ranked = []
+        for q in prepared:
+            scores, _ = self.chunk_scores(q, vectors.get(q.text))
+            ranked.append([(d, s) for d, s, _ in group_by_document(scores)])
+        return ranked
+
+    # retrieval -------------------------------------------------------------
+    def chunk_scores(self, q: SearchQuery, vector: np.ndarray | None) -> tuple[dict, str | None]:
+        stems = query_stems(q.text)
+        notice = None
+        if q.mode == "keyword" and not stems:
+            raise InvalidQuery(
+                "the query has only common words (such as 'och', 'att', 'the'); add a more "
+                "specific word, or search by meaning (mode dense or hybrid)"
+            )
+        dense = self.dense(vector, q.filters) if q.mode != "keyword" else {}
+        keyword = self.keyword(stems, q.filters) if q.mode != "dense" else {}
+        if q.mode == "dense":
+            return dense, notice
+        if q.mode == "keyword":
+            return keyword, notice
+        if not stems:
+            notice = "only common words in the query: results are by meaning alone"
+            return dense, notice
+        s = self.settings
+        weights = [s.dense_weight, 1.0 - s.dense_weight]
+        if s.fusion == "rrf":
+            rankings = [sorted(t, key=t.get, reverse=True) for t in (dense, keyword)]
+            return fusion.reciprocal_rank(rankings, weights, s.rrf_k), notice
+        return fusion.convex([dense, keyword], weights), notice
+
+    def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
+        matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
+        ready = self._ready({m.doc_id for m in matches})
+        return {(m.doc_id, m.seq): m.score for m in matches if m.doc_id in ready}
+
+    def keyword(self, stems: list[str], filters: Filters) -> dict[ChunkKey, float]:
+        matches = keyword_index.search(
+            self.kb.catalog.db, stems, self.settings.candidates, sql_documents(filters),
+            prefix=self.settings.keyword_prefix,
+        )  # fmt: skip
+        return {(m.doc_id, m.seq): m.score for m in matches}
+
+    # helpers ---------------------------------------------------------------
+    def _prepare(self, q: SearchQuery) -> SearchQuery:
+        if q.mode not in MODES:
+            raise InvalidQuery(f"unknown mode {q.mode!r}; expected one of {', '.join(MODES)}")
+        if not 1 <= q.page <= MAX_PAGE:
+            raise InvalidQuery(f"page must be between 1 and {MAX_PAGE}")
+        if not 1 <= q.per_page <= 100:
+            raise InvalidQuery("per_page must be between 1 and 100")
+        filters = q.filters
+        if filters.active:
+            filters = validate(filters, *known_values(self.kb.catalog.db))
+        return SearchQuery(clean_query(q.text), q.mode, filters, q.page, q.per_page)
+
+    def _embed(self, queries: list[SearchQuery]) -> dict[str, np.ndarray]:
+        texts = list(dict.fromkeys(q.text for q in queries))
+        if not texts:
+            return {}
+        return dict(zip(texts, self.kb.embedder.embed_queries(texts)))
+
+    def _ready(self, doc_ids: set[str]) -> set[str]:
+        if not doc_ids:
+            return set()
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.kb.catalog.db.execute(
+            f"SELECT id FROM documents WHERE status = 'ready' AND id IN ({marks})", list(doc_ids)
+        )
+        return {r[0] for r in rows}
+
+    def _results(self, q: SearchQuery, scores: dict, notice: str | None) -> SearchResults:
+        grouped = group_by_document(scores)
+        docs = {d.id: d for d in self._documents([d for d, _, _ in grouped])}
+        grouped = [g for g in grouped if g[0] in docs]
+        start = (q.page - 1) * q.per_page
+        stems = query_stems(q.text)
+        hits = [
+            self.document_hit(docs[doc_id], score, chunks, stems)
+            for doc_id, score, chunks in grouped[start : start + q.per_page]
+        ]
+        return SearchResults(q, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]),
+                             notice)  # fmt: skip
+
+    def _documents(self, ids: list[str]) -> list[Document]:
+        return [d for d in (self.kb.catalog.find(i) for i in ids) if d is not None]
+
+    def document_hit(self, doc: Document, score: float, chunks: list[tuple[int, float]],
+                     stems: list[str]) -> DocumentHit:  # fmt: skip
+        best = chunks[:PASSAGES_PER_DOCUMENT]
+        found = self.kb.catalog.chunks_by_id((doc.id, seq) for seq, _ in best)
+        passages = tuple(
+            passage(found[(doc.id, seq)], s, stems) for seq, s in best if (doc.id, seq) in found
+        )
+        return DocumentHit(doc.id, doc.meta, score, passages)
+
+
+def passage(chunk: Chunk, score: float, stems: list[str]) -> Passage:
+    return Passage(chunk.doc_id, chunk.seq, chunk.text, chunk.page, score,
+                   tuple(highlight_spans(chunk.text, stems)))  # fmt: skip
+
+
+def group_by_document(scores: dict[ChunkKey, float]) -> list[tuple[str, float, list]]:
+    """(doc_id, best chunk score, [(seq, score) best first]) for each document, best first."""
+    per_doc: dict[str, list[tuple[int, float]]] = {}
+    for (doc_id, seq), score in scores.items():
+        per_doc.setdefault(doc_id, []).append((seq, score))
+    grouped = []
+    for doc_id, chunks in per_doc.items():
+        chunks.sort(key=lambda c: -c[1])
+        grouped.append((doc_id, chunks[0][1], chunks))
+    grouped.sort(key=lambda g: (-g[1], g[0]))
+    return grouped
+
+
+def facet_counts(docs: list[Document]) -> dict[str, list[tuple[str, int]]]:
+    counters = {"agency": Counter(), "kind": Counter(), "year": Counter(), "tag": Counter()}
+    for doc in docs:
+        if doc.meta.agency:
+            counters["agency"][doc.meta.agency] += 1
+        counters["kind"][doc.meta.kind] += 1
+        if doc.meta.year is not None:
+            counters["year"][str(doc.meta.year)] += 1
+        counters["tag"].update(doc.meta.tags)
+    return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for name, c in counters.items()}

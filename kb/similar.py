@@ -1,0 +1,112 @@
+"""More like this: documents similar to a document, and past cases similar to a description."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.errors import InvalidQuery
+from kb.filters import Filters, chroma_where
+from kb.search import DocumentHit, Passage, Searcher, group_by_document, passage
+
+MAX_DESCRIPTION_CHARS = 20_000
+PIECE_CHARS = 1200  # about 250 tokens: the size the passages were embedded at
+CANDIDATES = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \n: paragraphs matter
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    hit: DocumentHit
+    # What was recommended: passages from recommendation documents about the same agency.
+    recommendations: tuple[tuple[str, Passage], ...]  # (document title, passage)
+
+    def to_dict(self) -> dict:
+        out = self.hit.to_dict()
+        out["recommendations"] = [
+            {"doc_id": p.doc_id, "title": title, **p.to_dict()} for title, p in self.recommendations
+        ]
+        return out
+
+
+def split_description(text: str) -> list[str]:
+    """Paragraphs packed into pieces of about PIECE_CHARS characters."""
+    pieces, current = [], ""
+    for paragraph in (" ".join(p.split()) for p in re.split(r"\n\s*\n", text)):
+        if not paragraph:
+            continue
+        if current and len(current) + len(paragraph) > PIECE_CHARS:
+            pieces.append(current)
+            current = ""
+        current = f"{current}\n\n{paragraph}" if current else paragraph
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+class Similarity:
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.kb = searcher.kb
+
+    def similar_documents(self, doc_id: str, limit: int = 10) -> list[DocumentHit]:
+        doc = self.kb.catalog.get(doc_id)
+        chunks = self.kb.catalog.chunks(doc.id)
+        if not chunks:
+            return []
+        centroid = self.kb.store.vectors([c.id for c in chunks]).mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        matches = self.kb.store.query(centroid, CANDIDATES, {"doc_id": {"$ne": doc.id}})
+        scores = {(m.doc_id, m.seq): m.score for m in matches}
+        return self._hits(scores, limit)
+
+    def similar_to_text(self, text: str, limit: int = 10,
+                        filters: Filters | None = None) -> list[SimilarCase]:  # fmt: skip
+        text = _CONTROL.sub(" ", text or "").strip()
+        if len(text) > MAX_DESCRIPTION_CHARS:
+            raise InvalidQuery(
+                f"the description is {len(text)} characters long; the limit is "
+                f"{MAX_DESCRIPTION_CHARS}"
+            )
+        pieces = split_description(text)
+        if not pieces:
+            raise InvalidQuery("the description is empty")
+        vectors = self.kb.embedder.embed_queries(pieces)
+        where = chroma_where(filters or Filters())
+        scores: dict[tuple[str, int], float] = {}
+        for vector in vectors:
+            for m in self.kb.store.query(vector, CANDIDATES // 2, where):
+                key = (m.doc_id, m.seq)
+                scores[key] = max(scores.get(key, 0.0), m.score)
+        hits = self._hits(scores, limit)
+        return [SimilarCase(h, self._recommendations(h, vectors)) for h in hits]
+
+    def _hits(self, scores: dict, limit: int) -> list[DocumentHit]:
+        out = []
+        for doc_id, score, chunks in group_by_document(scores):
+            doc = self.kb.catalog.find(doc_id)
+            if doc is None or doc.status != "ready":
+                continue
+            out.append(self.searcher.document_hit(doc, score, chunks, []))
+            if len(out) == limit:
+                break
+        return out
+
+    def _recommendations(self, hit: DocumentHit, vectors: np.ndarray):
+        if hit.meta.kind == "recommendation" or not hit.meta.agency:
+            return ()
+        where = {"$and": [{"kind": "recommendation"}, {"agency": hit.meta.agency}]}
+        best: dict[tuple[str, int], float] = {}
+        for vector in vectors:
+            for m in self.kb.store.query(vector, 5, where):
+                best[(m.doc_id, m.seq)] = max(best.get((m.doc_id, m.seq), 0.0), m.score)
+        top = sorted(best.items(), key=lambda kv: -kv[1])[:2]
+        found = self.kb.catalog.chunks_by_id(k for k, _ in top)
+        out = []
+        for key, score in top:
+            if key in found:
+                doc = self.kb.catalog.get(key[0])
+                out.append((doc.meta.title, passage(found[key], score, [])))
+        return tuple(out)

@@ -1,0 +1,65 @@
+"""Swedish text analysis for the keyword index: tokens, Snowball stems, stop words.
+
+Diacritics are kept: å, ä and ö are letters of their own in Swedish ("får" is not "far").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+_TOKEN = re.compile(r"\w+")
+
+# Snowball's Swedish stop-word list, plus the English words an English query is made of.
+STOP_WORDS = frozenset(
+    """
+    och det att i en jag hon som han på den med var sig för så till är men ett om hade de av
+    icke mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid kunde något
+    från ut när efter upp vi dem vara vad över än dig kan sina här ha mot alla under någon eller
+    allt mycket sedan ju denna själv detta åt utan varit hur ingen mitt ni bli blev oss din dessa
+    några deras blir mina samma vilken er sådan vår blivit dess inom mellan sådant varför varje
+    vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert era vilkas
+    the a an of to in and or is are was were be been what how why which who did do does for with
+    on at by from that this it its as
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    stem: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("swedish")
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def tokens(text: str) -> list[Token]:
+    """Every word with its stem and offsets in `text` (stop words included)."""
+    text = unicodedata.normalize("NFC", text)
+    matches = list(_TOKEN.finditer(text))
+    words = [m.group().lower() for m in matches]
+    stems = _stemmer().stemWords(words)
+    return [Token(w, s, m.start(), m.end()) for w, s, m in zip(words, stems, matches)]
+
+
+def index_terms(text: str) -> str:
+    """The stemmed text stored in the keyword index (stop words left out)."""
+    return " ".join(t.stem for t in tokens(text) if t.text not in STOP_WORDS)
+
+
+def query_stems(text: str) -> list[str]:
+    """Distinct stems of a query's content words, in order."""
+    return list(dict.fromkeys(t.stem for t in tokens(text) if t.text not in STOP_WORDS))
