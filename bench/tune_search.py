@@ -71,8 +71,10 @@ def main() -> None:
             if size and size != sizes[1]:
                 continue
             for settings in fusion_grid():
-                label = (f"hybrid {settings.fusion} k={settings.rrf_k:g} "
-                         f"w_dense={settings.dense_weight} prefix={settings.keyword_prefix}")
+                label = (
+                    f"hybrid {settings.fusion} k={settings.rrf_k:g} "
+                    f"w_dense={settings.dense_weight} prefix={settings.keyword_prefix}"
+                )
                 if settings.fusion == "convex":
                     label = label.replace(f" k={settings.rrf_k:g}", "")
                 print(line(label, run_eval(kb, dataset, ids, "hybrid", Searcher(kb, settings))))

@@ -40,7 +40,7 @@ class Config:
     fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
     dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
-    keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: query stems also match compounds' heads
+    keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
 
     @property

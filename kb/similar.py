@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.errors import InvalidQuery
-from kb.filters import Filters, chroma_where
+from kb.filters import Filters, chroma_where, known_values, validate
 from kb.search import DocumentHit, Passage, Searcher, group_by_document, passage
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -74,7 +74,10 @@ class Similarity:
         if not pieces:
             raise InvalidQuery("the description is empty")
         vectors = self.kb.embedder.embed_queries(pieces)
-        where = chroma_where(filters or Filters())
+        filters = filters or Filters()
+        if filters.active:
+            filters = validate(filters, *known_values(self.kb.catalog.db))
+        where = chroma_where(filters)
         scores: dict[tuple[str, int], float] = {}
         for vector in vectors:
             for m in self.kb.store.query(vector, CANDIDATES // 2, where):

@@ -91,3 +91,30 @@ def test_kb_console_script_runs(tmp_path, base_config):
                           cwd=ROOT, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["documents"] == 0
+
+
+def test_search_filters_and_modes_from_the_command_line(run, folder):
+    run("ingest", str(folder), "--quiet")
+    code, out, _ = run("search", "signalsystem", "--agency", "Trafikverket", "--mode", "keyword",
+                       "--json")  # fmt: skip
+    assert code == 0 and [h["doc_id"] for h in json.loads(out)] == ["ertms"]
+    code, out, err = run("search", "kostnad", "--kind", "case", "--from", "2019", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out, err = run("search", "kostnad", "--agency", "Okänd", "--json")
+    assert code == 1 and "unknown agency" in json.loads(out)["error"]
+    code, out, err = run("search", "kostnad", "--from", "förra året")
+    assert code == 1 and "must be a year" in err
+    code, out, _ = run("search", "Vad kostade utredningsstödet?")
+    assert code == 0 and "tull" in out and "p. 1:" in out
+
+
+def test_similar_from_the_command_line(run, folder, tmp_path):
+    run("ingest", str(folder), "--quiet")
+    code, out, _ = run("similar", "ertms", "--json")
+    assert code == 0 and [h["doc_id"] for h in json.loads(out)] == ["tull"]
+    description = tmp_path / "plan.txt"
+    description.write_text("Vi ska bygga ett nytt signalsystem för järnvägen.", encoding="utf-8")
+    code, out, _ = run("similar", "--text-file", str(description), "--json")
+    assert code == 0 and json.loads(out)[0]["doc_id"] == "ertms"
+    code, out, err = run("similar", "--text-file", str(tmp_path / "saknas.txt"))
+    assert code == 1 and "cannot read" in err

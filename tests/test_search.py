@@ -1,0 +1,148 @@
+"""Hybrid, dense and keyword search over the sample corpus: ranking, filters, facets, passages."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.pipeline import ingest
+from kb.errors import InvalidQuery
+from kb.filters import Filters
+from kb.search import SearchQuery, Searcher
+
+
+@pytest.fixture(scope="module")
+def searcher(corpus_kb):
+    return Searcher(corpus_kb)
+
+
+def search(searcher, text, **kw):
+    return searcher.search(SearchQuery(text, **kw))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_every_mode_finds_the_case(searcher, mode):
+    results = search(searcher, "ERTMS signalsystem kostnader ramavtal", mode=mode)
+    assert results.hits[0].doc_id.startswith(("ertms", "lardomar-ertms"))
+
+
+def test_english_query_finds_swedish_documents(searcher):
+    results = search(searcher, "Which agency wrote off money spent on a self-service portal?")
+    top = [h.doc_id for h in results.hits[:3]]
+    assert "forsakringskassan-sap-satsningen" in top
+    assert all(h.meta.language == "sv" for h in results.hits[:3])
+
+
+def test_keyword_search_is_stemmed(searcher):
+    inflected = search(searcher, "rekommendationerna", mode="keyword")
+    assert any(h.meta.kind == "recommendation" for h in inflected.hits[:3])
+
+
+def test_keyword_search_keeps_swedish_letters_distinct(kb, tmp_path):
+    (tmp_path / "a.txt").write_text("Målen för investeringen var tydliga.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Kaffet var malet och gott.", encoding="utf-8")
+    ingest(kb, [tmp_path / "a.txt", tmp_path / "b.txt"])
+    searcher = Searcher(kb)
+    assert [h.doc_id for h in search(searcher, "mål", mode="keyword").hits] == ["a"]
+    assert [h.doc_id for h in search(searcher, "malet", mode="keyword").hits] == ["b"]
+
+
+def test_query_stems_find_compounds_that_start_with_them(searcher):
+    # prefix matching: "nyttorealiser" finds "nyttorealisering", "nyttorealiseringen", ...
+    results = search(searcher, "nyttorealiser", mode="keyword")
+    assert results.total >= 3
+
+
+@pytest.mark.parametrize("text", ['"ERTMS', "ERTMS*", "NEAR(ertms kostnad)", "-ertms",
+                                  "kind:case", "ertms AND OR NOT", "'; DROP TABLE chunks; --",
+                                  "ertms\x00kostnad", "((((", "?!.,;:"])  # fmt: skip
+def test_fts_syntax_in_queries_never_breaks_search(searcher, text):
+    results = search(searcher, text)
+    assert results.total >= 0  # answered, no exception
+    assert search(searcher, "ERTMS").total > 0  # and the index still works
+
+
+def test_stop_word_only_query_falls_back_to_meaning(searcher):
+    results = search(searcher, "och att det som")
+    assert results.notice and "meaning" in results.notice
+
+
+def test_results_are_grouped_by_document_with_highlighted_passages(searcher):
+    results = search(searcher, "investering")
+    ids = [h.doc_id for h in results.hits]
+    assert len(ids) == len(set(ids))
+    for hit in results.hits:
+        assert 1 <= len(hit.passages) <= 3
+        assert [p.score for p in hit.passages] == sorted((p.score for p in hit.passages),
+                                                         reverse=True)  # fmt: skip
+    marked = {
+        p.text[s:e].lower()
+        for h in results.hits for p in h.passages for s, e in p.highlights
+    }  # fmt: skip
+    assert "investeringar" in marked or "investeringen" in marked  # stem-aware
+    assert any(m.startswith("investerings") for m in marked)  # compounds too
+
+
+def test_pdf_passages_carry_page_numbers(searcher):
+    results = search(searcher, "Vad granskades i ERTMS och vilka rekommendationer gavs",
+                     filters=Filters(kinds=("report",)))  # fmt: skip
+    pdf_hit = next(h for h in results.hits if h.doc_id == "ertms-granskning-riksrevisionen")
+    assert all(p.page in (1, 2) for p in pdf_hit.passages)
+
+
+def test_filters_combine_and_facets_count_the_result_set(searcher):
+    everything = search(searcher, "kostnader för IT-projekt")
+    facet_total = sum(n for _, n in everything.facets["kind"])
+    assert facet_total == everything.total
+    narrowed = search(
+        searcher,
+        "kostnader för IT-projekt",
+        filters=Filters(
+            agencies=("tullverket",), kinds=("case", "analysis"), year_from=2017, year_to=2019
+        ),
+    )
+    assert narrowed.total >= 1
+    for hit in narrowed.hits:
+        assert hit.meta.agency == "Tullverket" and hit.meta.kind in ("case", "analysis")
+        assert 2017 <= hit.meta.year <= 2019
+    assert narrowed.facets["agency"] == [("Tullverket", narrowed.total)]
+    tagged = search(searcher, "kostnader", filters=Filters(tags=("ertms",)))
+    assert tagged.total >= 1 and all("ertms" in h.meta.tags for h in tagged.hits)
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        (Filters(agencies=("Finns inte-verket",)), "unknown agency"),
+        (Filters(kinds=("memo",)), "unknown kind"),
+        (Filters(tags=("okänd-tagg",)), "unknown tag"),
+        (Filters(year_from=2020, year_to=2010), "later"),
+    ],
+)
+def test_unknown_filter_values_get_a_clear_error(searcher, filters, message):
+    with pytest.raises(InvalidQuery, match=message):
+        search(searcher, "kostnad", filters=filters)
+
+
+def test_pagination(searcher):
+    first = search(searcher, "myndighet", per_page=5)
+    second = search(searcher, "myndighet", per_page=5, page=2)
+    assert first.total == second.total and first.pages == -(-first.total // 5)
+    assert not {h.doc_id for h in first.hits} & {h.doc_id for h in second.hits}
+    far = search(searcher, "myndighet", per_page=5, page=999)
+    assert far.hits == [] and far.total == first.total
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"text": ""}, "empty"),
+        ({"text": "\x00\x01 "}, "empty"),
+        ({"text": "ord " * 2500}, "limit"),
+        ({"text": "x", "mode": "fuzzy"}, "unknown mode"),
+        ({"text": "x", "page": 0}, "page"),
+        ({"text": "x", "per_page": 1000}, "per_page"),
+    ],
+)
+def test_bad_queries_get_clear_errors(searcher, kwargs, message):
+    with pytest.raises(InvalidQuery, match=message):
+        searcher.search(SearchQuery(**kwargs))
