@@ -107,6 +107,17 @@ class Catalog:
         row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return _document(row, with_text) if row else None
 
+    def find_many(self, doc_ids: list[str]) -> dict[str, Document]:
+        """Documents by id, without their text, in one query."""
+        found: dict[str, Document] = {}
+        for start in range(0, len(doc_ids), 500):  # under SQLite's bound-parameter limit
+            part = doc_ids[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(part))})", part
+            )
+            found.update((r["id"], _document(r, False)) for r in rows)
+        return found
+
     def documents(self, status: str | None = None) -> list[Document]:
         sql, args = "SELECT * FROM documents", ()
         if status:
@@ -170,13 +181,14 @@ class Catalog:
         return [_chunk(r) for r in rows]
 
     def chunks_by_id(self, ids: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Chunk]:
+        keys = list(ids)
         out = {}
-        for doc_id, seq in ids:
-            row = self.db.execute(
-                "SELECT * FROM chunks WHERE doc_id = ? AND seq = ?", (doc_id, seq)
-            ).fetchone()
-            if row:
-                out[(doc_id, seq)] = _chunk(row)
+        for start in range(0, len(keys), 400):
+            part = keys[start : start + 400]
+            where = " OR ".join(["(doc_id = ? AND seq = ?)"] * len(part))
+            rows = self.db.execute(f"SELECT * FROM chunks WHERE {where}",
+                                   [v for key in part for v in key])  # fmt: skip
+            out.update(((r["doc_id"], r["seq"]), _chunk(r)) for r in rows)
         return out
 
     def stats(self) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ PASSAGES_PER_DOCUMENT = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 ChunkKey = tuple[str, int]  # (doc_id, seq)
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-keyword")
 
 
 @dataclass(frozen=True)
@@ -128,34 +130,39 @@ class Searcher:
 
     def batch_search(self, queries: list[SearchQuery]) -> list[SearchResults]:
         prepared = [self._prepare(q) for q in queries]
-        vectors = self._embed([q for q in prepared if q.mode != "keyword"])
-        out = []
-        for q in prepared:
-            scores, notice = self.chunk_scores(q, vectors.get(q.text))
-            out.append(self._results(q, scores, notice))
-        return out
+        return [self._results(q, *scored) for q, scored in zip(prepared, self._score(prepared))]
 
     def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
         """Every matching document per query, best first (for evaluation)."""
         prepared = [self._prepare(q) for q in queries]
-        vectors = self._embed([q for q in prepared if q.mode != "keyword"])
-        ranked = []
-        for q in prepared:
-            scores, _ = self.chunk_scores(q, vectors.get(q.text))
-            ranked.append([(d, s) for d, s, _ in group_by_document(scores)])
-        return ranked
+        return [[(d, s) for d, s, _ in group_by_document(scores)]
+                for scores, _ in self._score(prepared)]  # fmt: skip
 
     # retrieval -------------------------------------------------------------
-    def chunk_scores(self, q: SearchQuery, vector: np.ndarray | None) -> tuple[dict, str | None]:
-        stems = query_stems(q.text)
+    def _score(self, queries: list[SearchQuery]) -> list[tuple[dict, str | None]]:
+        """Chunk scores per query. Keyword lookups run while the queries are embedded:
+        SQLite and torch both release the GIL, so the two overlap."""
+        for q in queries:
+            if q.mode == "keyword" and not query_stems(q.text):
+                raise InvalidQuery(
+                    "the query has only common words (such as 'och', 'att', 'the'); add a more "
+                    "specific word, or search by meaning (mode dense or hybrid)"
+                )
+        keyword_jobs = [
+            _POOL.submit(self.keyword, query_stems(q.text), q.filters) if q.mode != "dense"
+            else None
+            for q in queries
+        ]  # fmt: skip
+        vectors = self._embed([q for q in queries if q.mode != "keyword"])
+        return [
+            self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
+                      job.result() if job else {})
+            for q, job in zip(queries, keyword_jobs)
+        ]  # fmt: skip
+
+    def fuse(self, q: SearchQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
         notice = None
-        if q.mode == "keyword" and not stems:
-            raise InvalidQuery(
-                "the query has only common words (such as 'och', 'att', 'the'); add a more "
-                "specific word, or search by meaning (mode dense or hybrid)"
-            )
-        dense = self.dense(vector, q.filters) if q.mode != "keyword" else {}
-        keyword = self.keyword(stems, q.filters) if q.mode != "dense" else {}
+        stems = query_stems(q.text)
         if q.mode == "dense":
             return dense, notice
         if q.mode == "keyword":
@@ -172,12 +179,14 @@ class Searcher:
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
-        ready = self._ready({m.doc_id for m in matches})
-        return {(m.doc_id, m.seq): m.score for m in matches if m.doc_id in ready}
+        return {(m.doc_id, m.seq): m.score for m in matches}
 
     def keyword(self, stems: list[str], filters: Filters) -> dict[ChunkKey, float]:
+        # Unfiltered searches skip the documents subquery; unready documents are dropped
+        # when results are grouped, as they are for dense matches.
         matches = keyword_index.search(
-            self.kb.catalog.db, stems, self.settings.candidates, sql_documents(filters),
+            self.kb.catalog.db, stems, self.settings.candidates,
+            sql_documents(filters) if filters.active else None,
             prefix=self.settings.keyword_prefix,
         )  # fmt: skip
         return {(m.doc_id, m.seq): m.score for m in matches}
@@ -201,18 +210,9 @@ class Searcher:
             return {}
         return dict(zip(texts, self.kb.embedder.embed_queries(texts)))
 
-    def _ready(self, doc_ids: set[str]) -> set[str]:
-        if not doc_ids:
-            return set()
-        marks = ",".join("?" * len(doc_ids))
-        rows = self.kb.catalog.db.execute(
-            f"SELECT id FROM documents WHERE status = 'ready' AND id IN ({marks})", list(doc_ids)
-        )
-        return {r[0] for r in rows}
-
     def _results(self, q: SearchQuery, scores: dict, notice: str | None) -> SearchResults:
         grouped = group_by_document(scores)
-        docs = {d.id: d for d in self._documents([d for d, _, _ in grouped])}
+        docs = self.ready_documents([d for d, _, _ in grouped])
         grouped = [g for g in grouped if g[0] in docs]
         start = (q.page - 1) * q.per_page
         stems = query_stems(q.text)
@@ -223,8 +223,9 @@ class Searcher:
         return SearchResults(q, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]),
                              notice)  # fmt: skip
 
-    def _documents(self, ids: list[str]) -> list[Document]:
-        return [d for d in (self.kb.catalog.find(i) for i in ids) if d is not None]
+    def ready_documents(self, ids: list[str]) -> dict[str, Document]:
+        """Documents fully written; a half-written one (status 'indexing') is never shown."""
+        return {i: d for i, d in self.kb.catalog.find_many(ids).items() if d.status == "ready"}
 
     def document_hit(self, doc: Document, score: float, chunks: list[tuple[int, float]],
                      stems: list[str]) -> DocumentHit:  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from ingest.pipeline import ingest
 from kb.errors import InvalidQuery
 from kb.filters import Filters
-from kb.search import SearchQuery, Searcher
+from kb.search import Searcher, SearchQuery
 
 
 @pytest.fixture(scope="module")
