@@ -78,12 +78,16 @@ def title_from_name(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
+INGEST_ONLY_OPTIONS = ("id", "replace")  # steer the ingest, are not metadata
+
+
 def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> Metadata:
     """Merge metadata: command-line options > sidecar > the file's own > fallbacks.
 
     Tags from all sources are merged rather than replaced.
     """
     merged: dict = {}
+    options = {k: v for k, v in options.items() if k not in INGEST_ONLY_OPTIONS}
     for layer in (found, sidecar, options):
         merged.update({k: v for k, v in layer.items() if v not in (None, "", [], ())})
     title = (

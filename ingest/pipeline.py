@@ -224,6 +224,9 @@ class Ingester:
         existing = self.kb.catalog.find(doc_id)
         owner = self._claimed.get(doc_id) or (existing.source if existing else path)
         if owner != path and (doc_id in self._claimed or Path(owner).exists()):
+            if explicit and options.get("replace"):
+                self._claimed[doc_id] = path  # a new upload of the document takes its place
+                return doc_id
             if explicit:
                 raise KBError(f"id {doc_id!r} is already used by {owner}")
             # Same name from another folder or format: keep both, told apart by their path.

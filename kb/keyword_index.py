@@ -38,10 +38,18 @@ def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
     db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
 
 
+MIN_PREFIX = 4  # shorter stems ("it", "ny") as prefixes match too much to mean anything (dev: 4 = best)
+
+
 def match_expression(stems: list[str], prefix: bool) -> str:
     """An FTS5 query OR-ing the stems; each is quoted, so no user text acts as syntax."""
-    star = "*" if prefix else ""
-    return " OR ".join(f'"{s}"{star}' for s in stems if s.replace('"', "") == s)
+    terms = []
+    for stem in stems:
+        if '"' in stem:
+            continue
+        star = "*" if prefix and len(stem) >= MIN_PREFIX else ""
+        terms.append(f'"{stem}"{star}')
+    return " OR ".join(terms)
 
 
 def search(

@@ -20,11 +20,16 @@ MAX_QUERY_CHARS = 2000
 
 
 class KnowledgeBase:
-    def __init__(self, config: Config, embedder: Embedder | None = None) -> None:
+    def __init__(self, config: Config, embedder: Embedder | None = None,
+                 store: VectorStore | None = None) -> None:  # fmt: skip
+        """Shares `embedder` and `store` when given: a web app opens one catalog connection
+        per thread but loads the model and the Chroma client once."""
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(config.catalog_path)
         self.embedder = embedder or Embedder(config)
+        if store is not None:
+            self.store = store
         self._check_model()
 
     @cached_property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +24,6 @@ PASSAGES_PER_DOCUMENT = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 ChunkKey = tuple[str, int]  # (doc_id, seq)
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-keyword")
 
 
 @dataclass(frozen=True)
@@ -140,24 +138,20 @@ class Searcher:
 
     # retrieval -------------------------------------------------------------
     def _score(self, queries: list[SearchQuery]) -> list[tuple[dict, str | None]]:
-        """Chunk scores per query. Keyword lookups run while the queries are embedded:
-        SQLite and torch both release the GIL, so the two overlap."""
+        """Chunk scores per query: the queries are embedded in one batch, then each query
+        runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
+        the embedding was tried: on 2 cores it slows torch more than it saves.)"""
         for q in queries:
             if q.mode == "keyword" and not query_stems(q.text):
                 raise InvalidQuery(
                     "the query has only common words (such as 'och', 'att', 'the'); add a more "
                     "specific word, or search by meaning (mode dense or hybrid)"
                 )
-        keyword_jobs = [
-            _POOL.submit(self.keyword, query_stems(q.text), q.filters) if q.mode != "dense"
-            else None
-            for q in queries
-        ]  # fmt: skip
         vectors = self._embed([q for q in queries if q.mode != "keyword"])
         return [
             self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
-                      job.result() if job else {})
-            for q, job in zip(queries, keyword_jobs)
+                      self.keyword(query_stems(q.text), q.filters) if q.mode != "dense" else {})
+            for q in queries
         ]  # fmt: skip
 
     def fuse(self, q: SearchQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:

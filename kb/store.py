@@ -97,12 +97,9 @@ class VectorStore:
         return np.asarray(got["embeddings"], dtype=np.float32)
 
     def query(self, vector: np.ndarray, limit: int, where: dict | None = None) -> list[VectorMatch]:
-        total = self.count()
-        if total == 0:
-            return []
         res = self.collection.query(
             query_embeddings=[vector],
-            n_results=min(limit, total),
+            n_results=limit,  # Chroma returns fewer when the store holds fewer
             where=where or None,
             include=["metadatas", "distances"],
         )

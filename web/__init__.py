@@ -1,0 +1,52 @@
+"""The Flask web app: search, documents, "describe your investment" and uploads, with a JSON API."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from kb.config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None, kb_config: Config | None = None) -> Flask:
+    """App factory: configuration from a mapping, then the `KB_*` environment."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=None,  # from the data folder (see services.secret_key) unless given
+        MAX_CONTENT_LENGTH=None,  # set from KB_MAX_FILE_MB below
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    config = kb_config or load_config()
+    app.config["KB_CONFIG"] = config
+    # Uploads: a few files at the size limit each, plus form fields.
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or int(
+        config.max_file_bytes * 10 + 1024 * 1024
+    )
+    from web import services
+
+    services.init_app(app)
+    from web.views import api, describe, documents, search, upload
+
+    for module in (search, documents, describe, upload, api):
+        app.register_blueprint(module.bp)
+    from web import errors, helpers
+
+    errors.init_app(app)
+    helpers.init_app(app)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # Pages and their fragments share URLs: caches and the back button must tell them apart.
+        response.vary.add("HX-Request")
+        return response
+
+    return app
+
+
+STATIC = Path(__file__).parent / "static"

@@ -1,0 +1,56 @@
+"""Template helpers: highlighted text (always escaped), labels, URLs."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from markupsafe import Markup, escape
+
+from web import STATIC
+
+KIND_LABELS = {
+    "recommendation": "Rekommendation", "interview": "Intervju", "case": "Fallbeskrivning",
+    "analysis": "Analys", "report": "Rapport", "news": "Nyhet", "other": "Övrigt",
+}  # fmt: skip
+
+
+def highlight(text: str, spans, limit: int | None = None) -> Markup:
+    """Escape `text` and wrap the spans in <mark>; optionally cut near the first mark."""
+    start, end = 0, len(text)
+    if limit and len(text) > limit:
+        first = spans[0][0] if spans else 0
+        start = max(0, min(first - limit // 4, len(text) - limit))
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        end = min(len(text), start + limit)
+        while end < len(text) and not text[end].isspace():
+            end += 1
+    out, pos = [], start
+    if start > 0:
+        out.append("… ")
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out += [escape(text[pos:s]), Markup("<mark>"), escape(text[s:e]), Markup("</mark>")]
+        pos = e
+    out.append(escape(text[pos:end]))
+    if end < len(text):
+        out.append(" …")
+    return Markup("").join(Markup(x) if isinstance(x, Markup) else escape(x) for x in out)
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(highlight=highlight, kind_label=kind_label, page_url=page_url)
+
+    @app.context_processor
+    def htmx_flag():
+        return {"htmx_available": (STATIC / "vendor" / "htmx.min.js").exists()}

@@ -1,0 +1,131 @@
+"""Uploads are ingested by one background worker, so no request waits for embedding."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.pipeline import Ingester, Progress
+from ingest.sources import SourceFile
+from kb.config import Config
+from kb.embedder import Embedder
+from kb.knowledge_base import KnowledgeBase
+from kb.store import VectorStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileResult:
+    name: str
+    outcome: str = "queued"  # queued, added, updated, unchanged, failed
+    reason: str = ""
+    doc_id: str | None = None
+
+
+@dataclass
+class Job:
+    id: str
+    files: list[FileResult]
+    options: dict
+    paths: list[Path]
+    ids: list[str | None]
+    status: str = "queued"  # queued, running, done, failed
+    error: str = ""
+    created: float = field(default_factory=time.time)
+
+    @property
+    def done(self) -> int:
+        return sum(f.outcome not in ("queued",) for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "status": self.status, "error": self.error,
+            "done": self.done, "total": len(self.files),
+            "files": [vars(f) for f in self.files],
+        }  # fmt: skip
+
+
+class _JobProgress(Progress):
+    def __init__(self, job: Job, names: dict[str, FileResult]) -> None:
+        self.job, self.names = job, names
+
+    def advance(self, outcome: str, path: str) -> None:
+        result = self.names.get(path)
+        if result is not None:
+            result.outcome = outcome
+
+
+class IngestJobs:
+    """A queue of upload jobs and the single worker thread that ingests them in order."""
+
+    def __init__(self, config: Config, embedder: Embedder, store: VectorStore) -> None:
+        self.config, self.embedder, self.store = config, embedder, store
+        self.jobs: dict[str, Job] = {}
+        self.queue: queue.Queue[Job] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, files: list[tuple[str, Path]], options: dict,
+               ids: list[str] | None = None) -> Job:  # fmt: skip
+        """Queue files for ingest; `ids` (one per file) make each file replace that document."""
+        job = Job(uuid.uuid4().hex[:12], [FileResult(name) for name, _ in files], options,
+                  [path for _, path in files], ids or [None] * len(files))  # fmt: skip
+        self.jobs[job.id] = job
+        self.queue.put(job)
+        self._ensure_worker()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id)
+
+    def wait(self, job: Job, timeout: float = 120.0) -> Job:
+        deadline = time.time() + timeout
+        while job.status in ("queued", "running") and time.time() < deadline:
+            time.sleep(0.05)
+        return job
+
+    def _ensure_worker(self) -> None:
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="kb-ingest", daemon=True)
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self.queue.get()
+            job.status = "running"
+            try:
+                self._ingest(job)
+                job.status = "done"
+            except Exception as exc:  # noqa: BLE001 - reported on the job, and logged
+                log.exception("ingest job %s failed", job.id)
+                job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+                for f in job.files:
+                    if f.outcome == "queued":
+                        f.outcome, f.reason = "failed", "the ingest stopped"
+            finally:
+                self.queue.task_done()
+
+    def _ingest(self, job: Job) -> None:
+        kb = KnowledgeBase(self.config, self.embedder, self.store)
+        try:
+            names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
+            ingester = Ingester(kb, _JobProgress(job, names))
+            for path, doc_id in zip(job.paths, job.ids):
+                options = {**job.options, "id": doc_id, "replace": True} if doc_id else job.options
+                ingester.ingest_file(SourceFile(path.resolve(), path.name), options)
+            ingester.flush()
+            for path, reason in ingester.report.failed:
+                if path in names:
+                    names[path].outcome, names[path].reason = "failed", reason
+            by_source = {d.source: d.id for d in kb.catalog.documents()}
+            for path, result in names.items():
+                result.doc_id = by_source.get(path)
+        finally:
+            kb.close()

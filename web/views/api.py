@@ -1,0 +1,127 @@
+"""The JSON API: every page has a JSON twin; the query string is the same as the pages'."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from kb.errors import InvalidMetadata, InvalidQuery
+from kb.models import Metadata
+from web.openapi import SPEC
+from web.params import filters_from, search_query
+from web.services import get_kb, get_searcher, get_similarity, jobs
+from web.views.upload import store_uploads, upload_options
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/health")
+def health():
+    kb = get_kb()
+    return jsonify(status="ok", documents=len(kb.catalog.documents()),
+                   model=kb.embedder.model_id)  # fmt: skip
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(SPEC)
+
+
+@bp.get("/search")
+def search():
+    if not request.args.get("q", "").strip():
+        raise InvalidQuery("the query is empty: give q=…")
+    return jsonify(get_searcher().search(search_query(request.args, strict=True)).to_dict())
+
+
+@bp.get("/documents")
+def documents():
+    return jsonify([d.to_dict() for d in get_kb().catalog.documents()])
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    kb = get_kb()
+    doc = kb.catalog.get(doc_id, with_text=True)
+    out = doc.to_dict(with_text=True)
+    out["chunks"] = [
+        {"seq": c.seq, "page": c.page, "char_start": c.char_start, "char_end": c.char_end}
+        for c in kb.catalog.chunks(doc.id)
+    ]
+    return jsonify(out)
+
+
+@bp.get("/documents/<doc_id>/similar")
+def similar_documents(doc_id: str):
+    limit = min(max(request.args.get("limit", 10, type=int), 1), 50)
+    return jsonify([h.to_dict() for h in get_similarity().similar_documents(doc_id, limit)])
+
+
+@bp.post("/similar")
+def similar_text():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        raise InvalidQuery('send JSON like {"text": "description of the planned investment"}')
+    limit = body.get("limit", 10)
+    if not isinstance(limit, int) or not 1 <= limit <= 50:
+        raise InvalidQuery("limit must be a whole number from 1 to 50")
+    from werkzeug.datastructures import MultiDict
+
+    filters = filters_from(MultiDict([(k, v) for k in ("agency", "kind", "tag", "from", "to")
+                                      for v in _as_list(body.get(k))]))  # fmt: skip
+    cases = get_similarity().similar_to_text(body["text"], limit, filters)
+    return jsonify([c.to_dict() for c in cases])
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+@bp.post("/documents")
+def upload():
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    options = upload_options(request.form)
+    saved = store_uploads(files)
+    from pathlib import Path
+
+    from ingest.metadata import slugify
+
+    job = jobs().submit(saved, options, [slugify(Path(n).stem) for n, _ in saved])
+    if request.args.get("wait") == "1":  # for scripts that want the outcome in one call
+        jobs().wait(job, timeout=current_app.config.get("UPLOAD_WAIT_SECONDS", 300))
+    return jsonify(job.to_dict()), 202 if job.status in ("queued", "running") else 200
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str):
+    found = jobs().get(job_id)
+    if found is None:
+        from kb.errors import NotFound
+
+        raise NotFound(f"no ingest job with id {job_id!r}")
+    return jsonify(found.to_dict())
+
+
+@bp.patch("/documents/<doc_id>")
+def update(doc_id: str):
+    kb = get_kb()
+    doc = kb.catalog.get(doc_id)
+    body = request.get_json(silent=True)
+    allowed = {"title", "kind", "agency", "date", "source_urls", "tags", "language"}
+    if not isinstance(body, dict) or not body or set(body) - allowed:
+        raise InvalidMetadata(f"send a JSON object with some of: {', '.join(sorted(allowed))}")
+    current = doc.meta.to_dict()
+    merged = {**current, **body}
+    try:
+        meta = Metadata.from_dict(merged)
+    except (TypeError, AttributeError) as exc:
+        raise InvalidMetadata(f"invalid metadata: {exc}") from exc
+    kb.update_metadata(doc.id, meta)
+    return jsonify(kb.catalog.get(doc.id).to_dict())
+
+
+@bp.delete("/documents/<doc_id>")
+def delete(doc_id: str):
+    get_kb().delete(doc_id)
+    return jsonify(deleted=doc_id)

@@ -1,0 +1,138 @@
+"""Dokument: one document in full, the list of all documents, and the editor's actions on them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+
+from kb.errors import InvalidMetadata
+from kb.highlight import highlight_spans
+from kb.models import KINDS, Metadata
+from kb.text_analysis import query_stems
+from web.services import get_kb, get_similarity, jobs
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+SORTS = {"title": lambda d: d.meta.title.lower(), "date": lambda d: d.meta.date or "",
+         "updated": lambda d: d.updated_at, "agency": lambda d: (d.meta.agency or "").lower()}  # fmt: skip
+
+
+def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[str]):
+    """The full text as paragraphs, each knowing which chunk anchors start in it, its page
+    (when it changes) and whether it lies in the focused chunk."""
+    out, pos, page = [], 0, None
+    starts = sorted(chunks, key=lambda c: c.char_start)
+    focus_chunk = next((c for c in chunks if c.seq == focus), None)
+    for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text):
+        start, end = match.start(), match.end()
+        anchors = [c for c in starts if pos <= c.char_start < end or (c.char_start < start and
+                   not out and c.seq == 0)]  # fmt: skip
+        new_page = next((c.page for c in anchors if c.page and c.page != page), None)
+        if new_page:
+            page = new_page
+        in_focus = bool(focus_chunk and focus_chunk.char_start < end
+                        and start < focus_chunk.char_end)  # fmt: skip
+        body = match.group()
+        spans = highlight_spans(body, stems) if in_focus else []
+        out.append({"text": body, "spans": spans, "anchors": [c.seq for c in anchors],
+                    "page": new_page, "focus": in_focus})  # fmt: skip
+        pos = end
+    return out
+
+
+@bp.get("/")
+def index():
+    kb = get_kb()
+    docs = kb.catalog.documents()
+    kind, agency = request.args.get("kind", ""), request.args.get("agency", "")
+    if kind:
+        docs = [d for d in docs if d.meta.kind == kind]
+    if agency:
+        docs = [d for d in docs if d.meta.agency == agency]
+    sort = request.args.get("sort", "title")
+    docs.sort(key=SORTS.get(sort, SORTS["title"]), reverse=sort in ("date", "updated"))
+    agencies = sorted({d.meta.agency for d in kb.catalog.documents() if d.meta.agency})
+    return render_template("documents.html", docs=docs, kinds=KINDS, agencies=agencies,
+                           kind=kind, agency=agency, sort=sort)  # fmt: skip
+
+
+@bp.get("/<doc_id>")
+def show(doc_id: str):
+    kb = get_kb()
+    doc = kb.catalog.get(doc_id, with_text=True)
+    chunks = kb.catalog.chunks(doc.id)
+    focus = request.args.get("chunk", type=int)
+    stems = query_stems(request.args.get("q", "")[:2000])
+    similar = get_similarity().similar_documents(doc.id, limit=5)
+    focus_page = next((c.page for c in chunks if c.seq == focus), None)
+    return render_template(
+        "document.html", doc=doc, chunks=chunks, similar=similar, focus=focus,
+        paragraphs=paragraphs_with_anchors(doc.text, chunks, focus, stems),
+        original=_original(doc) is not None, focus_page=focus_page,
+    )  # fmt: skip
+
+
+def _original(doc) -> Path | None:
+    path = Path(doc.source)
+    return path if path.is_file() else None
+
+
+@bp.get("/<doc_id>/original")
+def original(doc_id: str):
+    doc = get_kb().catalog.get(doc_id)
+    path = _original(doc)
+    if path is None:
+        abort(404)
+    mimetypes = {"pdf": "application/pdf", "html": "text/plain", "markdown": "text/plain",
+                 "text": "text/plain",
+                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}  # fmt: skip
+    # HTML is sent as text: an uploaded page must never run in our origin.
+    return send_file(path, mimetype=mimetypes.get(doc.file_type, "application/octet-stream"),
+                     download_name=path.name, as_attachment=doc.file_type == "docx")  # fmt: skip
+
+
+@bp.get("/<doc_id>/edit")
+def edit(doc_id: str):
+    doc = get_kb().catalog.get(doc_id)
+    return render_template("edit.html", doc=doc, kinds=KINDS, error=None)
+
+
+def metadata_from_form(form, current: Metadata) -> Metadata:
+    tags = tuple(t.strip().lower() for t in form.get("tags", "").split(",") if t.strip())
+    sources = tuple(u.strip() for u in form.get("sources", "").split() if u.strip())
+    return Metadata(
+        title=form.get("title", current.title).strip()[:300],
+        kind=form.get("kind", current.kind), agency=form.get("agency", "").strip() or None,
+        date=form.get("date", "").strip() or None, source_urls=sources, tags=tags,
+        language=form.get("language", current.language).strip() or current.language,
+    )  # fmt: skip
+
+
+@bp.post("/<doc_id>/edit")
+def update(doc_id: str):
+    kb = get_kb()
+    doc = kb.catalog.get(doc_id)
+    try:
+        meta = metadata_from_form(request.form, doc.meta)
+    except InvalidMetadata as exc:
+        return render_template("edit.html", doc=doc, kinds=KINDS, error=str(exc)), 400
+    kb.update_metadata(doc.id, meta)
+    return redirect(url_for("documents.show", doc_id=doc.id), code=303)
+
+
+@bp.post("/<doc_id>/delete")
+def delete(doc_id: str):
+    get_kb().delete(doc_id)
+    return redirect(url_for("documents.index", deleted=doc_id), code=303)
+
+
+@bp.post("/<doc_id>/reingest")
+def reingest(doc_id: str):
+    doc = get_kb().catalog.get(doc_id)
+    path = _original(doc)
+    if path is None:
+        abort(409, description="Originalfilen finns inte längre; ladda upp den igen.")
+    job = jobs().submit([(path.name, path)], {}, [doc.id])
+    return redirect(url_for("upload.job", job_id=job.id), code=303)

@@ -1,0 +1,99 @@
+"""Lägg till dokument: the secretariat uploads files with metadata; ingestion runs in the
+background and the page shows each file's result."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ingest.metadata import slugify
+from kb.errors import InvalidMetadata, InvalidQuery
+from kb.models import KINDS, Metadata
+from web.services import jobs
+from web.views.htmx import is_fragment_request
+
+bp = Blueprint("upload", __name__, url_prefix="/upload")
+
+MAX_FILES = 20
+
+
+def safe_name(name: str) -> str:
+    """A file name that is only a name: no folders, no control characters, not too long."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    name = re.sub(r"[^\w.\- ()åäöÅÄÖ]", "_", name)
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem[:100] or "dokument"
+    return f"{stem}.{suffix[:10]}" if suffix else stem
+
+
+def upload_options(form) -> dict:
+    """Metadata given with the upload, checked the way a document's own metadata is."""
+    options: dict = {}
+    for key in ("kind", "agency", "date", "language"):
+        value = form.get(key, "").strip()
+        if value:
+            options[key] = value
+    tags = [t.strip() for t in form.get("tags", "").split(",") if t.strip()]
+    if tags:
+        options["tags"] = tags
+    source = form.get("source_url", "").strip()
+    if source:
+        if not re.match(r"^https?://", source):
+            raise InvalidMetadata("source URL must start with http:// or https://")
+        options["source_url"] = source
+    Metadata(title="x", kind=options.get("kind", "other"), date=options.get("date"))  # validates
+    return options
+
+
+def store_uploads(files) -> list[tuple[str, Path]]:
+    """Save the uploads under the data folder (never the web root) and return them."""
+    if not files:
+        raise InvalidQuery("choose at least one file")
+    if len(files) > MAX_FILES:
+        raise InvalidQuery(f"at most {MAX_FILES} files at a time")
+    root = current_app.config["KB_CONFIG"].data_dir / "originals"
+    saved = []
+    for storage in files:
+        name = safe_name(storage.filename)
+        folder = root / uuid.uuid4().hex[:12]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        storage.save(path)
+        saved.append((name, path))
+    return saved
+
+
+@bp.get("/")
+def index():
+    return render_template("upload.html", kinds=KINDS, error=None, form={})
+
+
+@bp.post("/")
+def create():
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    try:
+        options = upload_options(request.form)
+        saved = store_uploads(files)
+    except (InvalidMetadata, InvalidQuery) as exc:
+        return render_template("upload.html", kinds=KINDS, error=str(exc), form=request.form), 400
+    # A file keeps its id across uploads, so uploading it again updates the document
+    # (each upload's original is kept in its own folder: nothing is overwritten).
+    ids = [slugify(Path(name).stem) for name, _ in saved]
+    job = jobs().submit(saved, options, ids)
+    return redirect(url_for("upload.job", job_id=job.id), code=303)
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str):
+    found = jobs().get(job_id)
+    if found is None:
+        abort(404)
+    template = "_job.html" if is_fragment_request() else "job.html"
+    return render_template(template, job=found)
