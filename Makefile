@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench corpus clean
+VENDOR := web/static/vendor/htmx.min.js
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: setup run serve test lint bench bench-web corpus browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +17,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# htmx is served by the app itself and axe-core is injected by the browser tests: both come
+# from the npm registry at set-up, pinned in package-lock.json, never from a CDN.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+$(VENDOR): node_modules/.package-lock.json
+	mkdir -p $(dir $(VENDOR))
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)
+
+setup: $(STAMP) $(VENDOR)
 
 run: setup
 	$(BIN)/kb ingest corpus/documents
-	$(BIN)/kb search "Varför blev det nya signalsystemet för järnvägen så mycket dyrare?" --limit 5
+	$(BIN)/kb serve
 
-test: setup
+serve: setup
+	$(BIN)/kb serve
+
+# Headless Chromium from Debian for the browser and accessibility tests.
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -29,6 +48,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/search.py
+
+bench-web: setup
+	$(BIN)/python bench/web.py
 
 corpus: setup
 	$(BIN)/python corpus/build.py

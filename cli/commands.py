@@ -253,6 +253,26 @@ def run_eval(kb: KnowledgeBase, dataset, ids: dict[str, str], mode: str,
     return score_run(runs, dataset.qrels)
 
 
+def serve(config: Config, args: argparse.Namespace) -> int:
+    import logging
+
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+    from web.access_log import AccessLog
+
+    logging.getLogger("web").setLevel(logging.INFO)
+    logging.getLogger("waitress").setLevel(logging.INFO)
+    app = create_app(kb_config=config)
+    embedder = app.extensions["kb"]["embedder"]
+    embedder.embed_query("uppvärmning")  # load the model now, not on the first request
+    print(f"Erfarenhetsbanken: http://{args.host}:{args.port}/  (data {config.data_dir})",
+          file=sys.stderr)  # fmt: skip
+    waitress_serve(AccessLog(app), host=args.host, port=args.port, threads=args.threads,
+                   ident="erfarenhetsbanken")  # fmt: skip
+    return 0
+
+
 COMMANDS = {
     "ingest": ingest,
     "list": list_documents,
@@ -262,4 +282,5 @@ COMMANDS = {
     "search": search,
     "similar": similar,
     "eval": evaluate,
+    "serve": serve,
 }

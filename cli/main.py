@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     _add_json(p)
 
+    p = sub.add_parser("serve", help="serve the web app (production WSGI server)")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    p.set_defaults(json=False)
+
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-format dataset")
     p.add_argument("dataset", type=Path, metavar="DATASET_DIR")
     p.add_argument("--mode", choices=(*MODES, "all"), default="all")

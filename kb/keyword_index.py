@@ -38,7 +38,7 @@ def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
     db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
 
 
-MIN_PREFIX = 4  # shorter stems ("it", "ny") as prefixes match too much to mean anything (dev: 4 = best)
+MIN_PREFIX = 4  # shorter stems ("it", "ny") as prefixes match too much (4: best on dev)
 
 
 def match_expression(stems: list[str], prefix: bool) -> str:

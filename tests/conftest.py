@@ -52,3 +52,24 @@ def corpus_kb(base_config, embedder, tmp_path_factory):
     assert report.ok, report.failed
     yield knowledge_base
     knowledge_base.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_app(corpus_kb):
+    """The web app over the ingested sample corpus (read-only tests)."""
+    from web import create_app
+
+    return create_app({"TESTING": True}, kb_config=corpus_kb.config, embedder=corpus_kb.embedder)
+
+
+@pytest.fixture
+def app(config, embedder):
+    """The web app over an empty knowledge base of its own (tests that write)."""
+    from web import create_app
+
+    return create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

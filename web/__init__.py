@@ -12,7 +12,8 @@ from kb.config import Config, load_config
 log = logging.getLogger(__name__)
 
 
-def create_app(test_config: dict | None = None, kb_config: Config | None = None) -> Flask:
+def create_app(test_config: dict | None = None, kb_config: Config | None = None,
+               embedder=None) -> Flask:  # fmt: skip
     """App factory: configuration from a mapping, then the `KB_*` environment."""
     app = Flask(__name__)
     app.config.from_mapping(
@@ -30,7 +31,7 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None)
     )
     from web import services
 
-    services.init_app(app)
+    services.init_app(app, embedder)
     from web.views import api, describe, documents, search, upload
 
     for module in (search, documents, describe, upload, api):

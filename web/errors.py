@@ -1,4 +1,4 @@
-"""Errors as pages (Swedish) or as JSON under /api: a message and the right status, never a trace."""
+"""Errors as Swedish pages, or JSON under /api: a message and the right status, never a trace."""
 
 from __future__ import annotations
 

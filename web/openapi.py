@@ -27,7 +27,8 @@ HIT = {
     "type": "object",
     "required": ["doc_id", "score", "title", "kind", "passages"],
     "properties": {"doc_id": {"type": "string"}, "score": {"type": "number"}, **META,
-                   "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}}},
+                   "passages": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Passage"}}},
 }  # fmt: skip
 
 DOCUMENT = {
@@ -136,7 +137,8 @@ SPEC = {
     "info": {"title": "Erfarenhetsbanken API", "version": "1.0",
              "description": "Search the experiences of Swedish government digital investments."},
     "paths": {
-        "/api/health": {"get": {"summary": "Liveness and size", "responses": {"200": _json("Health")}}},
+        "/api/health": {"get": {"summary": "Liveness and size",
+                                "responses": {"200": _json("Health")}}},
         "/api/search": {"get": {"summary": "Search (the same query string as the Sök page)",
                                 "parameters": SEARCH_PARAMS,
                                 "responses": {"200": _json("SearchResults"), **ERRORS}}},

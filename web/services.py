@@ -26,11 +26,11 @@ def secret_key(config: Config) -> str:
     return path.read_text().strip()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, embedder: Embedder | None = None) -> None:
     config: Config = app.config["KB_CONFIG"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(config)
-    embedder = Embedder(config)
+    embedder = embedder or Embedder(config)
     store = VectorStore(config.chroma_path)
     app.extensions["kb"] = {"embedder": embedder, "store": store,
                             "jobs": IngestJobs(config, embedder, store)}  # fmt: skip

@@ -111,8 +111,15 @@ def update(doc_id: str):
     allowed = {"title", "kind", "agency", "date", "source_urls", "tags", "language"}
     if not isinstance(body, dict) or not body or set(body) - allowed:
         raise InvalidMetadata(f"send a JSON object with some of: {', '.join(sorted(allowed))}")
-    current = doc.meta.to_dict()
-    merged = {**current, **body}
+    for key in ("tags", "source_urls"):
+        if key in body and not (
+            isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])
+        ):
+            raise InvalidMetadata(f"'{key}' must be a list of strings")
+    for key in ("title", "kind", "agency", "date", "language"):
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            raise InvalidMetadata(f"'{key}' must be a string")
+    merged = {**doc.meta.to_dict(), **body}
     try:
         meta = Metadata.from_dict(merged)
     except (TypeError, AttributeError) as exc:

@@ -20,8 +20,8 @@ def index():
     status = 200
     if request.method == "POST":
         try:
-            cases = get_similarity().similar_to_text(text, limit=8,
-                                                     filters=filters_from(request.form))  # fmt: skip
+            filters = filters_from(request.form)
+            cases = get_similarity().similar_to_text(text, limit=8, filters=filters)
         except InvalidQuery as exc:
             error, status = str(exc), 400
     context = {"text": text, "cases": cases, "error": error, "limit": MAX_DESCRIPTION_CHARS}

@@ -15,8 +15,12 @@ from web.services import get_kb, get_similarity, jobs
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-SORTS = {"title": lambda d: d.meta.title.lower(), "date": lambda d: d.meta.date or "",
-         "updated": lambda d: d.updated_at, "agency": lambda d: (d.meta.agency or "").lower()}  # fmt: skip
+SORTS = {
+    "title": lambda d: d.meta.title.lower(),
+    "date": lambda d: d.meta.date or "",
+    "updated": lambda d: d.updated_at,
+    "agency": lambda d: (d.meta.agency or "").lower(),
+}
 
 
 def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[str]):
@@ -85,9 +89,11 @@ def original(doc_id: str):
     path = _original(doc)
     if path is None:
         abort(404)
-    mimetypes = {"pdf": "application/pdf", "html": "text/plain", "markdown": "text/plain",
-                 "text": "text/plain",
-                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}  # fmt: skip
+    mimetypes = {
+        "pdf": "application/pdf", "html": "text/plain", "markdown": "text/plain",
+        "text": "text/plain",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }  # fmt: skip
     # HTML is sent as text: an uploaded page must never run in our origin.
     return send_file(path, mimetype=mimetypes.get(doc.file_type, "application/octet-stream"),
                      download_name=path.name, as_attachment=doc.file_type == "docx")  # fmt: skip

@@ -1,0 +1,108 @@
+"""The JSON API, with every real response validated against the OpenAPI description."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from web.openapi import SPEC
+
+
+def check(response, status: int = 200):
+    """Validate a real response against the schema the spec promises for it."""
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    path = _spec_path(response.request.path)
+    method = response.request.method.lower()
+    operation = SPEC["paths"][path][method]
+    content = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+    schema = {**content, "components": SPEC["components"]}
+    Draft202012Validator(schema).validate(response.get_json())
+    return response.get_json()
+
+
+def _spec_path(path: str) -> str:
+    for template in SPEC["paths"]:
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path):
+            return template
+    raise AssertionError(f"{path} is not in the OpenAPI description")
+
+
+@pytest.fixture(scope="module")
+def api(corpus_app):
+    return corpus_app.test_client()
+
+
+def test_every_api_route_is_documented(corpus_app):
+    rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in corpus_app.url_map.iter_rules()
+             if r.rule.startswith("/api/") and r.rule != "/api/openapi.json"}  # fmt: skip
+    assert rules == set(SPEC["paths"])
+
+
+def test_the_description_is_openapi_3_with_valid_schemas(api):
+    served = api.get("/api/openapi.json").get_json()
+    assert served["openapi"].startswith("3.") and served == SPEC
+    for schema in SPEC["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_health(api):
+    assert check(api.get("/api/health"))["documents"] >= 30
+
+
+def test_search_with_the_pages_query_string(api):
+    body = check(api.get("/api/search?q=signalsystem&agency=Trafikverket&kind=report"
+                         "&from=2018&to=2018&mode=hybrid&page=1"))  # fmt: skip
+    assert body["total"] >= 1 and all(r["agency"] == "Trafikverket" for r in body["results"])
+    assert body["facets"]["agency"] == [{"value": "Trafikverket", "count": body["total"]}]
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("/api/search", "empty"), ("/api/search?q=x&agency=Okänd", "unknown agency"),
+    ("/api/search?q=x&mode=fuzzy", "unknown mode"),
+    ("/api/search?q=x&sort=date", "unknown parameter"),
+    ("/api/search?q=x&page=-1", "whole number"), ("/api/search?q=" + "a" * 2001, "limit"),
+])  # fmt: skip
+def test_bad_searches_are_json_errors(api, url, message):
+    body = check(api.get(url), 400)
+    assert message in body["error"]
+
+
+def test_documents_and_one_document(api):
+    docs = check(api.get("/api/documents"))
+    assert len(docs) >= 30
+    doc = check(api.get(f"/api/documents/{docs[0]['id']}"))
+    assert doc["text"] and doc["chunks"]
+    check(api.get("/api/documents/finns-inte"), 404)
+
+
+def test_similar_documents_and_similar_text(api):
+    hits = check(api.get("/api/documents/ertms-granskning-riksrevisionen/similar?limit=3"))
+    assert len(hits) == 3
+    text = "Nytt ärendestöd för brottsutredningar och beslag på Tullverket"
+    cases = check(api.post("/api/similar", json={"text": text, "limit": 5}))
+    assert cases and any(c["recommendations"] for c in cases)
+    assert "text" in check(api.post("/api/similar", json={"txt": "x"}), 400)["error"]
+    check(api.post("/api/similar", data="inte json", content_type="application/json"), 400)
+
+
+def test_writes_upload_patch_delete(client):
+    upload = client.post("/api/documents?wait=1", data={
+        "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")],
+        "kind": "report", "agency": "Tullverket"}, content_type="multipart/form-data")  # fmt: skip
+    job = check(upload)
+    assert job["files"][0]["outcome"] == "added"
+    assert check(client.get(f"/api/jobs/{job['id']}"))["status"] == "done"
+    patched = check(client.patch("/api/documents/rapport", json={"title": "Ny", "tags": ["x"]}))
+    assert patched["title"] == "Ny" and patched["tags"] == ["x"]
+    assert "kind" in check(client.patch("/api/documents/rapport", json={"kind": "memo"}),
+                           400)["error"]  # fmt: skip
+    check(client.patch("/api/documents/rapport", json={"owner": "me"}), 400)
+    check(client.patch("/api/documents/rapport", json={"tags": "inte en lista"}), 400)
+    assert client.delete("/api/documents/rapport").status_code == 200
+    check(client.delete("/api/documents/rapport"), 404)
+    check(client.post("/api/documents", data={}, content_type="multipart/form-data"), 400)
+    check(client.get("/api/jobs/finns-inte"), 404)

@@ -1,0 +1,195 @@
+"""The real app in headless Chromium: active search, facets, deep links, uploads, keyboard use,
+escaping, and axe-core's WCAG 2.1 AA check on every page. Screenshots go to tests/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from kb.knowledge_base import KnowledgeBase
+from tests.conftest import CORPUS, ROOT
+from tests.files import make_pdf
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "tests" / "screenshots"
+
+if not (CHROMIUM.exists() and AXE.exists()):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Debian's chromium and node_modules (run `make setup browser`)")
+    pytest.skip(
+        "needs /usr/bin/chromium and axe-core (make setup browser)", allow_module_level=True
+    )
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(base_config, embedder, tmp_path_factory):
+    from waitress.server import create_server
+
+    from web import create_app
+
+    config = base_config.with_(data_dir=tmp_path_factory.mktemp("browser-data"))
+    kb = KnowledgeBase(config, embedder=embedder)
+    assert ingest(kb, [CORPUS]).ok
+    kb.close()
+    app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+    port = _free_port()
+    wsgi = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=wsgi.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    wsgi.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def axe_violations(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})""")
+    return [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+    ]
+
+
+def test_typing_updates_results_and_the_url(page, server):
+    page.goto(server + "/")
+    page.fill("#q", "varför blev signalsystemet dyrare")
+    page.wait_for_selector(".hit")
+    assert "q=" in page.url  # shareable, bookmarkable
+    assert "signalsystem" in page.inner_text(".hit-list").lower()
+    assert page.evaluate("document.querySelector('#search-form') !== null")  # no full reload
+    shot(page, "search")
+
+
+def test_a_facet_narrows_the_results(page, server):
+    page.goto(server + "/?q=kostnader+för+IT-projekt")
+    page.get_by_label("Trafikverket").first.check()
+    page.wait_for_url("**agency=Trafikverket**")
+    page.wait_for_function("[...document.querySelectorAll('.hit .meta')].every("
+                           "m => m.textContent.includes('Trafikverket'))")  # fmt: skip
+    shot(page, "search-facet")
+
+
+def test_opening_a_passage_scrolls_to_it_highlighted(page, server):
+    page.goto(server + "/?q=ramavtal+med+rörlig+arbetsmängd")
+    page.locator(".passage footer a").first.click()
+    page.wait_for_url("**#chunk-*")
+    focus = page.locator(".full-text .focus").first
+    assert focus.is_visible() and page.locator(".full-text mark").count() > 0
+    box = focus.bounding_box()
+    assert box and 0 <= box["y"] < 900  # in view
+    shot(page, "document")
+
+
+def test_describe_your_investment(page, server):
+    page.goto(server + "/describe/")
+    page.fill(
+        "#text",
+        "Vi planerar ett nytt ärendestöd för brottsutredningar och beslag. "
+        "Det ska kosta 80 miljoner kronor och kopplas till åklagare och domstol.",
+    )
+    page.click("text=Hitta liknande fall")
+    page.wait_for_selector(".recommendations")
+    assert "Tullverket" in page.inner_text("#cases")
+    shot(page, "describe")
+
+
+def test_upload_a_pdf_and_find_it(page, server, tmp_path):
+    pdf = make_pdf(tmp_path / "Sjöfartsverkets lotsportal.pdf",
+                   ["Sjöfartsverket byggde en lotsportal för beställning av lotsning.",
+                    "Erfarenheter: nyttorna mättes före och efter införandet."])  # fmt: skip
+    page.goto(server + "/upload/")
+    page.set_input_files("#files", str(pdf))
+    page.select_option("#kind", "case")
+    page.fill("#agency", "Sjöfartsverket")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/upload/jobs/**")
+    page.wait_for_selector("text=Tillagd", timeout=60_000)
+    shot(page, "upload-job")
+    page.goto(server + "/?q=lotsportal")
+    page.wait_for_selector(".hit")
+    assert "Sjöfartsverket" in page.inner_text(".hit-list")
+
+
+def test_script_in_a_document_shows_as_text(page, server, tmp_path):
+    evil = tmp_path / "elak.md"
+    evil.write_text('# Elak <script>alert("xss")</script>\n\nTexten <img src=x onerror='
+                    'alert(2)> nämner tullkodex.\n', encoding="utf-8")  # fmt: skip
+    page.goto(server + "/upload/")
+    page.set_input_files("#files", str(evil))
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Tillagd", timeout=60_000)
+    page.goto(server + "/documents/elak")
+    assert '<script>alert("xss")</script>' in page.inner_text("h1")
+    page.goto(server + "/?q=tullkodex+elak")
+    page.wait_for_selector(".hit")
+    assert page.dialogs == []
+
+
+def test_keyboard_skip_link_and_visible_focus(page, server):
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/?q=kostnader+för+IT-projekt&agency=Trafikverket", "/?q=ERTMS&mode=keyword",
+    "/documents/", "/documents/tullverket-utredningsstod-analys?chunk=1&q=nyttor",
+    "/describe/", "/upload/", "/documents/finns-inte",
+])  # fmt: skip
+def test_no_accessibility_violations(page, server, path):
+    page.goto(server + path)
+    assert axe_violations(page) == []
+
+
+def test_no_accessibility_violations_with_describe_results(page, server):
+    page.goto(server + "/describe/")
+    page.fill("#text", "Ett nytt signalsystem för järnvägen med krav från EU.")
+    page.click("text=Hitta liknande fall")
+    page.wait_for_selector(".hit")
+    assert axe_violations(page) == []

@@ -1,0 +1,35 @@
+"""One log line per request: method, path, status, duration (waitress logs none itself)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+log = logging.getLogger("web.access")
+
+
+class AccessLog:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        start = time.perf_counter()
+        status_holder = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            status_holder["status"] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            path = environ.get("PATH_INFO", "")
+            if environ.get("QUERY_STRING"):
+                path += "?" + environ["QUERY_STRING"][:200]
+            log.info(
+                "%s %s %s %.1fms",
+                environ.get("REQUEST_METHOD"),
+                path,
+                status_holder.get("status", "-"),
+                (time.perf_counter() - start) * 1000,
+            )
