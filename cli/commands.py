@@ -20,6 +20,7 @@ from kb.filters import Filters, parse_year
 from kb.knowledge_base import KnowledgeBase
 from kb.search import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
 from kb.similar import Similarity
+from kb.users import Users
 
 
 class _Bar(Progress):
@@ -273,6 +274,54 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise KBError("the passwords differ")
+    return first
+
+
+def user(config: Config, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(config)
+    users = Users(kb.catalog.db)
+    if args.user_command == "add":
+        created = users.add(args.name, _password(args), editor=args.editor)
+        out = {"name": created.name, "role": created.role}
+    elif args.user_command == "passwd":
+        users.set_password(args.name, _password(args))
+        out = {"name": args.name, "password": "changed"}
+    else:
+        listed = [{"name": u.name, "role": u.role, "created_at": u.created_at}
+                  for u in users.list()]  # fmt: skip
+        if args.json:
+            emit_json(listed)
+        else:
+            print(table([[u["name"], u["role"], u["created_at"]] for u in listed],
+                        ["name", "role", "created"]))  # fmt: skip
+        return 0
+    if args.json:
+        emit_json(out)
+    else:
+        print(", ".join(f"{k}: {v}" for k, v in out.items()))
+    return 0
+
+
+def token(config: Config, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(config)
+    value = Users(kb.catalog.db).create_token(args.name)
+    if args.json:
+        emit_json({"name": args.name, "token": value})
+    else:
+        print(value)
+        print("Keep it secret: it is shown only now. Send it as 'Authorization: Bearer …'.",
+              file=sys.stderr)  # fmt: skip
+    return 0
+
+
 COMMANDS = {
     "ingest": ingest,
     "list": list_documents,
@@ -283,4 +332,6 @@ COMMANDS = {
     "similar": similar,
     "eval": evaluate,
     "serve": serve,
+    "user": user,
+    "token": token,
 }

@@ -42,6 +42,7 @@ class Config:
     dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
+    secure_cookies: bool = False  # KB_SECURE_COOKIES: set when served over HTTPS
 
     @property
     def catalog_path(self) -> Path:

@@ -73,3 +73,29 @@ def app(config, embedder):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+EDITOR_PASSWORD = "sekretariatet-2026"
+
+
+@pytest.fixture
+def editor_token(app):
+    """An editor account in the app's knowledge base, and an API token for it."""
+    from kb.knowledge_base import KnowledgeBase
+    from kb.users import Users
+
+    kb = KnowledgeBase(app.config["KB_CONFIG"], embedder=app.extensions["kb"]["embedder"],
+                       store=app.extensions["kb"]["store"])  # fmt: skip
+    users = Users(kb.catalog.db)
+    users.add("redaktor", EDITOR_PASSWORD, editor=True)
+    token = users.create_token("redaktor")
+    kb.close()
+    return token
+
+
+@pytest.fixture
+def editor(app, client, editor_token):
+    """The test client, logged in as an editor (session cookie)."""
+    response = client.post("/login", data={"name": "redaktor", "password": EDITOR_PASSWORD})
+    assert response.status_code == 303
+    return client

@@ -89,7 +89,8 @@ def test_similar_documents_and_similar_text(api):
     check(api.post("/api/similar", data="inte json", content_type="application/json"), 400)
 
 
-def test_writes_upload_patch_delete(client):
+def test_writes_upload_patch_delete(client, editor_token):
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
     upload = client.post("/api/documents?wait=1", data={
         "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")],
         "kind": "report", "agency": "Tullverket"}, content_type="multipart/form-data")  # fmt: skip
@@ -106,3 +107,8 @@ def test_writes_upload_patch_delete(client):
     check(client.delete("/api/documents/rapport"), 404)
     check(client.post("/api/documents", data={}, content_type="multipart/form-data"), 400)
     check(client.get("/api/jobs/finns-inte"), 404)
+
+
+def test_writes_without_a_token_are_refused(client):
+    body = check(client.delete("/api/documents/x"), 401)
+    assert body["error"]

@@ -12,7 +12,8 @@ import pytest
 
 from ingest.pipeline import ingest
 from kb.knowledge_base import KnowledgeBase
-from tests.conftest import CORPUS, ROOT
+from kb.users import Users
+from tests.conftest import CORPUS, EDITOR_PASSWORD, ROOT
 from tests.files import make_pdf
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,6 +45,7 @@ def server(base_config, embedder, tmp_path_factory):
     config = base_config.with_(data_dir=tmp_path_factory.mktemp("browser-data"))
     kb = KnowledgeBase(config, embedder=embedder)
     assert ingest(kb, [CORPUS]).ok
+    Users(kb.catalog.db).add("redaktor", EDITOR_PASSWORD, editor=True)
     kb.close()
     app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
     port = _free_port()
@@ -133,7 +135,16 @@ def test_describe_your_investment(page, server):
     shot(page, "describe")
 
 
+def login(page, server) -> None:
+    page.goto(server + "/login")
+    page.fill("#name", "redaktor")
+    page.fill("#password", EDITOR_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("text=Logga ut")
+
+
 def test_upload_a_pdf_and_find_it(page, server, tmp_path):
+    login(page, server)
     pdf = make_pdf(tmp_path / "Sjöfartsverkets lotsportal.pdf",
                    ["Sjöfartsverket byggde en lotsportal för beställning av lotsning.",
                     "Erfarenheter: nyttorna mättes före och efter införandet."])  # fmt: skip
@@ -141,7 +152,7 @@ def test_upload_a_pdf_and_find_it(page, server, tmp_path):
     page.set_input_files("#files", str(pdf))
     page.select_option("#kind", "case")
     page.fill("#agency", "Sjöfartsverket")
-    page.click("button[type=submit]")
+    page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/upload/jobs/**")
     page.wait_for_selector("text=Tillagd", timeout=60_000)
     shot(page, "upload-job")
@@ -151,12 +162,13 @@ def test_upload_a_pdf_and_find_it(page, server, tmp_path):
 
 
 def test_script_in_a_document_shows_as_text(page, server, tmp_path):
+    login(page, server)
     evil = tmp_path / "elak.md"
     evil.write_text('# Elak <script>alert("xss")</script>\n\nTexten <img src=x onerror='
                     'alert(2)> nämner tullkodex.\n', encoding="utf-8")  # fmt: skip
     page.goto(server + "/upload/")
     page.set_input_files("#files", str(evil))
-    page.click("button[type=submit]")
+    page.click("#upload-form button[type=submit]")
     page.wait_for_selector("text=Tillagd", timeout=60_000)
     page.goto(server + "/documents/elak")
     assert '<script>alert("xss")</script>' in page.inner_text("h1")
@@ -180,9 +192,11 @@ def test_keyboard_skip_link_and_visible_focus(page, server):
 @pytest.mark.parametrize("path", [
     "/", "/?q=kostnader+för+IT-projekt&agency=Trafikverket", "/?q=ERTMS&mode=keyword",
     "/documents/", "/documents/tullverket-utredningsstod-analys?chunk=1&q=nyttor",
-    "/describe/", "/upload/", "/documents/finns-inte",
+    "/describe/", "/upload/", "/documents/finns-inte", "/login",
 ])  # fmt: skip
 def test_no_accessibility_violations(page, server, path):
+    if path == "/upload/":
+        login(page, server)
     page.goto(server + path)
     assert axe_violations(page) == []
 

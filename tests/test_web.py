@@ -14,7 +14,7 @@ def reader(corpus_app):
     return corpus_app.test_client()
 
 
-PAGES = ["/", "/?q=signalsystem", "/describe/", "/upload/", "/documents/",
+PAGES = ["/", "/?q=signalsystem", "/describe/", "/login", "/documents/",
          "/documents/ertms-granskning-riksrevisionen"]  # fmt: skip
 
 
@@ -88,7 +88,8 @@ def test_describe_finds_similar_cases_with_recommendations(reader):
     assert "Rekommenderat till Tullverket" in html
 
 
-def test_upload_ingests_in_the_background_and_the_document_is_found(app, client, tmp_path):
+def test_upload_ingests_in_the_background_and_the_document_is_found(app, editor, tmp_path):
+    client = editor
     pdf = make_pdf(
         tmp_path / "Nytt ärendestöd.pdf",
         ["Kommunen byggde ett nytt ärendestöd för bygglov.", "Nyttorna mättes."],
@@ -115,7 +116,8 @@ def test_upload_ingests_in_the_background_and_the_document_is_found(app, client,
     assert any(p.name == "Nytt ärendestöd.pdf" for p in originals.rglob("*.pdf"))
 
 
-def test_uploading_the_same_file_again_updates_instead_of_duplicating(app, client, tmp_path):
+def test_uploading_the_same_file_again_updates_instead_of_duplicating(app, editor, tmp_path):
+    client = editor
     for text in ("Första versionen om beslag.", "Andra versionen om beslag och tull."):
         path = tmp_path / "rapport.txt"
         path.write_text(text, encoding="utf-8")
@@ -128,7 +130,8 @@ def test_uploading_the_same_file_again_updates_instead_of_duplicating(app, clien
     assert "Andra versionen" in client.get("/api/documents/rapport").get_json()["text"]
 
 
-def test_a_bad_upload_reports_why_and_keeps_the_others(app, client, tmp_path):
+def test_a_bad_upload_reports_why_and_keeps_the_others(app, editor, tmp_path):
+    client = editor
     good = tmp_path / "bra.md"
     good.write_text("# Bra\n\nEtt dokument om nyttorealisering.", encoding="utf-8")
     with good.open("rb") as g:
@@ -142,7 +145,8 @@ def test_a_bad_upload_reports_why_and_keeps_the_others(app, client, tmp_path):
     assert outcomes["bild.txt"][0] == "failed" and "PNG" in outcomes["bild.txt"][1]
 
 
-def test_document_text_is_escaped_everywhere(app, client, tmp_path):
+def test_document_text_is_escaped_everywhere(app, editor, tmp_path):
+    client = editor
     evil = tmp_path / "evil.md"
     evil.write_text('# <script>alert("x")</script> Elak rubrik\n\n'
                     'Text med <img src=x onerror=alert(1)> och <b>fet</b> beslagshantering.\n',
@@ -156,7 +160,8 @@ def test_document_text_is_escaped_everywhere(app, client, tmp_path):
         assert "&lt;script&gt;" in html or "&lt;img" in html
 
 
-def test_edit_delete_and_reingest(app, client, tmp_path):
+def test_edit_delete_and_reingest(app, editor, tmp_path):
+    client = editor
     path = tmp_path / "notis.txt"
     path.write_text("En notis om digitala tjänster.", encoding="utf-8")
     with path.open("rb") as f:
@@ -182,3 +187,34 @@ def test_edit_delete_and_reingest(app, client, tmp_path):
     assert again.status_code == 303 and "/upload/jobs/" in again.headers["Location"]
     assert client.post("/documents/notis/delete").status_code == 303
     assert client.get("/api/documents/notis").status_code == 404
+
+
+def test_readers_cannot_change_anything(client):
+    assert client.get("/").status_code == 200  # reading needs no account
+    pages = [
+        ("get", "/upload/"),
+        ("post", "/upload/"),
+        ("post", "/documents/x/delete"),
+        ("get", "/documents/x/edit"),
+        ("post", "/documents/x/reingest"),
+    ]
+    for method, url in pages:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    for method, url in [("post", "/api/documents"), ("patch", "/api/documents/x"),
+                        ("delete", "/api/documents/x"), ("get", "/api/jobs/x")]:  # fmt: skip
+        response = getattr(client, method)(url, headers={"Authorization": "Bearer kb_wrong"})
+        assert response.status_code == 401 and response.get_json()["error"]
+
+
+def test_login_rejects_wrong_passwords_and_unsafe_redirects(client, editor_token):
+    bad = client.post("/login", data={"name": "redaktor", "password": "fel lösenord!"})
+    assert bad.status_code == 401 and "Fel namn eller lösenord" in bad.get_data(as_text=True)
+    ok = client.post("/login", data={"name": "redaktor", "password": "sekretariatet-2026",
+                                     "next": "https://evil.example/"})  # fmt: skip
+    assert ok.status_code == 303 and ok.headers["Location"] == "/"
+    cookie = ok.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/upload/").status_code == 200
+    client.post("/logout")
+    assert client.get("/upload/").status_code == 302

@@ -20,11 +20,17 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
         SECRET_KEY=None,  # from the data folder (see services.secret_key) unless given
         MAX_CONTENT_LENGTH=None,  # set from KB_MAX_FILE_MB below
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,  # KB_SECURE_COOKIES=1 behind HTTPS
     )
     if test_config:
         app.config.from_mapping(test_config)
     config = kb_config or load_config()
     app.config["KB_CONFIG"] = config
+    app.config["SESSION_COOKIE_SECURE"] = (
+        app.config["SESSION_COOKIE_SECURE"] or config.secure_cookies
+    )
     # Uploads: a few files at the size limit each, plus form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or int(
         config.max_file_bytes * 10 + 1024 * 1024
@@ -32,9 +38,10 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
     from web import services
 
     services.init_app(app, embedder)
+    from web import auth
     from web.views import api, describe, documents, search, upload
 
-    for module in (search, documents, describe, upload, api):
+    for module in (search, documents, describe, upload, api, auth):
         app.register_blueprint(module.bp)
     from web import errors, helpers
 

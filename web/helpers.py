@@ -52,5 +52,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(highlight=highlight, kind_label=kind_label, page_url=page_url)
 
     @app.context_processor
-    def htmx_flag():
-        return {"htmx_available": (STATIC / "vendor" / "htmx.min.js").exists()}
+    def page_context():
+        from web.auth import current_user
+
+        return {"htmx_available": (STATIC / "vendor" / "htmx.min.js").exists(),
+                "user": current_user()}  # fmt: skip

@@ -105,6 +105,8 @@ def _list(ref: str) -> dict:
 
 ERRORS = {str(code): _json("Error", text) for code, text in
           ((400, "Invalid input"), (404, "Not found"), (413, "Too large"))}  # fmt: skip
+EDITOR = {"security": [{"editorToken": []}]}
+DENIED = {"401": _json("Error", "No editor token"), "403": _json("Error", "Not an editor")}
 
 
 def _q(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
@@ -144,7 +146,7 @@ SPEC = {
                                 "responses": {"200": _json("SearchResults"), **ERRORS}}},
         "/api/documents": {
             "get": {"summary": "All documents", "responses": {"200": _list("Document")}},
-            "post": {"summary": "Upload documents (editors); ingested in the background",
+            "post": {**EDITOR, "summary": "Upload documents (editors); ingested in the background",
                      "parameters": [_q("wait", {"enum": ["1"]}, "Answer when the ingest is done")],
                      "requestBody": {"content": {"multipart/form-data": {"schema": {
                          "type": "object", "required": ["files"], "properties": {
@@ -153,17 +155,17 @@ SPEC = {
                              "kind": {"type": "string"}, "agency": {"type": "string"},
                              "date": {"type": "string"}, "tags": {"type": "string"},
                              "source_url": {"type": "string"}}}}}},
-                     "responses": {"200": _json("Job"), "202": _json("Job"), **ERRORS}},
+                     "responses": {"200": _json("Job"), "202": _json("Job"), **ERRORS, **DENIED}},
         },
         "/api/documents/{doc_id}": {
             "parameters": [DOC_ID],
             "get": {"summary": "One document with its text", "responses": {
                 "200": _json("DocumentDetail"), **ERRORS}},
-            "patch": {"summary": "Change metadata (editors)", "requestBody": {"content": {
-                "application/json": {"schema": {"type": "object"}}}},
-                "responses": {"200": _json("Document"), **ERRORS}},
-            "delete": {"summary": "Delete (editors)", "responses": {"200": {
-                "description": "Deleted"}, **ERRORS}},
+            "patch": {**EDITOR, "summary": "Change metadata (editors)", "requestBody": {
+                "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": _json("Document"), **ERRORS, **DENIED}},
+            "delete": {**EDITOR, "summary": "Delete (editors)", "responses": {"200": {
+                "description": "Deleted"}, **ERRORS, **DENIED}},
         },
         "/api/documents/{doc_id}/similar": {"parameters": [DOC_ID], "get": {
             "summary": "Documents similar to this one", "responses": {"200": _list("Hit"),
@@ -177,8 +179,11 @@ SPEC = {
             "responses": {"200": _list("SimilarCase"), **ERRORS}}},
         "/api/jobs/{job_id}": {"parameters": [{"name": "job_id", "in": "path", "required": True,
                                                "schema": {"type": "string"}}],
-                               "get": {"summary": "An upload's progress",
-                                       "responses": {"200": _json("Job"), **ERRORS}}},
+                               "get": {**EDITOR, "summary": "An upload's progress",
+                                       "responses": {"200": _json("Job"), **ERRORS,
+                                                     **DENIED}}},
     },
-    "components": {"schemas": SCHEMAS},
+    "components": {"schemas": SCHEMAS, "securitySchemes": {"editorToken": {
+        "type": "http", "scheme": "bearer",
+        "description": "A token from `kb token create NAME` (editors only)"}}},
 }  # fmt: skip

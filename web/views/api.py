@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import Metadata
+from web.auth import editor_required
 from web.openapi import SPEC
 from web.params import filters_from, search_query
 from web.services import get_kb, get_searcher, get_similarity, jobs
@@ -79,6 +80,7 @@ def _as_list(value) -> list[str]:
 
 
 @bp.post("/documents")
+@editor_required
 def upload():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     options = upload_options(request.form)
@@ -94,6 +96,7 @@ def upload():
 
 
 @bp.get("/jobs/<job_id>")
+@editor_required
 def job(job_id: str):
     found = jobs().get(job_id)
     if found is None:
@@ -104,6 +107,7 @@ def job(job_id: str):
 
 
 @bp.patch("/documents/<doc_id>")
+@editor_required
 def update(doc_id: str):
     kb = get_kb()
     doc = kb.catalog.get(doc_id)
@@ -129,6 +133,7 @@ def update(doc_id: str):
 
 
 @bp.delete("/documents/<doc_id>")
+@editor_required
 def delete(doc_id: str):
     get_kb().delete(doc_id)
     return jsonify(deleted=doc_id)

@@ -11,6 +11,7 @@ from kb.errors import InvalidMetadata
 from kb.highlight import highlight_spans
 from kb.models import KINDS, Metadata
 from kb.text_analysis import query_stems
+from web.auth import editor_required
 from web.services import get_kb, get_similarity, jobs
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -100,6 +101,7 @@ def original(doc_id: str):
 
 
 @bp.get("/<doc_id>/edit")
+@editor_required
 def edit(doc_id: str):
     doc = get_kb().catalog.get(doc_id)
     return render_template("edit.html", doc=doc, kinds=KINDS, error=None)
@@ -117,6 +119,7 @@ def metadata_from_form(form, current: Metadata) -> Metadata:
 
 
 @bp.post("/<doc_id>/edit")
+@editor_required
 def update(doc_id: str):
     kb = get_kb()
     doc = kb.catalog.get(doc_id)
@@ -129,12 +132,14 @@ def update(doc_id: str):
 
 
 @bp.post("/<doc_id>/delete")
+@editor_required
 def delete(doc_id: str):
     get_kb().delete(doc_id)
     return redirect(url_for("documents.index", deleted=doc_id), code=303)
 
 
 @bp.post("/<doc_id>/reingest")
+@editor_required
 def reingest(doc_id: str):
     doc = get_kb().catalog.get(doc_id)
     path = _original(doc)

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ingest.metadata import slugify
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import KINDS, Metadata
+from web.auth import editor_required
 from web.services import jobs
 from web.views.htmx import is_fragment_request
 
@@ -71,11 +72,13 @@ def store_uploads(files) -> list[tuple[str, Path]]:
 
 
 @bp.get("/")
+@editor_required
 def index():
     return render_template("upload.html", kinds=KINDS, error=None, form={})
 
 
 @bp.post("/")
+@editor_required
 def create():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     try:
@@ -91,6 +94,7 @@ def create():
 
 
 @bp.get("/jobs/<job_id>")
+@editor_required
 def job(job_id: str):
     found = jobs().get(job_id)
     if found is None:

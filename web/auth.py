@@ -1,0 +1,85 @@
+"""Who may change the knowledge base: editors, by session (pages) or Bearer token (API)."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)  # fmt: skip
+
+from kb.users import User, Users
+from web.services import get_kb
+
+bp = Blueprint("auth", __name__)
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        g.user = None
+        users = Users(get_kb().catalog.db)
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            g.user = users.user_for_token(header[7:].strip())
+        elif session.get("user"):
+            try:
+                g.user = users.get(session["user"])
+            except Exception:  # noqa: BLE001 - a deleted account just means logged out
+                session.clear()
+    return g.user
+
+
+def editor_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        user = current_user()
+        if user is not None and user.is_editor:
+            return view(*args, **kwargs)
+        if request.path.startswith("/api/"):
+            abort(401 if user is None else 403)
+        if user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: never redirect a login to another host.
+    if (
+        not target
+        or urlsplit(target).netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
+        return url_for("search.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        name = request.form.get("name", "")[:64]
+        user = Users(get_kb().catalog.db).authenticate(name, request.form.get("password", ""))
+        if user is not None:
+            session.clear()
+            session["user"] = user.name
+            return redirect(_safe_next(request.form.get("next")), code=303)
+        error = "Fel namn eller lösenord."
+    status = 401 if error else 200
+    return render_template("login.html", error=error, next=request.values.get("next", "")), status
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("search.index"), code=303)
