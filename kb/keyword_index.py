@@ -16,6 +16,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     terms, doc_id UNINDEXED, seq UNINDEXED,
     tokenize = "unicode61 remove_diacritics 0"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
 """
 
 
@@ -41,15 +42,38 @@ def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
 MIN_PREFIX = 4  # shorter stems ("it", "ny") as prefixes match too much (4: best on dev)
 
 
-def match_expression(stems: list[str], prefix: bool) -> str:
-    """An FTS5 query OR-ing the stems; each is quoted, so no user text acts as syntax."""
+def match_expression(stems: list[str], prefix: bool, common: set[str] = frozenset()) -> str:
+    """An FTS5 query OR-ing the stems; each is quoted, so no user text acts as syntax.
+
+    `common` holds terms (or prefixes, as "stem*") found in over half the chunks: FTS5's BM25
+    gives them no weight, yet scoring their long posting lists is most of a query's cost.
+    """
     terms = []
     for stem in stems:
-        if '"' in stem:
+        if '"' in stem or stem in common:
             continue
-        star = "*" if prefix and len(stem) >= MIN_PREFIX else ""
+        star = "*" if prefix and len(stem) >= MIN_PREFIX and f"{stem}*" not in common else ""
         terms.append(f'"{stem}"{star}')
     return " OR ".join(terms)
+
+
+def common_terms(db: sqlite3.Connection, stems: list[str], prefix: bool) -> set[str]:
+    total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    common: set[str] = set()
+    if total < 1000:  # small stores are fast anyway; keep every term
+        return common
+    for stem in stems:
+        row = db.execute("SELECT doc FROM chunk_vocab WHERE term = ?", (stem,)).fetchone()
+        if row and row[0] > total / 2:
+            common.add(stem)
+        if prefix and len(stem) >= MIN_PREFIX:
+            (n,) = db.execute("SELECT COALESCE(SUM(doc), 0) FROM chunk_vocab WHERE term >= ?"
+                              " AND term < ?", (stem, stem + "\U0010ffff")).fetchone()  # fmt: skip
+            if n > total / 2:
+                common.add(f"{stem}*")
+    if all(s in common for s in stems):
+        common.clear()  # nothing else to search by: better slow than empty
+    return common
 
 
 def search(
@@ -59,7 +83,7 @@ def search(
     doc_filter: tuple[str, list] | None = None,
     prefix: bool = False,
 ) -> list[KeywordMatch]:
-    expression = match_expression(stems, prefix)
+    expression = match_expression(stems, prefix, common_terms(db, stems, prefix))
     if not expression:
         return []
     sql = "SELECT doc_id, seq, bm25(chunk_terms) AS rank FROM chunk_terms WHERE chunk_terms MATCH ?"

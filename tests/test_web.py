@@ -43,6 +43,14 @@ def test_htmx_gets_the_fragment_and_history_restore_the_page(reader):
     assert "<html" in restore.get_data(as_text=True)
 
 
+def test_year_facet_links_narrow_to_that_year(reader):
+    html = reader.get("/?q=kostnader").get_data(as_text=True)
+    years = re.findall(r'class="year-facet".*?</ul>', html, re.S)[0]
+    assert "from=2018&amp;to=2018" in years and re.search(r"2018</a> <span class=\"count\">", years)
+    narrowed = reader.get("/?q=kostnader&from=2018&to=2018").get_data(as_text=True)
+    assert all(" · 2018" in m for m in re.findall(r'<p class="meta">(.*?)</p>', narrowed))
+
+
 def test_facets_narrow_the_results(reader):
     html = reader.get("/?q=kostnader&agency=Trafikverket&kind=report").get_data(as_text=True)
     hits = re.findall(r'<li class="hit">.*?<p class="meta">(.*?)</p>', html, re.S)

@@ -42,14 +42,24 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
-def page_url(page: int) -> str:
+def with_args(**changes) -> str:
+    """This page's URL with some query parameters changed (None removes one)."""
     args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
     return url_for(request.endpoint, **args)
 
 
+def page_url(page: int) -> str:
+    return with_args(page=page)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(highlight=highlight, kind_label=kind_label, page_url=page_url)
+    app.jinja_env.globals.update(highlight=highlight, kind_label=kind_label, page_url=page_url,
+                                 with_args=with_args)  # fmt: skip
 
     @app.context_processor
     def page_context():
