@@ -113,21 +113,18 @@ class Embedder:
         return [len(ids) for ids in encoded["input_ids"]]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            return self.model.encode_document(
-                [_normalize(t) for t in texts],
-                batch_size=self.config.embed_batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-            ).astype(np.float32)
+        """Vectors for passages, with the model's document prompt (`passage: `)."""
+        return self._encode("encode_document", texts)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for queries, with the model's query prompt (`query: `)."""
+        return self._encode("encode_query", texts)
+
+    def _encode(self, method: str, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            return self.model.encode_query(
+            return getattr(self.model, method)(
                 [_normalize(t) for t in texts],
                 batch_size=self.config.embed_batch_size,
                 normalize_embeddings=True,

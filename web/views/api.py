@@ -10,7 +10,7 @@ from web.auth import editor_required
 from web.openapi import SPEC
 from web.params import filters_from, search_query
 from web.services import get_kb, get_searcher, get_similarity, jobs
-from web.views.upload import store_uploads, upload_options
+from web.views.upload import submit_upload
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -82,14 +82,7 @@ def _as_list(value) -> list[str]:
 @bp.post("/documents")
 @editor_required
 def upload():
-    files = [f for f in request.files.getlist("files") if f and f.filename]
-    options = upload_options(request.form)
-    saved = store_uploads(files)
-    from pathlib import Path
-
-    from ingest.metadata import slugify
-
-    job = jobs().submit(saved, options, [slugify(Path(n).stem) for n, _ in saved])
+    job = submit_upload(request.files.getlist("files"), request.form)
     if request.args.get("wait") == "1":  # for scripts that want the outcome in one call
         jobs().wait(job, timeout=current_app.config.get("UPLOAD_WAIT_SECONDS", 300))
     return jsonify(job.to_dict()), 202 if job.status in ("queued", "running") else 200

@@ -77,19 +77,23 @@ def index():
     return render_template("upload.html", kinds=KINDS, error=None, form={})
 
 
+def submit_upload(files, form):
+    """Check the metadata, save the files and queue them: the page's and the API's upload."""
+    files = [f for f in files if f and f.filename]
+    options = upload_options(form)
+    saved = store_uploads(files)
+    # A file keeps its id across uploads, so uploading it again updates the document
+    # (each upload's original is kept in its own folder: nothing is overwritten).
+    return jobs().submit(saved, options, [slugify(Path(name).stem) for name, _ in saved])
+
+
 @bp.post("/")
 @editor_required
 def create():
-    files = [f for f in request.files.getlist("files") if f and f.filename]
     try:
-        options = upload_options(request.form)
-        saved = store_uploads(files)
+        job = submit_upload(request.files.getlist("files"), request.form)
     except (InvalidMetadata, InvalidQuery) as exc:
         return render_template("upload.html", kinds=KINDS, error=str(exc), form=request.form), 400
-    # A file keeps its id across uploads, so uploading it again updates the document
-    # (each upload's original is kept in its own folder: nothing is overwritten).
-    ids = [slugify(Path(name).stem) for name, _ in saved]
-    job = jobs().submit(saved, options, ids)
     return redirect(url_for("upload.job", job_id=job.id), code=303)
 
 
