@@ -43,6 +43,7 @@ class Config:
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
     secure_cookies: bool = False  # KB_SECURE_COOKIES: set when served over HTTPS
+    read_requires_login: bool = False  # KB_READ_REQUIRES_LOGIN: readers need an account too
 
     @property
     def catalog_path(self) -> Path:

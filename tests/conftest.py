@@ -93,9 +93,17 @@ def editor_token(app):
     return token
 
 
+def csrf(client) -> str:
+    """The CSRF token of the client's session (a page view creates it)."""
+    client.get("/login")
+    with client.session_transaction() as session:
+        return session["csrf"]
+
+
 @pytest.fixture
 def editor(app, client, editor_token):
     """The test client, logged in as an editor (session cookie)."""
-    response = client.post("/login", data={"name": "redaktor", "password": EDITOR_PASSWORD})
+    response = client.post("/login", data={"name": "redaktor", "password": EDITOR_PASSWORD,
+                                           "csrf_token": csrf(client)})  # fmt: skip
     assert response.status_code == 303
     return client

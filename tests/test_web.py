@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.conftest import csrf
 from tests.files import make_pdf
 
 
@@ -91,7 +92,8 @@ def test_unknown_document_is_a_404_page(reader):
 def test_describe_finds_similar_cases_with_recommendations(reader):
     text = ("Vi ska ersätta vårt system för brottsutredningar och beslag. Kostnaden beräknas "
             "till 80 miljoner kronor och uppgifterna ska gå digitalt till åklagare.")  # fmt: skip
-    html = reader.post("/describe/", data={"text": text}).get_data(as_text=True)
+    html = reader.post("/describe/", data={"text": text, "csrf_token": csrf(reader)}).get_data(
+        as_text=True)  # fmt: skip
     assert "Liknande tidigare fall" in html and "Tullverket" in html
     assert "Rekommenderat till Tullverket" in html
 
@@ -104,6 +106,7 @@ def test_upload_ingests_in_the_background_and_the_document_is_found(app, editor,
     )
     with pdf.open("rb") as f:
         response = client.post("/upload/", data={"files": [(f, pdf.name)], "kind": "case",
+                                                 "csrf_token": csrf(client),
                                                  "agency": "Lantmäteriet", "tags": "bygglov"},
                                content_type="multipart/form-data")  # fmt: skip
     assert response.status_code == 303
@@ -175,6 +178,7 @@ def test_edit_delete_and_reingest(app, editor, tmp_path):
     with path.open("rb") as f:
         client.post("/api/documents?wait=1", data={"files": [(f, "notis.txt")]},
                     content_type="multipart/form-data")  # fmt: skip
+    token = csrf(client)
     response = client.post(
         "/documents/notis/edit",
         data={
@@ -183,17 +187,19 @@ def test_edit_delete_and_reingest(app, editor, tmp_path):
             "agency": "DIGG",
             "date": "2020-01",
             "tags": "a, b",
+            "csrf_token": token,
         },
     )
     assert response.status_code == 303
     doc = client.get("/api/documents/notis").get_json()
     assert (doc["title"], doc["kind"], doc["agency"], doc["tags"]) == ("Ny titel", "news", "DIGG",
                                                                       ["a", "b"])  # fmt: skip
-    bad = client.post("/documents/notis/edit", data={"title": "x", "kind": "memo"})
+    bad = client.post("/documents/notis/edit", data={"title": "x", "kind": "memo",
+                                                     "csrf_token": token})  # fmt: skip
     assert bad.status_code == 400 and "kind" in bad.get_data(as_text=True)
-    again = client.post("/documents/notis/reingest")
+    again = client.post("/documents/notis/reingest", data={"csrf_token": token})
     assert again.status_code == 303 and "/upload/jobs/" in again.headers["Location"]
-    assert client.post("/documents/notis/delete").status_code == 303
+    assert client.post("/documents/notis/delete", data={"csrf_token": token}).status_code == 303
     assert client.get("/api/documents/notis").status_code == 404
 
 
@@ -206,8 +212,9 @@ def test_readers_cannot_change_anything(client):
         ("get", "/documents/x/edit"),
         ("post", "/documents/x/reingest"),
     ]
+    token = {"csrf_token": csrf(client)}
     for method, url in pages:
-        response = getattr(client, method)(url)
+        response = getattr(client, method)(url, data=token if method == "post" else None)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     for method, url in [("post", "/api/documents"), ("patch", "/api/documents/x"),
                         ("delete", "/api/documents/x"), ("get", "/api/jobs/x")]:  # fmt: skip
@@ -216,13 +223,58 @@ def test_readers_cannot_change_anything(client):
 
 
 def test_login_rejects_wrong_passwords_and_unsafe_redirects(client, editor_token):
-    bad = client.post("/login", data={"name": "redaktor", "password": "fel lösenord!"})
+    token = csrf(client)
+    bad = client.post("/login", data={"name": "redaktor", "password": "fel lösenord!",
+                                      "csrf_token": token})  # fmt: skip
     assert bad.status_code == 401 and "Fel namn eller lösenord" in bad.get_data(as_text=True)
     ok = client.post("/login", data={"name": "redaktor", "password": "sekretariatet-2026",
-                                     "next": "https://evil.example/"})  # fmt: skip
+                                     "next": "https://evil.example/",
+                                     "csrf_token": token})  # fmt: skip
     assert ok.status_code == 303 and ok.headers["Location"] == "/"
     cookie = ok.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/upload/").status_code == 200
-    client.post("/logout")
+    client.post("/logout", data={"csrf_token": csrf(client)})
     assert client.get("/upload/").status_code == 302
+
+
+def test_forms_without_the_csrf_token_are_refused(editor):
+    response = editor.post("/documents/x/delete")
+    assert response.status_code == 400 and "Formuläret har gått ut" in response.get_data(
+        as_text=True
+    )
+    assert editor.post("/describe/", data={"text": "x", "csrf_token": "fel"}).status_code == 400
+
+
+def test_security_headers_on_every_response(reader):
+    for url in ("/", "/api/health", "/finns-inte"):
+        headers = reader.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_login_attempts_are_rate_limited(client, editor_token):
+    token = csrf(client)
+    for _ in range(5):
+        client.post("/login", data={"name": "redaktor", "password": "fel-fel-fel",
+                                    "csrf_token": token})  # fmt: skip
+    blocked = client.post("/login", data={"name": "redaktor", "password": "sekretariatet-2026",
+                                          "csrf_token": token})  # fmt: skip
+    assert blocked.status_code == 429 and "För många" in blocked.get_data(as_text=True)
+
+
+def test_reading_can_require_login(config, embedder, editor_token):
+    from web import create_app
+
+    app = create_app({"TESTING": True}, kb_config=config.with_(read_requires_login=True),
+                     embedder=embedder)  # fmt: skip
+    client = app.test_client()
+    assert client.get("/?q=x").status_code == 302
+    assert client.get("/api/search?q=x").status_code == 401
+    assert client.get("/api/health").status_code == 200
+    client.post("/login", data={"name": "redaktor", "password": "sekretariatet-2026",
+                                "csrf_token": csrf(client)})  # fmt: skip
+    assert client.get("/documents/").status_code == 200

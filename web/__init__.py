@@ -43,10 +43,11 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
 
     for module in (search, documents, describe, upload, api, auth):
         app.register_blueprint(module.bp)
-    from web import errors, helpers
+    from web import errors, helpers, security
 
     errors.init_app(app)
     helpers.init_app(app)
+    security.init_app(app)
 
     @app.after_request
     def vary_on_htmx(response):

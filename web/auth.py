@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
@@ -52,6 +53,21 @@ def editor_required(view):
     return wrapped
 
 
+OPEN_ENDPOINTS = {"auth.login", "auth.logout", "static", "api.health", "api.openapi"}
+
+
+@bp.before_app_request
+def require_login_to_read():
+    """KB_READ_REQUIRES_LOGIN: installations where even reading needs an account."""
+    if not current_app.config["KB_CONFIG"].read_requires_login:
+        return None
+    if request.endpoint in OPEN_ENDPOINTS or current_user() is not None:
+        return None
+    if request.path.startswith("/api/"):
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def _safe_next(target: str | None) -> str:
     # Only paths on this site: never redirect a login to another host.
     if (
@@ -66,16 +82,22 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         name = request.form.get("name", "")[:64]
-        user = Users(get_kb().catalog.db).authenticate(name, request.form.get("password", ""))
-        if user is not None:
-            session.clear()
-            session["user"] = user.name
-            return redirect(_safe_next(request.form.get("next")), code=303)
-        error = "Fel namn eller lösenord."
-    status = 401 if error else 200
+        limiter = current_app.extensions["login_limiter"]
+        keys = (f"addr:{request.remote_addr}", f"user:{name.lower()}")
+        if limiter.blocked(*keys):
+            error, status = "För många misslyckade försök. Vänta några minuter.", 429
+        else:
+            users = Users(get_kb().catalog.db)
+            user = users.authenticate(name, request.form.get("password", ""))
+            if user is not None:
+                session.clear()
+                session["user"] = user.name
+                return redirect(_safe_next(request.form.get("next")), code=303)
+            limiter.failed(*keys)
+            error, status = "Fel namn eller lösenord.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 
 

@@ -48,7 +48,11 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte här.",
                     413: "Filerna är för stora."}  # fmt: skip
-        message = exc.description if wants_json() else messages.get(exc.code, exc.name)
+        custom = exc.description != type(exc).description  # abort(…, description=…) of ours
+        if wants_json() or custom:
+            message = exc.description
+        else:
+            message = messages.get(exc.code, exc.name)
         return respond(message, exc.code or 500)
 
     @app.errorhandler(Exception)
