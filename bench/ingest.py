@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ingest.pipeline import ingest, passage_text  # noqa: E402
+from ingest.pipeline import ingest  # noqa: E402
 from kb.config import load_config  # noqa: E402
 from kb.embedder import Embedder  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.models import passage_text  # noqa: E402
 
 CORPUS = ROOT / "corpus" / "documents"
 

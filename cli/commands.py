@@ -14,10 +14,12 @@ from ingest.beir import ingest_corpus
 from ingest.pipeline import Progress
 from ingest.pipeline import ingest as run_ingest
 from kb.config import Config
+from kb.consistency import check, repair
 from kb.errors import KBError
 from kb.evaluation import METRICS, load_beir, score_run
 from kb.filters import Filters, parse_year
 from kb.knowledge_base import KnowledgeBase
+from kb.locking import write_lock
 from kb.search import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
 from kb.similar import Similarity
 from kb.users import Users
@@ -31,6 +33,10 @@ class _Bar(Progress):
     def start(self, total: int) -> None:
         if self.enabled:
             self.bar = tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)
+
+    def waiting(self) -> None:
+        print("kb: another ingest is writing to this knowledge base; waiting for it…",
+              file=sys.stderr)  # fmt: skip
 
     def advance(self, outcome: str, path: str) -> None:
         if self.bar is not None:
@@ -274,6 +280,23 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def check_store(config: Config, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(config)
+    with write_lock(config.data_dir, _Bar(enabled=not args.json).waiting):
+        report = repair(kb) if args.repair else check(kb)
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        print(f"{report.documents} documents, {report.chunks} chunks: "
+              f"{'consistent' if report.clean else 'NOT consistent'}")  # fmt: skip
+        for name, items in vars(report).items():
+            if isinstance(items, list) and items and name != "repaired":
+                print(f"  {name.replace('_', ' ')}: {len(items)} ({', '.join(items[:5])})")
+        for line in report.repaired:
+            print(f"  repaired: {line}")
+    return 0 if report.clean else 1
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -333,5 +356,6 @@ COMMANDS = {
     "eval": evaluate,
     "serve": serve,
     "user": user,
+    "check": check_store,
     "token": token,
 }

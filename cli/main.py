@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     _add_json(p)
 
+    p = sub.add_parser("check", help="do catalog, keyword index and vectors agree?")
+    p.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    _add_json(p)
+
     p = sub.add_parser("user", help="editor accounts (the secretariat)")
     user = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     q = user.add_parser("add", help="add an account")

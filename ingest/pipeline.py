@@ -14,7 +14,8 @@ from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Chunk, Document, Metadata
+from kb.locking import write_lock
+from kb.models import Chunk, Document, passage_text
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ class Progress:
     """Told how many files a run looks at, then the outcome of each; the CLI draws a bar."""
 
     def start(self, total: int) -> None: ...
+
+    def waiting(self) -> None:
+        """Another ingest holds the knowledge base; this one waits for it."""
 
     def advance(self, outcome: str, path: str) -> None: ...
 
@@ -65,11 +69,6 @@ class _Pending:
     path: str
 
 
-def passage_text(meta: Metadata, chunk_text: str) -> str:
-    """What we embed for a chunk: its document's title gives the chunk its context."""
-    return f"{meta.title}\n{chunk_text}"
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -97,12 +96,13 @@ class Ingester:
                      prune: bool = False) -> IngestReport:  # fmt: skip
         files, missing, roots = collect(paths)
         self.report.failed.extend(missing)
-        self.progress.start(len(files))
-        for source in files:
-            self.ingest_file(source, options or {})
-        self.flush()
-        if prune:
-            self._prune(roots)
+        with write_lock(self.config.data_dir, self.progress.waiting):
+            self.progress.start(len(files))
+            for source in files:
+                self.ingest_file(source, options or {})
+            self.flush()
+            if prune:
+                self._prune(roots)
         return self.report
 
     def ingest_file(self, source: SourceFile, options: dict) -> None:

@@ -81,6 +81,11 @@ def chunk_id(doc_id: str, seq: int) -> str:
     return f"{doc_id}#{seq}"
 
 
+def passage_text(meta: Metadata, chunk_text: str) -> str:
+    """What we embed for a chunk: its document's title gives the chunk its context."""
+    return f"{meta.title}\n{chunk_text}"
+
+
 @dataclass(frozen=True)
 class Document:
     id: str

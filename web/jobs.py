@@ -15,6 +15,7 @@ from ingest.sources import SourceFile
 from kb.config import Config
 from kb.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase
+from kb.locking import write_lock
 from kb.store import VectorStore
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,10 @@ class IngestJobs:
 
     def _ingest(self, job: Job) -> None:
         kb = KnowledgeBase(self.config, self.embedder, self.store)
+        with write_lock(self.config.data_dir):  # never beside a `kb ingest` on the same data
+            self._ingest_locked(job, kb)
+
+    def _ingest_locked(self, job: Job, kb: KnowledgeBase) -> None:
         try:
             names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
             ingester = Ingester(kb, _JobProgress(job, names))
