@@ -20,9 +20,6 @@ from kb.models import Chunk, Document, passage_text
 log = logging.getLogger(__name__)
 
 CHUNKER_VERSION = 1
-# Embed across documents in large pools: sentence-transformers sorts each call's texts by
-# length, and a pool of 1024 pads ~15% less than pools of 256 (measured by bench/ingest.py).
-EMBED_FLUSH_CHUNKS = 1024
 
 
 class Progress:
@@ -214,7 +211,7 @@ class Ingester:
             _Pending(doc, chunks, [passage_text(meta, c.text) for c in chunks],
                      "added" if is_new else "updated", source)
         )  # fmt: skip
-        if sum(len(p.chunks) for p in self._pending) >= EMBED_FLUSH_CHUNKS:
+        if sum(len(p.chunks) for p in self._pending) >= self.config.embed_pool_chunks:
             self.flush()
 
     def _document_id(self, source: SourceFile, sidecar: dict, options: dict) -> str:
