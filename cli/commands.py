@@ -13,6 +13,7 @@ from cli.output import emit_json, shorten, table
 from ingest.beir import ingest_corpus
 from ingest.pipeline import Progress
 from ingest.pipeline import ingest as run_ingest
+from kb.archive import export, import_archive
 from kb.config import Config
 from kb.consistency import check, repair
 from kb.errors import KBError
@@ -280,6 +281,29 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def export_kb(config: Config, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(config)
+    manifest = export(kb, args.file, with_vectors=args.vectors)
+    if args.json:
+        emit_json({**manifest, "file": str(args.file)})
+    else:
+        print(f"exported {manifest['documents']} documents, {manifest['chunks']} chunks"
+              f"{' with vectors' if args.vectors else ''} to {args.file}")  # fmt: skip
+    return 0
+
+
+def import_kb(config: Config, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(config)
+    with write_lock(config.data_dir, _Bar(enabled=not args.json).waiting):
+        result = import_archive(kb, args.file)
+    if args.json:
+        emit_json(result)
+    else:
+        how = "vectors reused" if result["vectors_reused"] else "embedded again"
+        print(f"imported {result['documents']} documents, {result['chunks']} chunks ({how})")
+    return 0
+
+
 def check_store(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
     with write_lock(config.data_dir, _Bar(enabled=not args.json).waiting):
@@ -357,5 +381,7 @@ COMMANDS = {
     "serve": serve,
     "user": user,
     "check": check_store,
+    "export": export_kb,
+    "import": import_kb,
     "token": token,
 }

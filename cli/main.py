@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     _add_json(p)
 
+    p = sub.add_parser("export", help="the whole knowledge base into one portable archive")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--vectors", action="store_true", help="include the vectors (no re-embedding)")
+    _add_json(p)
+    p = sub.add_parser("import", help="add the documents of an export archive")
+    p.add_argument("file", type=Path, metavar="FILE")
+    _add_json(p)
+
     p = sub.add_parser("check", help="do catalog, keyword index and vectors agree?")
     p.add_argument("--repair", action="store_true", help="fix what can be fixed")
     _add_json(p)

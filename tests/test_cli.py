@@ -118,3 +118,14 @@ def test_similar_from_the_command_line(run, folder, tmp_path):
     assert code == 0 and json.loads(out)[0]["doc_id"] == "ertms"
     code, out, err = run("similar", "--text-file", str(tmp_path / "saknas.txt"))
     assert code == 1 and "cannot read" in err
+
+
+def test_export_and_import_from_the_command_line(run, folder, tmp_path, base_config, capsys):
+    run("ingest", str(folder), "--quiet")
+    archive = tmp_path / "export.tar.gz"
+    code, out, _ = run("export", str(archive), "--vectors", "--json")
+    assert code == 0 and json.loads(out)["documents"] == 2
+    code = main(["--data-dir", str(tmp_path / "copy"), "import", str(archive), "--json"])
+    imported = json.loads(capsys.readouterr().out)
+    assert code == 0 and imported == {"documents": 2, "chunks": imported["chunks"],
+                                      "vectors_reused": True}  # fmt: skip
