@@ -272,7 +272,7 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     logging.getLogger("web").setLevel(logging.INFO)
     logging.getLogger("waitress").setLevel(logging.INFO)
     app = create_app(kb_config=config)
-    embedder = app.extensions["kb"]["embedder"]
+    embedder = app.extensions["kb"]["backends"].embedder
     embedder.embed_query("uppvärmning")  # load the model now, not on the first request
     print(f"Erfarenhetsbanken: http://{args.host}:{args.port}/  (data {config.data_dir})",
           file=sys.stderr)  # fmt: skip
@@ -319,6 +319,33 @@ def check_store(config: Config, args: argparse.Namespace) -> int:
         for line in report.repaired:
             print(f"  repaired: {line}")
     return 0 if report.clean else 1
+
+
+def reindex_kb(config: Config, args: argparse.Namespace) -> int:
+    from kb.embedder import Embedder
+    from kb.reindex import reindex
+
+    bar: tqdm | None = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        if not args.json:
+            bar = tqdm(total=total, unit="chunk", desc="reindex", file=sys.stderr)
+
+    try:
+        result = reindex(config, Embedder(config), on_start=start,
+                         on_chunks=lambda n: bar and bar.update(n),
+                         on_wait=_Bar(enabled=False).waiting, drain_seconds=args.drain)  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        emit_json(vars(result))
+    else:
+        print(f"re-embedded {result.documents} documents, {result.chunks} chunks with "
+              f"{result.new_model} (was {result.old_model}); "
+              f"now serving {result.new_collection}")  # fmt: skip
+    return 0
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -381,6 +408,7 @@ COMMANDS = {
     "serve": serve,
     "user": user,
     "check": check_store,
+    "reindex": reindex_kb,
     "export": export_kb,
     "import": import_kb,
     "token": token,

@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true", help="fix what can be fixed")
     _add_json(p)
 
+    p = sub.add_parser("reindex", help="re-embed everything with the configured model, "
+                       "into a new collection; searches go on meanwhile")  # fmt: skip
+    p.add_argument("--drain", type=float, default=5.0, metavar="SECONDS",
+                   help="keep the old collection this long after the switch (default 5)",
+                   )  # fmt: skip
+    _add_json(p)
+
     p = sub.add_parser("user", help="editor accounts (the secretariat)")
     user = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     q = user.add_parser("add", help="add an account")

@@ -96,6 +96,22 @@ class Catalog:
                 (key, value),
             )
 
+    def set_settings(self, values: dict[str, str]) -> None:
+        """Several settings in one transaction (e.g. the switch to a re-indexed collection)."""
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
+    def setting_or_default(self, key: str, default: str) -> str:
+        """The setting, first storing `default` if none is set yet (the first writer wins)."""
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
+                            (key, default))  # fmt: skip
+        return self.setting(key) or default
+
     # documents -------------------------------------------------------------
     def get(self, doc_id: str, with_text: bool = False) -> Document:
         doc = self.find(doc_id, with_text=with_text)

@@ -46,6 +46,9 @@ class Config:
     dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
+    # KB_CHROMA_URL: a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, instead of the
+    # embedded store in the data folder; needed for `kb serve --workers N` with N > 1.
+    chroma_url: str = ""
     secure_cookies: bool = False  # KB_SECURE_COOKIES: set when served over HTTPS
     read_requires_login: bool = False  # KB_READ_REQUIRES_LOGIN: readers need an account too
 

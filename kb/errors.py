@@ -39,3 +39,11 @@ class ModelMismatch(KBError):
 
 class InvalidQuery(KBError):
     """A query or filter that cannot be answered."""
+
+
+class StoreUnavailable(KBError):
+    """The vector store (a Chroma server) cannot be reached or refused the request."""
+
+
+class Busy(KBError):
+    """Another writer (an ingest or a re-index) holds the knowledge base for longer than we wait."""

@@ -12,21 +12,34 @@ from kb.config import Config
 from kb.embedder import Embedder
 from kb.errors import InvalidQuery, ModelMismatch
 from kb.models import Chunk, Document, Hit, Metadata
-from kb.store import VectorStore
+from kb.store import COLLECTION, VectorStore, new_collection_name
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
 
 
+def active_collection(catalog: Catalog, config: Config) -> str:
+    """The Chroma collection that holds this knowledge base's vectors now (`kb reindex`
+    switches it). Embedded stores keep the historical name; on a shared Chroma server each
+    knowledge base gets a name of its own."""
+    default = new_collection_name() if config.chroma_url else COLLECTION
+    return catalog.setting_or_default("collection", default)
+
+
 class KnowledgeBase:
-    def __init__(self, config: Config, embedder: Embedder | None = None,
-                 store: VectorStore | None = None) -> None:  # fmt: skip
-        """Shares `embedder` and `store` when given: a web app opens one catalog connection
-        per thread but loads the model and the Chroma client once."""
+    def __init__(
+        self,
+        config: Config,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        """Shares `embedder`, `store` and `catalog` when given: a web app opens one catalog
+        connection per thread but loads the model and the Chroma client once."""
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(config.catalog_path)
+        self.catalog = catalog or Catalog(config.catalog_path)
         self.embedder = embedder or Embedder(config)
         if store is not None:
             self.store = store
@@ -34,7 +47,7 @@ class KnowledgeBase:
 
     @cached_property
     def store(self) -> VectorStore:
-        return VectorStore(self.config.chroma_path)
+        return VectorStore.open(self.config, active_collection(self.catalog, self.config))
 
     def close(self) -> None:
         self.catalog.close()
@@ -46,8 +59,8 @@ class KnowledgeBase:
         raise ModelMismatch(
             f"this knowledge base ({self.config.data_dir}) was indexed with the model "
             f"{recorded!r}, but {self.embedder.model_id!r} is configured. Set KB_EMBED_MODEL "
-            f"back to {recorded!r}, or re-index into a new data folder: "
-            f"KB_DATA_DIR=<new folder> kb ingest <your documents>."
+            f"back to {recorded!r}, or run "
+            f"`kb reindex` with KB_EMBED_MODEL={self.embedder.model_id!r} to re-embed everything."
         )
 
     def record_model(self) -> None:

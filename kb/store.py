@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
+from kb.config import Config
+from kb.errors import StoreUnavailable
 from kb.models import Chunk, Metadata
 
 log = logging.getLogger(__name__)
@@ -37,20 +40,49 @@ def _chunk_metadata(chunk: Chunk, meta: Metadata) -> dict:
     return out
 
 
-class VectorStore:
-    def __init__(self, path: Path) -> None:
-        import chromadb
-        from chromadb.config import Settings
+def open_client(config: Config):
+    """The embedded store in the data folder, or the Chroma server at KB_CHROMA_URL."""
+    import chromadb
+    from chromadb.config import Settings
 
-        path.mkdir(parents=True, exist_ok=True)
-        self.client = chromadb.PersistentClient(
-            path=str(path), settings=Settings(anonymized_telemetry=False)
-        )
+    settings = Settings(anonymized_telemetry=False)
+    if not config.chroma_url:
+        config.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(config.chroma_path), settings=settings)
+    url = urlsplit(config.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise StoreUnavailable(f"KB_CHROMA_URL={config.chroma_url!r} is not an http(s) URL")
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
+            ssl=url.scheme == "https", settings=settings,
+        )  # fmt: skip
+    except Exception as exc:  # chromadb raises plain ValueError/ConnectError on a dead server
+        raise StoreUnavailable(
+            f"cannot reach the Chroma server at {config.chroma_url} ({exc}); "
+            f"is `chroma run` running there?"
+        ) from exc
+
+
+def new_collection_name() -> str:
+    # Unique per knowledge base and generation, so many KBs can share one Chroma server.
+    return f"{COLLECTION}-{uuid.uuid4().hex[:12]}"
+
+
+class VectorStore:
+    """One Chroma collection of chunk vectors; which one is current is kept in the catalog."""
+
+    def __init__(self, client, name: str = COLLECTION) -> None:
+        self.client, self.name = client, name
         self.collection = self.client.get_or_create_collection(
-            COLLECTION,
+            name,
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,  # we embed ourselves; never Chroma's default model
         )
+
+    @classmethod
+    def open(cls, config: Config, name: str = COLLECTION) -> VectorStore:
+        return cls(open_client(config), name)
 
     def count(self) -> int:
         return self.collection.count()

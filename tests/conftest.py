@@ -81,11 +81,9 @@ EDITOR_PASSWORD = "sekretariatet-2026"
 @pytest.fixture
 def editor_token(app):
     """An editor account in the app's knowledge base, and an API token for it."""
-    from kb.knowledge_base import KnowledgeBase
     from kb.users import Users
 
-    kb = KnowledgeBase(app.config["KB_CONFIG"], embedder=app.extensions["kb"]["embedder"],
-                       store=app.extensions["kb"]["store"])  # fmt: skip
+    kb = app.extensions["kb"]["backends"].open_kb()
     users = Users(kb.catalog.db)
     users.add("redaktor", EDITOR_PASSWORD, editor=True)
     token = users.create_token("redaktor")

@@ -129,3 +129,16 @@ def test_export_and_import_from_the_command_line(run, folder, tmp_path, base_con
     imported = json.loads(capsys.readouterr().out)
     assert code == 0 and imported == {"documents": 2, "chunks": imported["chunks"],
                                       "vectors_reused": True}  # fmt: skip
+
+
+def test_reindex_same_model_keeps_results(run, folder):
+    assert run("ingest", str(folder), "--quiet")[0] == 0
+    before = json.loads(run("search", "signalsystem", "--json")[1])
+    code, out, err = run("reindex", "--drain", "0", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["documents"] == 2 and result["chunks"] >= 2
+    assert result["new_collection"] != result["old_collection"]
+    after = json.loads(run("search", "signalsystem", "--json")[1])
+    assert before and [r["chunk_id"] for r in after] == [r["chunk_id"] for r in before]
+    assert [r["score"] for r in after] == pytest.approx([r["score"] for r in before], abs=1e-4)
+    assert run("check")[0] == 0

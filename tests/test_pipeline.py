@@ -154,7 +154,7 @@ def test_same_stem_in_two_formats_keeps_both(kb, docs):
 
 def test_store_built_with_another_model_is_refused(config, kb, docs):
     ingest(kb, [docs])
-    with pytest.raises(ModelMismatch, match="re-index"):
+    with pytest.raises(ModelMismatch, match="kb reindex"):
         KnowledgeBase(config.with_(embed_model="sentence-transformers/all-MiniLM-L6-v2"))
 
 

@@ -7,16 +7,14 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
-from kb.config import Config
-from kb.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
-from kb.store import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +63,8 @@ class _JobProgress(Progress):
 class IngestJobs:
     """A queue of upload jobs and the single worker thread that ingests them in order."""
 
-    def __init__(self, config: Config, embedder: Embedder, store: VectorStore) -> None:
-        self.config, self.embedder, self.store = config, embedder, store
+    def __init__(self, data_dir: Path, open_kb: Callable[[], KnowledgeBase]) -> None:
+        self.data_dir, self.open_kb = data_dir, open_kb
         self.jobs: dict[str, Job] = {}
         self.queue: queue.Queue[Job] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -114,9 +112,8 @@ class IngestJobs:
                 self.queue.task_done()
 
     def _ingest(self, job: Job) -> None:
-        kb = KnowledgeBase(self.config, self.embedder, self.store)
-        with write_lock(self.config.data_dir):  # never beside a `kb ingest` on the same data
-            self._ingest_locked(job, kb)
+        with write_lock(self.data_dir):  # never beside a `kb ingest` or `kb reindex`
+            self._ingest_locked(job, self.open_kb())  # opened after a reindex has switched
 
     def _ingest_locked(self, job: Job, kb: KnowledgeBase) -> None:
         try:

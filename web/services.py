@@ -3,17 +3,22 @@ what each request opens for itself (a catalog connection), Flask-tutorial style.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 
 from flask import Flask, current_app, g
 
+from kb.catalog import Catalog
 from kb.config import Config
 from kb.embedder import Embedder
-from kb.knowledge_base import KnowledgeBase
+from kb.knowledge_base import KnowledgeBase, active_collection
 from kb.search import Searcher
 from kb.similar import Similarity
-from kb.store import VectorStore
+from kb.store import VectorStore, open_client
 from web.jobs import IngestJobs
+
+log = logging.getLogger(__name__)
 
 
 def secret_key(config: Config) -> str:
@@ -26,15 +31,44 @@ def secret_key(config: Config) -> str:
     return path.read_text().strip()
 
 
+class Backends:
+    """The model and the vector collection the catalog names as current, shared by all
+    requests and the ingest worker; they follow a `kb reindex` switch without a restart."""
+
+    def __init__(self, config: Config, embedder: Embedder) -> None:
+        self.config, self.embedder = config, embedder
+        self.client = open_client(config)
+        self.store: VectorStore | None = None
+        self.lock = threading.Lock()
+
+    def open_kb(self) -> KnowledgeBase:
+        catalog = Catalog(self.config.catalog_path)
+        try:
+            name = active_collection(catalog, self.config)
+            model = catalog.setting("embed_model") or self.embedder.model_id
+            with self.lock:
+                if self.store is None or self.store.name != name:
+                    self.store = VectorStore(self.client, name)
+                if model != self.embedder.model_id:
+                    # switched by `kb reindex` while we were serving: load its model once
+                    log.info("the knowledge base now uses %s; loading it", model)
+                    self.embedder = Embedder(self.config.with_(embed_model=model))
+                embedder, store = self.embedder, self.store
+            return KnowledgeBase(self.config, embedder, store, catalog=catalog)
+        except BaseException:
+            catalog.close()
+            raise
+
+
 def init_app(app: Flask, embedder: Embedder | None = None) -> None:
     config: Config = app.config["KB_CONFIG"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(config)
     embedder = embedder or Embedder(config)
-    store = VectorStore(config.chroma_path)
-    app.extensions["kb"] = {"embedder": embedder, "store": store,
-                            "jobs": IngestJobs(config, embedder, store)}  # fmt: skip
-    KnowledgeBase(config, embedder, store).close()  # fail early on a model mismatch
+    KnowledgeBase(config, embedder).close()  # fail early on a model mismatch
+    backends = Backends(config, embedder)
+    jobs = IngestJobs(config.data_dir, backends.open_kb)
+    app.extensions["kb"] = {"backends": backends, "jobs": jobs}
     app.teardown_appcontext(close_kb)
 
 
@@ -42,10 +76,14 @@ def shared(name: str):
     return current_app.extensions["kb"][name]
 
 
+def open_kb() -> KnowledgeBase:
+    """A knowledge base of its own for code outside a request (tests, the CLI's serve)."""
+    return shared("backends").open_kb()
+
+
 def get_kb() -> KnowledgeBase:
     if "kb" not in g:
-        config = current_app.config["KB_CONFIG"]
-        g.kb = KnowledgeBase(config, shared("embedder"), shared("store"))
+        g.kb = open_kb()
     return g.kb
 
 
