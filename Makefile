@@ -39,9 +39,16 @@ serve: setup
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# The store, search, web and CLI tests run twice: embedded, then against a Chroma server.
+SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_similar.py \
+	tests/test_pipeline.py tests/test_consistency.py tests/test_reindex.py tests/test_archive.py \
+	tests/test_web.py tests/test_api.py tests/test_cli.py tests/test_crash.py \
+	tests/test_server_mode.py
+
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	$(BIN)/python -m tests.chroma_server $(BIN)/pytest -p no:cacheprovider $(SERVER_TESTS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

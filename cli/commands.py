@@ -264,20 +264,11 @@ def run_eval(kb: KnowledgeBase, dataset, ids: dict[str, str], mode: str,
 def serve(config: Config, args: argparse.Namespace) -> int:
     import logging
 
-    from waitress import serve as waitress_serve
-
-    from web import create_app
-    from web.access_log import AccessLog
+    from web.server import serve as run_server
 
     logging.getLogger("web").setLevel(logging.INFO)
     logging.getLogger("waitress").setLevel(logging.INFO)
-    app = create_app(kb_config=config)
-    embedder = app.extensions["kb"]["backends"].embedder
-    embedder.embed_query("uppvärmning")  # load the model now, not on the first request
-    print(f"Erfarenhetsbanken: http://{args.host}:{args.port}/  (data {config.data_dir})",
-          file=sys.stderr)  # fmt: skip
-    waitress_serve(AccessLog(app), host=args.host, port=args.port, threads=args.threads,
-                   ident="erfarenhetsbanken")  # fmt: skip
+    run_server(config, args.host, args.port, args.threads, args.workers)
     return 0
 
 

@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes (default 1; above 1 needs KB_CHROMA_URL)")  # fmt: skip
     p.set_defaults(json=False)
 
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-format dataset")

@@ -20,7 +20,9 @@ CORPUS = ROOT / "corpus" / "documents"
 def base_config(tmp_path_factory):
     # The converted model is cached per user (rebuilt in ~5 s when absent); data never is.
     cache = os.environ.get("KB_CACHE_DIR") or None
-    config = load_config(env={}, data_dir=tmp_path_factory.mktemp("unused-data"))
+    # KB_CHROMA_URL: the same tests against a Chroma server (`python -m tests.chroma_server`).
+    env = {k: os.environ[k] for k in ("KB_CHROMA_URL",) if os.environ.get(k)}
+    config = load_config(env=env, data_dir=tmp_path_factory.mktemp("unused-data"))
     return config.with_(cache_dir=Path(cache)) if cache else config
 
 

@@ -34,3 +34,18 @@ def test_hits_carry_text_page_and_metadata(corpus_kb):
 def test_unanswerable_queries_get_a_clear_error(corpus_kb, query):
     with pytest.raises(InvalidQuery):
         corpus_kb.search(query)
+
+
+def test_store_is_the_configured_backend(kb):
+    """Embedded by default; a Chroma server when KB_CHROMA_URL is set (the CI's second pass)."""
+    from chromadb.api.client import Client
+
+    kb.store.count()
+    kind = type(kb.store.client._server).__name__
+    if kb.config.chroma_url:
+        assert kind == "FastAPI", kind  # chromadb's HTTP client
+        assert not kb.config.chroma_path.exists()
+    else:
+        assert kind == "RustBindingsAPI", kind
+        assert kb.config.chroma_path.is_dir()
+    assert isinstance(kb.store.client, Client)

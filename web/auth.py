@@ -18,6 +18,7 @@ from flask import (
 )  # fmt: skip
 
 from kb.users import User, Users
+from web.security import LoginLimiter
 from web.services import get_kb
 
 bp = Blueprint("auth", __name__)
@@ -85,7 +86,7 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         name = request.form.get("name", "")[:64]
-        limiter = current_app.extensions["login_limiter"]
+        limiter = LoginLimiter(get_kb().catalog.db)
         keys = (f"addr:{request.remote_addr}", f"user:{name.lower()}")
         if limiter.blocked(*keys):
             error, status = "För många misslyckade försök. Vänta några minuter.", 429

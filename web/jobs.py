@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
+import re
 import threading
 import time
 import uuid
@@ -17,6 +19,9 @@ from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
 
 log = logging.getLogger(__name__)
+
+JOB_DAYS = 7  # job results are kept this long
+_JOB_ID = re.compile(r"[0-9a-f]{12}")
 
 
 @dataclass
@@ -51,13 +56,14 @@ class Job:
 
 
 class _JobProgress(Progress):
-    def __init__(self, job: Job, names: dict[str, FileResult]) -> None:
-        self.job, self.names = job, names
+    def __init__(self, job: Job, names: dict[str, FileResult], saved: Callable[[Job], None]):
+        self.job, self.names, self.saved = job, names, saved
 
     def advance(self, outcome: str, path: str) -> None:
         result = self.names.get(path)
         if result is not None:
             result.outcome = outcome
+            self.saved(self.job)
 
 
 class IngestJobs:
@@ -65,6 +71,9 @@ class IngestJobs:
 
     def __init__(self, data_dir: Path, open_kb: Callable[[], KnowledgeBase]) -> None:
         self.data_dir, self.open_kb = data_dir, open_kb
+        # Each job's state is also written here, so that with `kb serve --workers N` any
+        # process can show a job that another one is running.
+        self.folder = data_dir / "jobs"
         self.jobs: dict[str, Job] = {}
         self.queue: queue.Queue[Job] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -76,12 +85,35 @@ class IngestJobs:
         job = Job(uuid.uuid4().hex[:12], [FileResult(name) for name, _ in files], options,
                   [path for _, path in files], ids or [None] * len(files))  # fmt: skip
         self.jobs[job.id] = job
+        self._forget_old_jobs()
+        self._save(job)
         self.queue.put(job)
         self._ensure_worker()
         return job
 
     def get(self, job_id: str) -> Job | None:
-        return self.jobs.get(job_id)
+        if job_id in self.jobs:
+            return self.jobs[job_id]
+        if not _JOB_ID.fullmatch(job_id):
+            return None
+        try:
+            saved = json.loads((self.folder / f"{job_id}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        files = [FileResult(**f) for f in saved["files"]]
+        return Job(saved["id"], files, {}, [], [], saved["status"], saved["error"])
+
+    def _save(self, job: Job) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{job.id}.tmp"
+        tmp.write_text(json.dumps(job.to_dict()))
+        tmp.replace(self.folder / f"{job.id}.json")  # readers never see half a file
+
+    def _forget_old_jobs(self) -> None:
+        cutoff = time.time() - JOB_DAYS * 86400
+        for path in self.folder.glob("*.json") if self.folder.exists() else ():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
 
     def wait(self, job: Job, timeout: float = 120.0) -> Job:
         deadline = time.time() + timeout
@@ -99,6 +131,7 @@ class IngestJobs:
         while True:
             job = self.queue.get()
             job.status = "running"
+            self._save(job)
             try:
                 self._ingest(job)
                 job.status = "done"
@@ -109,6 +142,7 @@ class IngestJobs:
                     if f.outcome == "queued":
                         f.outcome, f.reason = "failed", "the ingest stopped"
             finally:
+                self._save(job)
                 self.queue.task_done()
 
     def _ingest(self, job: Job) -> None:
@@ -118,7 +152,7 @@ class IngestJobs:
     def _ingest_locked(self, job: Job, kb: KnowledgeBase) -> None:
         try:
             names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
-            ingester = Ingester(kb, _JobProgress(job, names))
+            ingester = Ingester(kb, _JobProgress(job, names, self._save))
             for path, doc_id in zip(job.paths, job.ids):
                 options = {**job.options, "id": doc_id, "replace": True} if doc_id else job.options
                 ingester.ingest_file(SourceFile(path.resolve(), path.name), options)

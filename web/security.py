@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
+import sqlite3
 import time
-from collections import deque
 
 from flask import Flask, abort, request, session
 
@@ -34,31 +33,35 @@ def _check_csrf() -> None:
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per client address and per account in `window` s."""
+    """At most `attempts` failed logins per client address and per account in `window` s.
 
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts, self.window = attempts, window
-        self.failures: dict[str, deque] = {}
-        self.lock = threading.Lock()
+    Kept in the catalog's database, so all `kb serve --workers` processes count together.
+    """
 
-    def _recent(self, key: str) -> deque:
-        times = self.failures.setdefault(key, deque())
-        while times and times[0] < time.monotonic() - self.window:
-            times.popleft()
-        return times
+    SCHEMA = "CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL)"
+
+    def __init__(self, db: sqlite3.Connection, attempts: int = 5, window: float = 300.0) -> None:
+        self.db, self.attempts, self.window = db, attempts, window
+        with db:
+            db.execute(self.SCHEMA)
 
     def blocked(self, *keys: str) -> bool:
-        with self.lock:
-            return any(len(self._recent(k)) >= self.attempts for k in keys)
+        since = time.time() - self.window
+        return any(
+            self.db.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at > ?",
+                            (key, since)).fetchone()[0] >= self.attempts
+            for key in keys
+        )  # fmt: skip
 
     def failed(self, *keys: str) -> None:
-        with self.lock:
-            for key in keys:
-                self._recent(key).append(time.monotonic())
+        now = time.time()
+        with self.db:
+            self.db.execute("DELETE FROM login_failures WHERE at < ?", (now - self.window,))
+            self.db.executemany("INSERT INTO login_failures(key, at) VALUES (?, ?)",
+                                [(key, now) for key in keys])  # fmt: skip
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["login_limiter"] = LoginLimiter()
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.before_request(_check_csrf)
 

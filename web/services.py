@@ -4,6 +4,7 @@ what each request opens for itself (a catalog connection), Flask-tutorial style.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 
@@ -22,12 +23,19 @@ log = logging.getLogger(__name__)
 
 
 def secret_key(config: Config) -> str:
-    """A random key kept in the data folder, so sessions survive restarts."""
+    """A random key kept in the data folder, so sessions survive restarts and all
+    `kb serve --workers` processes sign alike (the first to create it wins)."""
     path = config.data_dir / "secret_key"
-    if not path.exists():
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = config.data_dir / f".secret_key.{secrets.token_hex(4)}"
+    tmp.write_text(secrets.token_urlsafe(48))
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)  # atomic, and fails if another process made one first
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
     return path.read_text().strip()
 
 
