@@ -117,7 +117,8 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 def delete(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    kb.delete(args.doc_id)
+    with write_lock(config.data_dir, _Bar(enabled=False).waiting):
+        kb.delete(args.doc_id)
     if args.json:
         emit_json({"deleted": args.doc_id})
     else:

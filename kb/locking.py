@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from kb.errors import Busy
 
 log = logging.getLogger(__name__)
 
 
 @contextmanager
-def write_lock(data_dir: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+def write_lock(data_dir: Path, on_wait: Callable[[], None] | None = None,
+               timeout: float | None = None) -> Iterator[None]:  # fmt: skip
     """Hold the knowledge base's write lock; wait (after calling `on_wait`) while another
-    process or thread holds it. The lock is released even if the holder is killed."""
+    process or thread holds it, at most `timeout` seconds if given (then `Busy`).
+    The lock is released even if the holder is killed."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(data_dir / "write.lock", "w") as handle:
         try:
@@ -22,8 +27,26 @@ def write_lock(data_dir: Path, on_wait: Callable[[], None] | None = None) -> Ite
         except BlockingIOError:
             if on_wait:
                 on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            _wait_for(handle, timeout)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _wait_for(handle, timeout: float | None) -> None:
+    if timeout is None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    "the knowledge base is busy with an ingest or a re-index; "
+                    "try again in a while"
+                ) from None
+            time.sleep(0.1)

@@ -112,3 +112,19 @@ def test_writes_upload_patch_delete(client, editor_token):
 def test_writes_without_a_token_are_refused(client):
     body = check(client.delete("/api/documents/x"), 401)
     assert body["error"]
+
+
+def test_edits_wait_briefly_for_a_writer_then_say_busy(app, client, editor_token):
+    from kb.locking import write_lock
+
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
+    check(client.post("/api/documents?wait=1", data={
+        "files": [(io.BytesIO(b"# Beslag\n\nOm beslag och tull."), "beslag.md")]},
+        content_type="multipart/form-data"))  # fmt: skip
+    app.config["WRITE_WAIT_SECONDS"] = 0.3
+    with write_lock(app.config["KB_CONFIG"].data_dir):  # as a long `kb reindex` would
+        busy = check(client.delete("/api/documents/beslag"), 503)
+        assert "busy" in busy["error"]
+        check(client.patch("/api/documents/beslag", json={"title": "Ny"}), 503)
+    assert check(client.get("/api/documents/beslag"))["title"] != "Ny"  # nothing half-done
+    assert client.delete("/api/documents/beslag").status_code == 200

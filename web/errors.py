@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import (
+    Busy,
     CorruptFile,
     EmptyDocument,
     EncryptedFile,
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 STATUS = {
     NotFound: 404, InvalidQuery: 400, InvalidMetadata: 400, UnsupportedFile: 415,
     CorruptFile: 422, EncryptedFile: 422, EmptyDocument: 422, FileTooLarge: 413,
-    ModelMismatch: 409,
+    ModelMismatch: 409, Busy: 503,
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from kb.catalog import Catalog
 from kb.config import Config
 from kb.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase, active_collection
+from kb.locking import write_lock
 from kb.search import Searcher
 from kb.similar import Similarity
 from kb.store import VectorStore, open_client
@@ -93,6 +94,12 @@ def get_kb() -> KnowledgeBase:
     if "kb" not in g:
         g.kb = open_kb()
     return g.kb
+
+
+def editing():
+    """The write lock around an edit or delete: brief, so it waits a little, then says busy."""
+    config = current_app.config["KB_CONFIG"]
+    return write_lock(config.data_dir, timeout=current_app.config.get("WRITE_WAIT_SECONDS", 15))
 
 
 def get_searcher() -> Searcher:

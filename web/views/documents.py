@@ -12,7 +12,7 @@ from kb.highlight import highlight_spans
 from kb.models import KINDS, Metadata
 from kb.text_analysis import query_stems
 from web.auth import editor_required
-from web.services import get_kb, get_similarity, jobs
+from web.services import editing, get_kb, get_similarity, jobs
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -127,14 +127,16 @@ def update(doc_id: str):
         meta = metadata_from_form(request.form, doc.meta)
     except InvalidMetadata as exc:
         return render_template("edit.html", doc=doc, kinds=KINDS, error=str(exc)), 400
-    kb.update_metadata(doc.id, meta)
+    with editing():
+        kb.update_metadata(doc.id, meta)
     return redirect(url_for("documents.show", doc_id=doc.id), code=303)
 
 
 @bp.post("/<doc_id>/delete")
 @editor_required
 def delete(doc_id: str):
-    get_kb().delete(doc_id)
+    with editing():
+        get_kb().delete(doc_id)
     return redirect(url_for("documents.index", deleted=doc_id), code=303)
 
 
