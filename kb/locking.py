@@ -46,7 +46,6 @@ def _wait_for(handle, timeout: float | None) -> None:
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 raise Busy(
-                    "the knowledge base is busy with an ingest or a re-index; "
-                    "try again in a while"
+                    "the knowledge base is busy with an ingest or a re-index; try again in a while"
                 ) from None
             time.sleep(0.1)

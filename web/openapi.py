@@ -106,8 +106,11 @@ def _list(ref: str) -> dict:
 ERRORS = {str(code): _json("Error", text) for code, text in
           ((400, "Invalid input"), (404, "Not found"), (413, "Too large"))}  # fmt: skip
 EDITOR = {"security": [{"editorToken": []}]}
-DENIED = {"401": _json("Error", "No editor token"), "403": _json("Error", "Not an editor"),
-          "503": _json("Error", "Busy with an ingest or re-index; try again")}
+DENIED = {
+    "401": _json("Error", "No editor token"),
+    "403": _json("Error", "Not an editor"),
+    "503": _json("Error", "Busy with an ingest or re-index; try again"),
+}
 
 
 def _q(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
