@@ -24,8 +24,11 @@ _EN_WORDS = {"the", "and", "of", "to", "is", "in", "that", "for", "with", "not",
 def sidecar_path(path: Path) -> Path | None:
     """`report.meta.yaml` (or `report.pdf.meta.yaml`) next to `report.pdf`."""
     for candidate in (path.with_suffix(".meta.yaml"), path.with_name(path.name + ".meta.yaml")):
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # the sidecar's name would be too long for the file system: none
+            continue
     return None
 
 

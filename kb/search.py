@@ -107,11 +107,18 @@ class SearchSettings:
 
 
 def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
-    text = " ".join(_CONTROL.sub(" ", text or "").split())
+    """Whitespace folded; control characters (NUL and the like), over-long queries and
+    queries with nothing to search for refused. FTS or SQL syntax is just text here: the
+    keyword side quotes every stem, so it can never act as an operator."""
+    if _CONTROL.search(text or ""):
+        raise InvalidQuery("the query contains control characters (such as NUL); remove them")
+    text = " ".join((text or "").split())
     if not text:
         raise InvalidQuery("the query is empty")
     if len(text) > limit:
         raise InvalidQuery(f"the query is {len(text)} characters long; the limit is {limit}")
+    if not any(c.isalnum() for c in text):
+        raise InvalidQuery("the query has no letters or digits to search for")
     return text
 
 

@@ -11,6 +11,16 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 
 
+def _cp1252_for_invalid_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="replace"), exc.end
+
+
+# Bytes that are not UTF-8 are read as Windows-1252, one stretch at a time: a UTF-8 file with
+# a pasted Windows-1252 paragraph keeps both its å and its ä, and a pure Windows-1252 file
+# (where no å/ä/ö byte forms valid UTF-8 next to Swedish letters) reads as before.
+codecs.register_error("kb-cp1252", _cp1252_for_invalid_utf8)
+
+
 def _looks_utf16(data: bytes) -> str | None:
     sample = data[:4096]
     if len(sample) < 4:
@@ -25,7 +35,8 @@ def _looks_utf16(data: bytes) -> str | None:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8, UTF-16 (with or without BOM) or Windows-1252; binary data is refused."""
+    """UTF-8, UTF-16 (with or without BOM), Windows-1252 or UTF-8 mixed with Windows-1252;
+    binary data is refused."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
@@ -34,12 +45,7 @@ def decode_text(data: bytes) -> str:
         return data.decode(utf16, errors="replace")
     if b"\x00" in data[:8192]:
         raise UnsupportedFile("binary data, not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Windows-1252 is a superset of Latin-1's printable range and is what Swedish
-        # Office exports use; its five unassigned bytes mark truly foreign data.
-        text = data.decode("cp1252", errors="replace")
+    text = data.decode("utf-8", errors="kb-cp1252")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\t\n\r\f")
     if controls > 0.05 * max(1, len(text[:8192])):
         raise UnsupportedFile("binary data, not text")

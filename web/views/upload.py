@@ -25,12 +25,12 @@ MAX_FILES = 20
 def safe_name(name: str) -> str:
     """A file name that is only a name: no folders, no control characters, not too long."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
     name = re.sub(r"[^\w.\- ()åäöÅÄÖ]", "_", name)
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, ""
-    stem = stem[:100] or "dokument"
+    stem = stem.lstrip(".")[:100] or "dokument"  # no hidden files, no ".."
     return f"{stem}.{suffix[:10]}" if suffix else stem
 
 

@@ -1,0 +1,288 @@
+"""The bad-input suite: hostile files, names, queries and parameters through the CLI and the
+HTTP API. Each gets a clear message (a readable line or a 4xx with `error`), never a stack
+trace or a half-written document, and the knowledge base answers normally afterwards."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+
+from cli.main import main
+from kb.consistency import check
+from tests.conftest import EDITOR_PASSWORD
+from tests.hostile import FILES, NAMES, QUERIES
+
+BASELINE = "# Referensdokument\n\nBaslinjen om beslagshantering och tullkontroller.\n"
+SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@pytest.fixture(scope="module")
+def site(base_config, embedder, tmp_path_factory):
+    """One knowledge base that every hostile input below is thrown at, in turn."""
+    from kb.users import Users
+    from web import create_app
+
+    config = base_config.with_(data_dir=tmp_path_factory.mktemp("hostile-data"))
+    app = create_app({"TESTING": True, "UPLOAD_WAIT_SECONDS": 120}, kb_config=config,
+                     embedder=embedder)  # fmt: skip
+    kb = app.extensions["kb"]["backends"].open_kb()
+    users = Users(kb.catalog.db)
+    users.add("redaktor", EDITOR_PASSWORD, editor=True)
+    token = users.create_token("redaktor")
+    kb.close()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    upload(client, "baslinje.md", BASELINE.encode())
+    return app, client, config
+
+
+def upload(client, name: str, data: bytes):
+    return client.post("/api/documents?wait=1", content_type="multipart/form-data",
+                       data={"files": [(io.BytesIO(data), name)]})  # fmt: skip
+
+
+def cli(capsys, config, *args: str) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(config.data_dir), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def documents(app) -> dict[str, str]:
+    kb = app.extensions["kb"]["backends"].open_kb()
+    try:
+        return {d.id: d.status for d in kb.catalog.documents()}
+    finally:
+        kb.close()
+
+
+def assert_healthy(app, client) -> None:
+    """Every document complete, the three stores agree, and search still answers."""
+    assert set(documents(app).values()) == {"ready"}
+    kb = app.extensions["kb"]["backends"].open_kb()
+    try:
+        report = check(kb)
+        assert report.clean, report.to_dict()
+    finally:
+        kb.close()
+    found = client.get("/api/search", query_string={"q": "beslagshantering"}).get_json()
+    assert found["results"][0]["doc_id"] == "baslinje"
+
+
+def assert_no_trace(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text and 'File "' not in text
+
+
+# files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", FILES)
+def test_hostile_file_via_cli(site, capsys, tmp_path, case):
+    app, client, config = site
+    name, build, refused = FILES[case]
+    path = tmp_path / f"cli-{name}"
+    path.write_bytes(build(tmp_path))
+    before = documents(app)
+
+    code, out, err = cli(capsys, config, "ingest", str(path), "--json")
+    report = json.loads(out)
+    assert_no_trace(out, err)
+    if refused:
+        assert code == 1 and report["added"] == 0
+        assert len(report["failed"]) == 1 and len(report["failed"][0]["reason"]) > 10
+        assert documents(app) == before  # nothing half-written
+        code, out, err = cli(capsys, config, "ingest", str(path))  # the human form
+        assert code == 1 and report["failed"][0]["reason"] in out + err
+    else:
+        assert code == 0 and report["added"] == 1
+    assert_healthy(app, client)
+
+
+@pytest.mark.parametrize("case", FILES)
+def test_hostile_file_via_api(site, tmp_path, case):
+    app, client, _ = site
+    name, build, refused = FILES[case]
+    before = documents(app)
+
+    response = upload(client, f"api-{name}", build(tmp_path))
+    body = response.get_json()
+    assert_no_trace(response.get_data(as_text=True))
+    if refused:
+        if response.status_code >= 400:  # refused at the door (type, size)
+            assert response.status_code < 500 and len(body["error"]) > 10
+        else:
+            assert body["status"] == "done"
+            assert body["files"][0]["outcome"] == "failed" and len(body["files"][0]["reason"]) > 10
+        assert documents(app) == before
+    else:
+        assert response.status_code == 200 and body["files"][0]["outcome"] == "added"
+        doc_id = body["files"][0]["doc_id"]
+        page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+        assert "<script>alert" not in page and "onerror=alert" not in page
+    assert_healthy(app, client)
+
+
+def test_mixed_encodings_keep_their_letters(site, tmp_path):
+    app, client, _ = site
+    name, build, _ = FILES["mixed-encodings-txt"]
+    body = upload(client, f"kontroll-{name}", build(tmp_path)).get_json()
+    text = client.get(f"/api/documents/{body['files'][0]['doc_id']}").get_json()["text"]
+    assert "Göteborg" in text and "ärendestöd" in text and "Ã" not in text
+
+
+# names ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", NAMES)
+def test_hostile_upload_name(site, tmp_path, case):
+    app, client, config = site
+    content = f"# Namnprov {case}\n\nInnehåll om arkivering av ärenden.\n".encode()
+    before = documents(app)
+    response = upload(client, NAMES[case], content)
+    body = response.get_json()
+    if "\n" in NAMES[case] and response.status_code == 400:
+        # a multipart header cannot carry a line break: the file never arrives, and we say so
+        assert body["error"] and documents(app) == before
+        return
+    assert response.status_code == 200, body
+    result = body["files"][0]
+    assert result["outcome"] == "added" and SAFE_ID.match(result["doc_id"])
+    detail = client.get(f"/api/documents/{result['doc_id']}").get_json()
+    stored = config.data_dir.resolve()
+    # the original is kept inside the data folder under a plain name
+    originals = [p for p in stored.rglob("*") if p.is_file() and p.read_bytes() == content]
+    assert originals and all(p.resolve().is_relative_to(stored) for p in originals)
+    assert all(not re.search(r"[\x00-\x1f/\\]", p.name) and len(p.name.encode()) <= 255
+               for p in originals)  # fmt: skip
+    assert not any(c in detail["source"] for c in "\x00\x1b\r\n")
+    page = client.get(f"/documents/{result['doc_id']}")
+    assert page.status_code == 200 and "\x1b" not in page.get_data(as_text=True)
+    assert_healthy(app, client)
+
+
+CLI_NAMES = {
+    "leading-dash": "-rf.md",
+    "control-characters": "rap\x1bport\x07.md",
+    "unicode-look-alike": "rаpport-cli.md",
+    "quotes-and-shell": "a'b\"c;$(rm -rf ~)`x`.md",
+    "255-bytes": "ä" * 125 + ".md",
+    "newline": "två\nrader.md",
+}
+
+
+@pytest.mark.parametrize("case", CLI_NAMES)
+def test_hostile_file_name_via_cli(site, capsys, tmp_path, case):
+    app, client, config = site
+    path = tmp_path / CLI_NAMES[case]
+    path.write_text(f"# Filnamnsprov\n\nOm hostile {case} och arkivering.\n", encoding="utf-8")
+    code, out, err = cli(capsys, config, "ingest", "--json", "--", str(path))
+    assert_no_trace(out, err)
+    report = json.loads(out)
+    assert code == 0 and report["added"] == 1, report
+    listed = json.loads(cli(capsys, config, "list", "--json")[1])
+    ids = [d["id"] for d in listed if d["source"] == str(path)]
+    assert len(ids) == 1 and SAFE_ID.match(ids[0])
+    assert_healthy(app, client)
+
+
+# queries -------------------------------------------------------------------------------
+
+REFUSED_QUERIES = {"10000-characters": "limit", "only-punctuation": "no letters or digits",
+                   "nul-bytes": "control characters"}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", QUERIES)
+def test_hostile_query_via_api(site, case):
+    app, client, _ = site
+    response = client.get("/api/search", query_string={"q": QUERIES[case]})
+    body = response.get_json()
+    if case in REFUSED_QUERIES:
+        assert response.status_code == 400 and REFUSED_QUERIES[case] in body["error"]
+    else:  # text that merely looks like syntax is searched as words
+        assert response.status_code == 200 and isinstance(body["results"], list)
+        assert "<script>" not in client.get("/", query_string={"q": QUERIES[case]}).get_data(
+            as_text=True)  # fmt: skip
+    assert_healthy(app, client)
+
+
+@pytest.mark.parametrize("case", QUERIES)
+def test_hostile_query_via_cli(site, capsys, case):
+    app, client, config = site
+    if "\x00" in QUERIES[case]:
+        # the OS cannot pass NUL in argv, so it comes as a JSON query file would: via Python
+        code, out, err = cli(capsys, config, "search", QUERIES[case])
+    else:
+        code, out, err = cli(capsys, config, "search", "--", QUERIES[case])
+    assert_no_trace(out, err)
+    if case in REFUSED_QUERIES:
+        assert code == 1 and REFUSED_QUERIES[case] in err
+    else:
+        assert code == 0 and out.strip()
+    assert_healthy(app, client)
+
+
+# parameters ----------------------------------------------------------------------------
+
+BAD_PARAMS = {
+    "unknown-filter": ("/api/search", {"q": "beslag", "color": "red"}, "unknown parameter"),
+    "unknown-agency": ("/api/search", {"q": "beslag", "agency": "Okänd"}, "unknown agency"),
+    "unknown-kind": ("/api/search", {"q": "beslag", "kind": "bogus"}, "unknown kind"),
+    "unknown-tag": ("/api/search", {"q": "beslag", "tag": "x" * 5000}, "unknown tag"),
+    "unknown-mode": ("/api/search", {"q": "beslag", "mode": "__import__"}, "unknown mode"),
+    "huge-page": ("/api/search", {"q": "beslag", "page": "9" * 30}, "page"),
+    "page-beyond-limit": ("/api/search", {"q": "beslag", "page": "100000"}, "page"),
+    "negative-page": ("/api/search", {"q": "beslag", "page": "-1"}, "page"),
+    "float-per-page": ("/api/search", {"q": "beslag", "per_page": "1e9"}, "per_page"),
+    "year-not-a-year": ("/api/search", {"q": "beslag", "from": "abc"}, "year"),
+    "year-out-of-range": ("/api/search", {"q": "beslag", "to": "99999999999"}, "year"),
+    "empty-query": ("/api/search", {"q": "   "}, "empty"),
+    "similar-no-text": ("/api/similar", None, "text"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PARAMS)
+def test_bad_api_parameters_get_4xx_with_a_message(site, case):
+    app, client, _ = site
+    path, params, message = BAD_PARAMS[case]
+    if params is None:
+        response = client.post(path, json={"txt": "fel nyckel"})
+    else:
+        response = client.get(path, query_string=params)
+    assert 400 <= response.status_code < 500
+    assert message in response.get_json()["error"]
+    assert_healthy(app, client)
+
+
+@pytest.mark.parametrize("url", [
+    "/?q=beslag&page=" + "9" * 30, "/?q=%00", "/?q=beslag&from=abc",
+    "/documents/baslinje?chunk=" + "9" * 30, "/documents/baslinje?chunk=-5",
+    "/documents/..%2F..%2Fetc%2Fpasswd", "/documents/%00", "/upload/jobs/..%2F..%2Fsecret_key",
+    "/api/jobs/..%2Fsecret_key", "/api/documents/baslinje/similar?limit=" + "9" * 30,
+])  # fmt: skip
+def test_odd_urls_answer_without_a_server_error(site, url):
+    app, client, _ = site
+    response = client.get(url)
+    assert response.status_code < 500
+    assert_no_trace(response.get_data(as_text=True))
+    assert_healthy(app, client)
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "beslag", "--page", "9" * 30), ("search", "beslag", "--kind", "bogus"),
+    ("search", "beslag", "--agency", "Okänd"), ("search", "beslag", "--from", "abc"),
+    ("show", "../../etc/passwd"), ("delete", "finns-inte"),
+])  # fmt: skip
+def test_bad_cli_arguments_get_a_readable_line(site, capsys, args):
+    app, client, config = site
+    try:
+        code, out, err = cli(capsys, config, *args)
+    except SystemExit as exit_:  # argparse's own refusal (choices, types)
+        code, captured = exit_.code, capsys.readouterr()
+        out, err = captured.out, captured.err
+    last = err.strip().splitlines()[-1]  # argparse prints its usage lines first
+    assert code in (1, 2) and "error" in last and len(last) < 300
+    assert_no_trace(out, err)
+    assert_healthy(app, client)
