@@ -128,3 +128,31 @@ def test_edits_wait_briefly_for_a_writer_then_say_busy(app, client, editor_token
         check(client.patch("/api/documents/beslag", json={"title": "Ny"}), 503)
     assert check(client.get("/api/documents/beslag"))["title"] != "Ny"  # nothing half-done
     assert client.delete("/api/documents/beslag").status_code == 200
+
+
+def test_searches_answer_while_an_upload_is_ingesting(app, client, editor_token):
+    from kb.consistency import check as check_store
+    from tests.hostile import SV
+
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
+    check(client.post("/api/documents?wait=1", data={
+        "files": [(io.BytesIO(b"# Grund\n\nBeslag och tullkontroller vid gr\xc3\xa4nsen."),
+                   "grund.md")]}, content_type="multipart/form-data"))  # fmt: skip
+    files = [(io.BytesIO(f"# Del {i}\n\n{SV * 40}".encode()), f"del-{i}.md") for i in range(6)]
+    job = check(client.post("/api/documents", data={"files": files},
+                            content_type="multipart/form-data"), 202)  # fmt: skip
+    answered_while_running = 0
+    while True:
+        state = check(client.get(f"/api/jobs/{job['id']}"))
+        if state["status"] not in ("queued", "running"):
+            break
+        found = check(client.get("/api/search?q=tullkontroller&mode=dense"))
+        assert found["results"][0]["doc_id"] == "grund"
+        answered_while_running += 1
+    assert state["status"] == "done" and {f["outcome"] for f in state["files"]} == {"added"}
+    assert answered_while_running >= 3
+    kb = app.extensions["kb"]["backends"].open_kb()
+    try:
+        assert check_store(kb).clean and len(kb.catalog.documents()) == 7
+    finally:
+        kb.close()
