@@ -27,6 +27,8 @@ def secret_key(config: Config) -> str:
     """A random key kept in the data folder, so sessions survive restarts and all
     `kb serve --workers` processes sign alike (the first to create it wins)."""
     path = config.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     tmp = config.data_dir / f".secret_key.{secrets.token_hex(4)}"
     tmp.write_text(secrets.token_urlsafe(48))
