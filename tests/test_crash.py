@@ -6,6 +6,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -25,19 +26,39 @@ def _corpus(folder, n: int = 40) -> None:
         (folder / f"dok-{i:02d}.md").write_text(f"# Dokument {i}\n\n" + "\n\n".join(paragraphs))
 
 
+def _documents(catalog) -> int:
+    """Documents in the catalog, `indexing` ones included (read-only, beside the writer)."""
+    try:
+        with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def _wait_for_a_write(process, catalog, before: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and _documents(catalog) <= before:
+        assert time.monotonic() < deadline, "the ingest wrote nothing in two minutes"
+        time.sleep(0.05)
+
+
 def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path, base_config):
     folder = tmp_path / "docs"
     _corpus(folder)
     # Small embedding pools: many write cycles, so the kills land between and inside writes.
     env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"),
            "KB_CACHE_DIR": str(base_config.cache_dir), "KB_EMBED_POOL_CHUNKS": "6"}  # fmt: skip
+    catalog = tmp_path / "data" / "catalog.sqlite3"
     rng = random.Random(20261124)
     kills, mid_write = 0, 0
     for _ in range(5):
         process = subprocess.Popen([KB, "ingest", str(folder), "--quiet"], env=env,
                                    stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(rng.uniform(3.0, 7.0))  # model load takes ~3 s; writes follow
+        # Kill at a random moment once this run has begun writing (start-up time varies a lot
+        # on a shared machine, so a fixed delay would often kill before the first write).
+        _wait_for_a_write(process, catalog, _documents(catalog))
+        time.sleep(rng.uniform(0.0, 1.5))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
