@@ -78,6 +78,7 @@ def served(base_config, chroma_url, tmp_path_factory):
     else:
         server.kill()
         pytest.fail(f"kb serve --workers 2 did not come up: {server.stderr.read()[-2000:]}")
+    server.base, server.env = base, env
     yield base, token, server
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
@@ -139,6 +140,68 @@ def test_a_dead_worker_is_replaced(served):
     assert len(now) == 2 and before[0] not in now
     ok = [httpx.get(f"{base}/api/search?q=kostnader", timeout=60).status_code for _ in range(10)]
     assert ok == [200] * 10
+
+
+def test_an_upload_whose_worker_dies_reports_failed_and_can_be_redone(served, tmp_path):
+    base, token, server = served
+    headers = {"Authorization": f"Bearer {token}"}
+    pages = [f"Avbrottsprovet sida {n}: myndighet {n} beskriver upphandling, drift och "
+             f"förvaltning av system {n * 7} med kostnad {n * 13} miljoner kronor. " * 12
+             for n in range(120)]  # fmt: skip
+    pdf = make_pdf(tmp_path / "avbrott.pdf", pages)
+    files = {"files": ("avbrott.pdf", pdf.read_bytes(), "application/pdf")}
+    job_id = httpx.post(f"{base}/api/documents", headers=headers, files=files,
+                        timeout=60).json()["id"]  # fmt: skip
+    state = _wait_for_job(base, job_id, headers, until=("running",))
+    assert state["status"] == "running"
+
+    before = _children(server.pid)
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    _wait_for_workers(server, gone=before)
+
+    state = httpx.get(f"{base}/api/jobs/{job_id}", headers=headers, timeout=60).json()
+    assert state["status"] == "failed" and "upload the files again" in state["error"]
+    assert state["files"][0]["outcome"] == "failed"
+    hits = httpx.get(f"{base}/api/search", params={"q": "Avbrottsprovet", "mode": "keyword"},
+                     timeout=60).json()["results"]  # fmt: skip
+    assert hits == []  # nothing half-ingested is shown
+
+    again = httpx.post(f"{base}/api/documents", headers=headers, files=files, timeout=60)
+    state = _wait_for_job(base, again.json()["id"], headers, until=("done", "failed"))
+    assert state["status"] == "done" and state["files"][0]["outcome"] == "added"
+    hits = httpx.get(f"{base}/api/search", params={"q": "Avbrottsprovet", "mode": "keyword"},
+                     timeout=60).json()["results"]  # fmt: skip
+    assert len(hits) == 1 and hits[0]["doc_id"] == state["files"][0]["doc_id"]
+    check = _kb(server.env, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _wait_for_job(base: str, job_id: str, headers: dict, until: tuple[str, ...]) -> dict:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{base}/api/jobs/{job_id}", headers=headers, timeout=60).json()
+        if state["status"] in until or state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.1)
+    return state
+
+
+def _wait_for_workers(server: subprocess.Popen, gone: list[int]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        now = _children(server.pid)
+        if len(now) == 2 and not set(gone) & set(now):
+            break
+        time.sleep(0.5)
+    assert len(now) == 2 and not set(gone) & set(now)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # both new workers have loaded and answer
+        try:
+            if httpx.get(f"{server.base}/api/search?q=kostnader", timeout=60).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.5)
 
 
 def test_workers_without_a_chroma_server_are_refused(base_config, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import re
 import threading
@@ -42,6 +43,7 @@ class Job:
     status: str = "queued"  # queued, running, done, failed
     error: str = ""
     created: float = field(default_factory=time.time)
+    owner: str = field(default_factory=lambda: _process_key(os.getpid()))  # runs the job
 
     @property
     def done(self) -> int:
@@ -101,12 +103,19 @@ class IngestJobs:
         except (OSError, ValueError):
             return None
         files = [FileResult(**f) for f in saved["files"]]
-        return Job(saved["id"], files, {}, [], [], saved["status"], saved["error"])
+        job = Job(saved["id"], files, {}, [], [], saved["status"], saved["error"],
+                  owner=saved.get("owner", ""))  # fmt: skip
+        if job.status in ("queued", "running") and not _running(job.owner):
+            # A worker killed mid-job never finishes it; say so rather than "running" for ever.
+            # Its documents are safe: left `indexing`, never shown, redone by uploading again.
+            _fail_unfinished(job, "the server process running this upload stopped; "
+                                  "upload the files again")  # fmt: skip
+        return job
 
     def _save(self, job: Job) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{job.id}.tmp"
-        tmp.write_text(json.dumps(job.to_dict()))
+        tmp.write_text(json.dumps({**job.to_dict(), "owner": job.owner}))
         tmp.replace(self.folder / f"{job.id}.json")  # readers never see half a file
 
     def _forget_old_jobs(self) -> None:
@@ -137,10 +146,7 @@ class IngestJobs:
                 job.status = "done"
             except Exception as exc:  # noqa: BLE001 - reported on the job, and logged
                 log.exception("ingest job %s failed", job.id)
-                job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-                for f in job.files:
-                    if f.outcome == "queued":
-                        f.outcome, f.reason = "failed", "the ingest stopped"
+                _fail_unfinished(job, f"{type(exc).__name__}: {exc}")
             finally:
                 self._save(job)
                 self.queue.task_done()
@@ -165,3 +171,32 @@ class IngestJobs:
                 result.doc_id = by_source.get(path)
         finally:
             kb.close()
+
+
+def _process_key(pid: int) -> str:
+    """The pid plus the process's start time, so a reused pid (a restarted container) differs."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return f"{pid}:" if pid > 0 else ""
+    return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, after the command name
+
+
+def _running(owner: str) -> bool:
+    pid = owner.split(":", 1)[0]
+    if not pid.isdigit() or int(pid) <= 0:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        pass  # it exists but is not ours
+    return owner.endswith(":") or _process_key(int(pid)) == owner
+
+
+def _fail_unfinished(job: Job, error: str) -> None:
+    job.status, job.error = "failed", error
+    for f in job.files:
+        if f.outcome == "queued":
+            f.outcome, f.reason = "failed", "the ingest stopped"
