@@ -164,7 +164,7 @@ class Ingester:
             parsed = read_document(source.path.name, data, self.config.max_pages)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
-            self.kb.update_metadata(doc_id, meta, meta_inputs)
+            self.report.chunks_embedded += self.kb.update_metadata(doc_id, meta, meta_inputs)
             return "updated"
 
         parsed = read_document(source.path.name, data, self.config.max_pages)

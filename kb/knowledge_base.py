@@ -11,7 +11,7 @@ from kb.catalog import Catalog
 from kb.config import Config
 from kb.embedder import Embedder
 from kb.errors import InvalidQuery, ModelMismatch
-from kb.models import Chunk, Document, Hit, Metadata
+from kb.models import Chunk, Document, Hit, Metadata, passage_text
 from kb.store import COLLECTION, VectorStore, new_collection_name
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,16 @@ class KnowledgeBase:
         )
         self.catalog.mark_ready([doc.id for doc, _, _ in items])
 
-    def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> None:
+    def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> int:
+        """Change a document's metadata; returns how many passages had to be re-embedded."""
+        before, chunks = self.catalog.get(doc_id), self.catalog.chunks(doc_id)
+        vectors = None
+        if meta.title != before.meta.title and chunks:
+            # the title is embedded with every passage (passage_text), so the vectors change too
+            vectors = self.embedder.embed_passages([passage_text(meta, c.text) for c in chunks])
         self.catalog.update_metadata(doc_id, meta, meta_inputs)
-        self.store.update_metadata(doc_id, self.catalog.chunks(doc_id), meta)
+        self.store.update_metadata(chunks, meta, vectors)
+        return 0 if vectors is None else len(chunks)
 
     def delete(self, doc_id: str) -> None:
         self.catalog.get(doc_id)  # raises NotFound

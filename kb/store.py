@@ -111,10 +111,16 @@ class VectorStore:
                 metadatas=metadatas[i : i + step],
             )
 
-    def update_metadata(self, doc_id: str, chunks: list[Chunk], meta: Metadata) -> None:
-        if chunks:
+    def update_metadata(self, chunks: list[Chunk], meta: Metadata,
+                        vectors: np.ndarray | None = None) -> None:  # fmt: skip
+        """New metadata on a document's chunks, and new vectors if its title changed."""
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
             self.collection.update(
-                ids=[c.id for c in chunks], metadatas=[_chunk_metadata(c, meta) for c in chunks]
+                ids=[c.id for c in part],
+                metadatas=[_chunk_metadata(c, meta) for c in part],
+                embeddings=None if vectors is None else vectors[i : i + step],
             )
 
     def delete_document(self, doc_id: str) -> None:

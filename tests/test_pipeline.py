@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
+from kb.consistency import check
 from kb.errors import ModelMismatch
 from kb.knowledge_base import KnowledgeBase
+from kb.models import passage_text
 from tests.files import make_blank_pdf, make_docx, make_pdf
 
 ERTMS = (
@@ -74,6 +77,22 @@ def test_sidecar_change_updates_metadata_without_embedding(kb, docs):
     assert (meta.agency, meta.kind, meta.tags) == ("Tullverket", "analysis", ("tull",))
     hits = kb.store.query(kb.embedder.embed_query("tull"), 10, where={"agency": "Tullverket"})
     assert {h.doc_id for h in hits} == {"tull"}
+
+
+def test_a_new_title_is_embedded_with_every_passage(kb, docs):
+    ingest(kb, [docs])
+    chunks = kb.catalog.chunks("tull")
+    ids = [c.id for c in chunks]
+    old_vectors = kb.store.vectors(ids)
+    (docs / "tull.meta.yaml").write_text("title: Beslagshantering i tullkodexen\n")
+    report = ingest(kb, [docs])
+    assert len(report.updated) == 1 and report.chunks_embedded == len(chunks)
+    meta = kb.catalog.get("tull").meta
+    assert meta.title == "Beslagshantering i tullkodexen"
+    expected = kb.embedder.embed_passages([passage_text(meta, c.text) for c in chunks])
+    stored = kb.store.vectors(ids)
+    assert np.allclose(stored, expected, atol=1e-5) and not np.allclose(stored, old_vectors)
+    assert check(kb).clean
 
 
 def test_vectors_carry_filterable_metadata(kb, docs):
