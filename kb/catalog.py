@@ -107,6 +107,9 @@ class Catalog:
 
     def setting_or_default(self, key: str, default: str) -> str:
         """The setting, first storing `default` if none is set yet (the first writer wins)."""
+        value = self.setting(key)
+        if value is not None:  # read on every web request: no write transaction then
+            return value
         with self.db:
             self.db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                             (key, default))  # fmt: skip
