@@ -98,6 +98,11 @@ def test_describe_finds_similar_cases_with_recommendations(reader):
     assert "Rekommenderat till Tullverket" in html
 
 
+def api_with_session(client) -> None:
+    """API writes from a logged-in page carry the CSRF header, as a script of ours would."""
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = csrf(client)
+
+
 def test_upload_ingests_in_the_background_and_the_document_is_found(app, editor, tmp_path):
     client = editor
     pdf = make_pdf(
@@ -129,6 +134,7 @@ def test_upload_ingests_in_the_background_and_the_document_is_found(app, editor,
 
 def test_uploading_the_same_file_again_updates_instead_of_duplicating(app, editor, tmp_path):
     client = editor
+    api_with_session(client)
     for text in ("Första versionen om beslag.", "Andra versionen om beslag och tull."):
         path = tmp_path / "rapport.txt"
         path.write_text(text, encoding="utf-8")
@@ -143,6 +149,7 @@ def test_uploading_the_same_file_again_updates_instead_of_duplicating(app, edito
 
 def test_a_bad_upload_reports_why_and_keeps_the_others(app, editor, tmp_path):
     client = editor
+    api_with_session(client)
     good = tmp_path / "bra.md"
     good.write_text("# Bra\n\nEtt dokument om nyttorealisering.", encoding="utf-8")
     with good.open("rb") as g:
@@ -158,6 +165,7 @@ def test_a_bad_upload_reports_why_and_keeps_the_others(app, editor, tmp_path):
 
 def test_document_text_is_escaped_everywhere(app, editor, tmp_path):
     client = editor
+    api_with_session(client)
     evil = tmp_path / "evil.md"
     evil.write_text('# <script>alert("x")</script> Elak rubrik\n\n'
                     'Text med <img src=x onerror=alert(1)> och <b>fet</b> beslagshantering.\n',
@@ -173,6 +181,7 @@ def test_document_text_is_escaped_everywhere(app, editor, tmp_path):
 
 def test_edit_delete_and_reingest(app, editor, tmp_path):
     client = editor
+    api_with_session(client)
     path = tmp_path / "notis.txt"
     path.write_text("En notis om digitala tjänster.", encoding="utf-8")
     with path.open("rb") as f:

@@ -31,7 +31,7 @@ def current_user() -> User | None:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             g.user = users.user_for_token(header[7:].strip())
-        elif session.get("user"):
+        elif session.get("user") and _cookie_counts():
             try:
                 g.user = users.get(session["user"])
             except Exception:  # noqa: BLE001 - a deleted account just means logged out
@@ -39,11 +39,25 @@ def current_user() -> User | None:
     return g.user
 
 
+def _cookie_counts() -> bool:
+    """A session cookie authenticates an API write only with the CSRF header: browsers send
+    cookies on cross-site form posts by themselves, never that header."""
+    from web.security import SAFE_METHODS, csrf_valid, sent_csrf_token
+
+    if not request.path.startswith("/api/") or request.method in SAFE_METHODS:
+        return True
+    return csrf_valid(sent_csrf_token(read_form=False))
+
+
+def has_role(user: User | None, role: str) -> bool:
+    return user is not None and role == "editor" and user.is_editor
+
+
 def editor_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         user = current_user()
-        if user is not None and user.is_editor:
+        if has_role(user, "editor"):
             return view(*args, **kwargs)
         if request.path.startswith("/api/"):
             abort(401 if user is None else 403)
@@ -51,6 +65,7 @@ def editor_required(view):
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(403)
 
+    wrapped.required_role = "editor"  # read before the body is parsed (web/security.py)
     return wrapped
 
 
