@@ -42,6 +42,9 @@ class Config:
     chunk_overlap: int = 40  # KB_CHUNK_OVERLAP: tokens carried into the next chunk
     max_file_mb: float = 50.0  # KB_MAX_FILE_MB: larger files are refused
     max_pages: int = 2000  # KB_MAX_PAGES: larger PDFs are refused
+    # KB_MAX_FORM_KB: the body limit of every request but an editor's upload; room for a
+    # 20,000-character description, percent-encoded.
+    max_form_kb: int = 256
     # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
     fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
@@ -53,6 +56,9 @@ class Config:
     chroma_url: str = ""
     secure_cookies: bool = False  # KB_SECURE_COOKIES: set when served over HTTPS
     read_requires_login: bool = False  # KB_READ_REQUIRES_LOGIN: readers need an account too
+    # KB_TRUSTED_HOSTS: comma-separated host names the app answers to (e.g. "kb.example.se");
+    # empty accepts any Host header, which is fine behind a proxy that sets it.
+    trusted_hosts: str = ""
 
     @property
     def catalog_path(self) -> Path:
@@ -65,6 +71,15 @@ class Config:
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """An upload request: ten files at the size limit, plus the form fields."""
+        return self.max_file_bytes * 10 + 1024 * 1024
+
+    @property
+    def max_form_bytes(self) -> int:
+        return self.max_form_kb * 1024
 
     def with_(self, **changes) -> Config:
         return replace(self, **changes)

@@ -203,3 +203,13 @@ def test_workers_without_a_chroma_server_are_refused(base_config, tmp_path):
     done = _kb(env, "serve", "--workers", "2", "--port", str(free_port()))
     assert done.returncode == 1
     assert "needs a Chroma server" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sigterm_while_a_worker_is_being_replaced_stops_the_server(served):
+    """The home-made supervisor could spawn a worker after SIGTERM and wait for ever."""
+    _, _, server = served
+    os.kill(_children(server.pid)[0], signal.SIGKILL)
+    time.sleep(0.3)  # the master is now replacing it
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=60) == 0
+    assert _children(server.pid) == []

@@ -18,7 +18,8 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=None,  # from the data folder (see services.secret_key) unless given
-        MAX_CONTENT_LENGTH=None,  # set from KB_MAX_FILE_MB below
+        # Body limits are set per request (web/security.py): large for an editor's upload,
+        # KB_MAX_FORM_KB for everything else.
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -31,10 +32,9 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
     app.config["SESSION_COOKIE_SECURE"] = (
         app.config["SESSION_COOKIE_SECURE"] or config.secure_cookies
     )
-    # Uploads: a few files at the size limit each, plus form fields.
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or int(
-        config.max_file_bytes * 10 + 1024 * 1024
-    )
+    app.config["MAX_CONTENT_LENGTH"] = config.max_form_bytes
+    if config.trusted_hosts:  # a forged Host header then answers 400, never a link to it
+        app.config["TRUSTED_HOSTS"] = [h.strip() for h in config.trusted_hosts.split(",")]
     from web import services
 
     services.init_app(app, embedder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import (
@@ -35,6 +36,8 @@ def wants_json() -> bool:
 
 
 def respond(message: str, status: int):
+    if request_ctx.url_adapter is None:  # a Host outside KB_TRUSTED_HOSTS: no links to build
+        return message, status, {"Content-Type": "text/plain; charset=utf-8"}
     if wants_json():
         return jsonify(error=message, status=status), status
     return render_template("error.html", message=message, status=status), status

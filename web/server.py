@@ -1,19 +1,17 @@
-"""`kb serve`: the app under waitress, in one process or in N pre-forked workers.
+"""`kb serve`: the app under waitress in one process, or under gunicorn with N workers.
 
-Workers share one listening socket (the kernel hands each connection to one of them), each
-with its own model and Chroma client. The embedded Chroma store belongs to one process, so
-several workers need a Chroma server (KB_CHROMA_URL); the catalog (SQLite, WAL), upload jobs,
-login throttling and session key live in the data folder and are shared.
+gunicorn's workers (`gthread`: threads per process) share one listening socket, each with its
+own model and Chroma client: the app is not preloaded, so every worker loads its own after the
+fork. gunicorn restarts a worker that dies, reloads gracefully on SIGHUP and stops on SIGTERM.
+The embedded Chroma store belongs to one process, so several workers need a Chroma server
+(KB_CHROMA_URL); the catalog (SQLite, WAL), upload jobs, login throttling and session key live
+in the data folder and are shared.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
 import sys
-import time
 
 from kb.config import Config
 from kb.errors import KBError
@@ -21,6 +19,8 @@ from kb.errors import KBError
 log = logging.getLogger(__name__)
 
 IDENT = "erfarenhetsbanken"
+# A worker loads the model before it answers: allow for that on a busy machine.
+WORKER_BOOT_SECONDS = 120
 
 
 def _ready_app(config: Config):
@@ -34,8 +34,6 @@ def _ready_app(config: Config):
 
 
 def serve(config: Config, host: str, port: int, threads: int, workers: int = 1) -> None:
-    from waitress import serve as waitress_serve
-
     if workers < 1:
         raise KBError("--workers must be at least 1")
     if workers > 1 and not config.chroma_url:
@@ -43,60 +41,57 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int = 1) 
             "--workers above 1 needs a Chroma server: the embedded store belongs to one "
             "process. Start `chroma run --host 127.0.0.1 --path <folder>` and set KB_CHROMA_URL."
         )
-    print(f"Erfarenhetsbanken: http://{host}:{port}/  (data {config.data_dir}"
-          f"{', vectors ' + config.chroma_url if config.chroma_url else ''}"
-          f"{f', {workers} workers' if workers > 1 else ''})", file=sys.stderr)  # fmt: skip
+    vectors = f", vectors {config.chroma_url}" if config.chroma_url else ""
+    several = f", {workers} workers" if workers > 1 else ""
+    print(
+        f"Erfarenhetsbanken: http://{host}:{port}/  (data {config.data_dir}{vectors}{several})",
+        file=sys.stderr,
+    )
     if workers == 1:
-        waitress_serve(_ready_app(config), host=host, port=port, threads=threads, ident=IDENT)
-        return
+        _serve_waitress(config, host, port, threads)
+    else:
+        _serve_gunicorn(config, host, port, threads, workers)
+
+
+def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    # waitress reads a whole body before the app sees it: never more than an upload may be.
+    waitress_serve(
+        _ready_app(config),
+        host=host,
+        port=port,
+        threads=threads,
+        ident=IDENT,
+        max_request_body_size=config.max_upload_bytes,
+    )
+
+
+def _serve_gunicorn(config: Config, host: str, port: int, threads: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
     from web.services import secret_key
 
     secret_key(config)  # made once here, so no two workers race to make different ones
-    sock = socket.create_server((host, port), backlog=2048)
-    _supervise(sock, workers, lambda: waitress_serve(
-        _ready_app(config), sockets=[sock], threads=threads, ident=IDENT))  # fmt: skip
 
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            settings = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": threads,
+                "preload_app": False,  # each worker loads its own model after the fork
+                "timeout": WORKER_BOOT_SECONDS,
+                "graceful_timeout": 10,
+                "accesslog": None,  # our AccessLog writes one escaped line per request
+                "proc_name": IDENT,
+                "limit_request_line": 8190,
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
 
-def _supervise(sock: socket.socket, workers: int, run_worker) -> None:
-    """Fork the workers, restart one that dies, stop them all on SIGTERM/SIGINT."""
-    children: set[int] = set()
-    stopping = False
+        def load(self):
+            return _ready_app(config)
 
-    def spawn() -> None:
-        pid = os.fork()
-        if pid == 0:  # the worker: its own model, threads and Chroma client from here on
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            code = 0
-            try:
-                run_worker()
-            except BaseException:  # noqa: BLE001 - reported, then the supervisor restarts us
-                log.exception("worker %d failed", os.getpid())
-                code = 1
-            os._exit(code)
-        children.add(pid)
-
-    def stop(_signum, _frame) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for _ in range(workers):
-        spawn()
-    while children:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        children.discard(pid)
-        if not stopping:
-            log.warning("worker %d ended (status %d); starting another", pid, status)
-            time.sleep(1)  # no tight loop if workers die at start (e.g. the server is gone)
-            spawn()
-    sock.close()
+    Application().run()
