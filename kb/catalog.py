@@ -234,7 +234,7 @@ def _document(row: sqlite3.Row, with_text: bool) -> Document:
         id=row["id"],
         source=row["source"],
         content_hash=row["content_hash"],
-        meta=Metadata.from_dict(json.loads(row["meta"])),
+        meta=Metadata.from_dict(json.loads(row["meta"]), stored=True),
         file_type=row["file_type"],
         n_chunks=row["n_chunks"],
         n_pages=row["n_pages"],

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from kb.errors import InvalidMetadata
 
 KINDS = ("recommendation", "interview", "case", "analysis", "report", "news", "other")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def is_web_address(url: str) -> bool:
+    """http(s) with a host: the only sources rendered as links (never `javascript:`)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,11 @@ class Metadata:
             raise InvalidMetadata(f"date {self.date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         if not self.title.strip():
             raise InvalidMetadata("title is empty")
+        for url in self.source_urls:
+            if not is_web_address(url):
+                raise InvalidMetadata(
+                    f"source {url[:80]!r} is not a web address (http:// or https://)"
+                )
 
     @property
     def year(self) -> int | None:
@@ -51,13 +66,18 @@ class Metadata:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> Metadata:
+    def from_dict(cls, d: dict, stored: bool = False) -> Metadata:
+        """`stored`: a catalog row written before sources were checked; an unsafe address
+        is dropped rather than making the document unreadable."""
+        urls = tuple(d.get("source_urls") or ())
+        if stored:
+            urls = tuple(u for u in urls if is_web_address(u))
         return cls(
             title=d["title"],
             kind=d.get("kind") or "other",
             agency=d.get("agency"),
             date=d.get("date"),
-            source_urls=tuple(d.get("source_urls") or ()),
+            source_urls=urls,
             tags=tuple(d.get("tags") or ()),
             language=d.get("language") or "sv",
         )

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 log = logging.getLogger("web.access")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Control characters as \\xNN: a decoded %0A in a path must not forge a log line."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class AccessLog:
@@ -28,8 +36,8 @@ class AccessLog:
                 path += "?" + environ["QUERY_STRING"][:200]
             log.info(
                 "%s %s %s %.1fms",
-                environ.get("REQUEST_METHOD"),
-                path,
+                printable(str(environ.get("REQUEST_METHOD"))),
+                printable(path),
                 status_holder.get("status", "-"),
                 (time.perf_counter() - start) * 1000,
             )

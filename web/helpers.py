@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
+from kb.models import is_web_address
 from web import STATIC
 
 KIND_LABELS = {
@@ -44,7 +45,8 @@ def kind_label(kind: str) -> str:
 
 def with_args(**changes) -> str:
     """This page's URL with some query parameters changed (None removes one)."""
-    args = request.args.to_dict(flat=False)
+    # url_for's own arguments (_anchor, _method, _external, _scheme) never come from a visitor.
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if not k.startswith("_")}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
@@ -59,7 +61,7 @@ def page_url(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(highlight=highlight, kind_label=kind_label, page_url=page_url,
-                                 with_args=with_args)  # fmt: skip
+                                 with_args=with_args, is_web_address=is_web_address)  # fmt: skip
 
     @app.context_processor
     def page_context():

@@ -23,7 +23,8 @@ def _int(args: MultiDict, name: str, default: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 6:
+    # ASCII only: "²" passes isdigit() but not int(), and "٣" is no page number to a reader.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         raise InvalidQuery(f"'{name}' must be a whole number")
     return int(raw)
 

@@ -26,23 +26,40 @@ SORTS = {
 
 def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[str]):
     """The full text as paragraphs, each knowing which chunk anchors start in it, its page
-    (when it changes) and whether it lies in the focused chunk."""
+    (when it changes) and whether it lies in the focused chunk.
+
+    One pass over paragraphs and chunks together (both in text order): a large document
+    costs paragraphs + chunks, not their product."""
     out, pos, page = [], 0, None
     starts = sorted(chunks, key=lambda c: c.char_start)
     focus_chunk = next((c for c in chunks if c.seq == focus), None)
+    next_chunk = 0
     for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text):
         start, end = match.start(), match.end()
-        anchors = [c for c in starts if pos <= c.char_start < end or (c.char_start < start and
-                   not out and c.seq == 0)]  # fmt: skip
+        anchors = []
+        while next_chunk < len(starts) and starts[next_chunk].char_start < end:
+            chunk = starts[next_chunk]
+            # a chunk that starts before the first paragraph anchors there too
+            if chunk.char_start >= pos or not out:
+                anchors.append(chunk)
+            next_chunk += 1
         new_page = next((c.page for c in anchors if c.page and c.page != page), None)
         if new_page:
             page = new_page
-        in_focus = bool(focus_chunk and focus_chunk.char_start < end
-                        and start < focus_chunk.char_end)  # fmt: skip
+        in_focus = bool(
+            focus_chunk and focus_chunk.char_start < end and start < focus_chunk.char_end
+        )
         body = match.group()
         spans = highlight_spans(body, stems) if in_focus else []
-        out.append({"text": body, "spans": spans, "anchors": [c.seq for c in anchors],
-                    "page": new_page, "focus": in_focus})  # fmt: skip
+        out.append(
+            {
+                "text": body,
+                "spans": spans,
+                "anchors": [c.seq for c in anchors],
+                "page": new_page,
+                "focus": in_focus,
+            }
+        )
         pos = end
     return out
 
