@@ -286,3 +286,66 @@ def test_bad_cli_arguments_get_a_readable_line(site, capsys, args):
     assert code in (1, 2) and "error" in last and len(last) < 300
     assert_no_trace(out, err)
     assert_healthy(app, client)
+
+
+# every parameter of every route: non-ASCII digits, non-ASCII tokens, empty values ----
+
+FUZZ_VALUES = ["²", "٣", "１", "å", "", " "]
+FUZZ_PARAMS = ["q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk",
+               "limit", "sort", "next", "wait", "deleted", "csrf_token", "name", "password",
+               "text", "title", "date", "tags", "sources", "language", "source_url"]  # fmt: skip
+# Routes that destroy or start work whatever their parameters are left out: their only
+# input is the path, which test_odd_urls_answer_without_a_server_error covers.
+FUZZ_SKIP = {"static", "api.delete", "documents.delete", "documents.reingest", "auth.logout"}
+
+
+def _fuzz_routes(app) -> list[tuple[str, str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in FUZZ_SKIP:
+            continue
+        path = rule.rule.replace("<doc_id>", "baslinje").replace("<job_id>", "0" * 12)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, path))
+    return routes
+
+
+def test_every_parameter_of_every_route_takes_odd_values_without_a_server_error(site):
+    app, client, _ = site
+    client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    seen = set()
+    for endpoint, method, path in _fuzz_routes(app):
+        seen.add(endpoint)
+        base = {"q": "beslag"} if endpoint in ("search.index", "api.search") else {}
+        for param in FUZZ_PARAMS:
+            for value in FUZZ_VALUES:
+                args = {**base, param: value}
+                if method == "GET":
+                    response = client.get(path, query_string=args)
+                elif method == "PATCH":
+                    response = client.patch(path, json={param: value})
+                elif path.startswith("/api/"):
+                    response = client.post(path, json={param: value})
+                else:
+                    response = client.post(path, data={"csrf_token": token, **args})
+                assert response.status_code < 500, (method, path, param, value)
+                assert_no_trace(response.get_data(as_text=True))
+    assert {"search.index", "api.search", "documents.update", "auth.login"} <= seen
+    assert_healthy(app, client)
+
+
+@pytest.mark.parametrize("value", FUZZ_VALUES[:4])
+@pytest.mark.parametrize("option", ["--page", "--limit", "--from", "--to", "--agency", "--kind"])
+def test_cli_search_options_take_odd_values_with_a_readable_line(site, capsys, option, value):
+    app, client, config = site
+    try:
+        code, out, err = cli(capsys, config, "search", "beslag", option, value)
+    except SystemExit as exit_:
+        code, captured = exit_.code, capsys.readouterr()
+        out, err = captured.out, captured.err
+    assert_no_trace(out, err)
+    assert code in (0, 1, 2)
+    if code:
+        assert "error" in err.strip().splitlines()[-1]
