@@ -253,3 +253,39 @@ def _page_cost(n_paragraphs: int) -> float:
 def test_document_page_cost_grows_linearly():
     small, large = _page_cost(3_000), _page_cost(30_000)
     assert large < 20 * small, (small, large)
+
+
+def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_path):
+    """waitress buffers a whole body before the app sees it: its own limit must be ours."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    from tests.chroma_server import free_port
+
+    port = free_port()
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "KB_MAX_FILE_MB": "0.05",
+           "KB_CACHE_DIR": str(base_config.cache_dir), "KB_CHROMA_URL": ""}  # fmt: skip
+    kb = Path(sys.executable).parent / "kb"
+    server = subprocess.Popen([kb, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=10).is_success:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        limit = base_config.with_(max_file_mb=0.05).max_upload_bytes
+        too_big = httpx.post(f"{base}/upload/", content=b"x" * (limit + 1), timeout=60,
+                             headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+        assert too_big.status_code == 413
+        assert "Erfarenhetsbanken" not in too_big.text  # waitress's answer, not a page of ours
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
