@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,123 +123,160 @@ def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query checked and analysed once: its cleaned text, canonical filters and stems."""
+
+    query: SearchQuery
+    stems: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return self.query.text
+
+    @property
+    def mode(self) -> str:
+        return self.query.mode
+
+    @property
+    def filters(self) -> Filters:
+        return self.query.filters
+
+
+Fuse = Callable[[dict, dict], dict]
+
+
+def fusion_strategy(settings: SearchSettings) -> Fuse:
+    """The fusion of a dense and a keyword score table, chosen once per searcher."""
+    weights = [settings.dense_weight, 1.0 - settings.dense_weight]
+    if settings.fusion == "rrf":
+
+        def rrf(dense: dict, keyword: dict) -> dict:
+            rankings = [sorted(t, key=t.get, reverse=True) for t in (dense, keyword)]
+            return fusion.reciprocal_rank(rankings, weights, settings.rrf_k)
+
+        return rrf
+    if settings.fusion == "convex":
+        return lambda dense, keyword: fusion.convex([dense, keyword], weights)
+    raise ValueError(f"unknown fusion method {settings.fusion!r}")
+
+
 class Searcher:
     def __init__(self, kb: KnowledgeBase, settings: SearchSettings | None = None) -> None:
         self.kb = kb
         self.settings = settings or SearchSettings.from_config(kb.config)
-        if self.settings.fusion not in ("rrf", "convex"):
-            raise ValueError(f"unknown fusion method {self.settings.fusion!r}")
+        self._fuse = fusion_strategy(self.settings)
 
     # public ----------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
         return self.batch_search([query])[0]
 
     def batch_search(self, queries: list[SearchQuery]) -> list[SearchResults]:
-        prepared = [self._prepare(q) for q in queries]
+        prepared = [self.prepare(q) for q in queries]
         return [self._results(q, *scored) for q, scored in zip(prepared, self._score(prepared))]
 
     def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
         """Every matching document per query, best first (for evaluation)."""
-        prepared = [self._prepare(q) for q in queries]
+        prepared = [self.prepare(q) for q in queries]
         return [[(d, s) for d, s, _ in group_by_document(scores)]
                 for scores, _ in self._score(prepared)]  # fmt: skip
 
-    # retrieval -------------------------------------------------------------
-    def _score(self, queries: list[SearchQuery]) -> list[tuple[dict, str | None]]:
-        """Chunk scores per query: the queries are embedded in one batch, then each query
-        runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
-        the embedding was tried: on 2 cores it slows torch more than it saves.)"""
-        for q in queries:
-            if q.mode == "keyword" and not query_stems(q.text):
-                raise InvalidQuery(
-                    "the query has only common words (such as 'och', 'att', 'the'); add a more "
-                    "specific word, or search by meaning (mode dense or hybrid)"
-                )
-        vectors = self._embed([q for q in queries if q.mode != "keyword"])
-        return [
-            self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
-                      self.keyword(query_stems(q.text), q.filters) if q.mode != "dense" else {})
-            for q in queries
-        ]  # fmt: skip
-
-    def fuse(self, q: SearchQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
-        notice = None
-        stems = query_stems(q.text)
-        if q.mode == "dense":
-            return dense, notice
-        if q.mode == "keyword":
-            return keyword, notice
-        if not stems:
-            notice = "only common words in the query: results are by meaning alone"
-            return dense, notice
-        s = self.settings
-        weights = [s.dense_weight, 1.0 - s.dense_weight]
-        if s.fusion == "rrf":
-            rankings = [sorted(t, key=t.get, reverse=True) for t in (dense, keyword)]
-            return fusion.reciprocal_rank(rankings, weights, s.rrf_k), notice
-        return fusion.convex([dense, keyword], weights), notice
-
-    def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
-        matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
-        return {(m.doc_id, m.seq): m.score for m in matches}
-
-    def keyword(self, stems: list[str], filters: Filters) -> dict[ChunkKey, float]:
-        # Unfiltered searches skip the documents subquery; unready documents are dropped
-        # when results are grouped, as they are for dense matches.
-        matches = keyword_index.search(
-            self.kb.catalog.db, stems, self.settings.candidates,
-            sql_documents(filters) if filters.active else None,
-            prefix=self.settings.keyword_prefix,
-        )  # fmt: skip
-        return {(m.doc_id, m.seq): m.score for m in matches}
-
-    # helpers ---------------------------------------------------------------
-    def _prepare(self, q: SearchQuery) -> SearchQuery:
+    def prepare(self, q: SearchQuery) -> PreparedQuery:
         if q.mode not in MODES:
             raise InvalidQuery(f"unknown mode {q.mode!r}; expected one of {', '.join(MODES)}")
         if not 1 <= q.page <= MAX_PAGE:
             raise InvalidQuery(f"page must be between 1 and {MAX_PAGE}")
         if not 1 <= q.per_page <= 100:
             raise InvalidQuery("per_page must be between 1 and 100")
-        filters = q.filters
-        if filters.active:
-            filters = validate(filters, *known_values(self.kb.catalog.db))
-        return SearchQuery(clean_query(q.text), q.mode, filters, q.page, q.per_page)
+        text = clean_query(q.text)
+        stems = tuple(query_stems(text))
+        if q.mode == "keyword" and not stems:
+            raise InvalidQuery(
+                "the query has only common words (such as 'och', 'att', 'the'); add a more "
+                "specific word, or search by meaning (mode dense or hybrid)"
+            )
+        filters = self.valid_filters(q.filters)
+        return PreparedQuery(SearchQuery(text, q.mode, filters, q.page, q.per_page), stems)
 
-    def _embed(self, queries: list[SearchQuery]) -> dict[str, np.ndarray]:
+    def valid_filters(self, filters: Filters) -> Filters:
+        if not filters.active:
+            return filters
+        return validate(filters, *known_values(self.kb.catalog.db))
+
+    # retrieval -------------------------------------------------------------
+    def _score(self, queries: list[PreparedQuery]) -> list[tuple[dict, str | None]]:
+        """Chunk scores per query: the queries are embedded in one batch, then each query
+        runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
+        the embedding was tried: on 2 cores it slows torch more than it saves.)"""
+        vectors = self._embed([q for q in queries if q.mode != "keyword"])
+        return [
+            self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
+                      self.keyword(q.stems, q.filters) if q.mode != "dense" else {})
+            for q in queries
+        ]  # fmt: skip
+
+    def fuse(self, q: PreparedQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
+        if q.mode == "dense":
+            return dense, None
+        if q.mode == "keyword":
+            return keyword, None
+        if not q.stems:
+            return dense, "only common words in the query: results are by meaning alone"
+        return self._fuse(dense, keyword), None
+
+    def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
+        matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
+        return {(m.doc_id, m.seq): m.score for m in matches}
+
+    def keyword(self, stems: tuple[str, ...], filters: Filters) -> dict[ChunkKey, float]:
+        # Unfiltered searches skip the documents subquery; unready documents are dropped
+        # when results are grouped, as they are for dense matches.
+        matches = keyword_index.search(
+            self.kb.catalog.db, list(stems), self.settings.candidates,
+            sql_documents(filters) if filters.active else None,
+            prefix=self.settings.keyword_prefix,
+        )  # fmt: skip
+        return {(m.doc_id, m.seq): m.score for m in matches}
+
+    # helpers ---------------------------------------------------------------
+    def _embed(self, queries: list[PreparedQuery]) -> dict[str, np.ndarray]:
         texts = list(dict.fromkeys(q.text for q in queries))
         if not texts:
             return {}
         return dict(zip(texts, self.kb.embedder.embed_queries(texts)))
 
-    def _results(self, q: SearchQuery, scores: dict, notice: str | None) -> SearchResults:
+    def _results(self, q: PreparedQuery, scores: dict, notice: str | None) -> SearchResults:
         grouped = group_by_document(scores)
         docs = self.ready_documents([d for d, _, _ in grouped])
         grouped = [g for g in grouped if g[0] in docs]
-        start = (q.page - 1) * q.per_page
-        stems = query_stems(q.text)
-        hits = [
-            self.document_hit(docs[doc_id], score, chunks, stems)
-            for doc_id, score, chunks in grouped[start : start + q.per_page]
-        ]
-        return SearchResults(q, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]),
-                             notice)  # fmt: skip
+        start = (q.query.page - 1) * q.query.per_page
+        hits = self.document_hits(grouped[start : start + q.query.per_page], docs, q.stems)
+        return SearchResults(q.query, len(grouped), hits,
+                             facet_counts([docs[g[0]] for g in grouped]), notice)  # fmt: skip
 
     def ready_documents(self, ids: list[str]) -> dict[str, Document]:
         """Documents fully written; a half-written one (status 'indexing') is never shown."""
         return {i: d for i, d in self.kb.catalog.find_many(ids).items() if d.status == "ready"}
 
-    def document_hit(self, doc: Document, score: float, chunks: list[tuple[int, float]],
-                     stems: list[str]) -> DocumentHit:  # fmt: skip
-        best = chunks[:PASSAGES_PER_DOCUMENT]
-        found = self.kb.catalog.chunks_by_id((doc.id, seq) for seq, _ in best)
-        passages = tuple(
-            passage(found[(doc.id, seq)], s, stems) for seq, s in best if (doc.id, seq) in found
+    def document_hits(self, grouped: list[tuple[str, float, list]], docs: dict[str, Document],
+                      stems: tuple[str, ...] = ()) -> list[DocumentHit]:  # fmt: skip
+        """Hits for grouped scores, their best passages fetched in one catalog call."""
+        best = {doc_id: chunks[:PASSAGES_PER_DOCUMENT] for doc_id, _, chunks in grouped}
+        found = self.kb.catalog.chunks_by_id(
+            (doc_id, seq) for doc_id, chunks in best.items() for seq, _ in chunks
         )
-        return DocumentHit(doc.id, doc.meta, score, passages)
+        hits = []
+        for doc_id, score, _ in grouped:
+            passages = tuple(
+                passage(found[(doc_id, seq)], s, stems)
+                for seq, s in best[doc_id]
+                if (doc_id, seq) in found
+            )
+            hits.append(DocumentHit(doc_id, docs[doc_id].meta, score, passages))
+        return hits
 
 
-def passage(chunk: Chunk, score: float, stems: list[str]) -> Passage:
+def passage(chunk: Chunk, score: float, stems: tuple[str, ...] | list[str]) -> Passage:
     return Passage(chunk.doc_id, chunk.seq, chunk.text, chunk.page, score,
                    tuple(highlight_spans(chunk.text, stems)))  # fmt: skip
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.errors import InvalidQuery
-from kb.filters import Filters, chroma_where, known_values, validate
+from kb.filters import Filters, chroma_where
 from kb.search import DocumentHit, Passage, Searcher, group_by_document, passage
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -74,10 +74,7 @@ class Similarity:
         if not pieces:
             raise InvalidQuery("the description is empty")
         vectors = self.kb.embedder.embed_queries(pieces)
-        filters = filters or Filters()
-        if filters.active:
-            filters = validate(filters, *known_values(self.kb.catalog.db))
-        where = chroma_where(filters)
+        where = chroma_where(self.searcher.valid_filters(filters or Filters()))
         scores: dict[tuple[str, int], float] = {}
         for vector in vectors:
             for m in self.kb.store.query(vector, CANDIDATES // 2, where):
@@ -87,15 +84,9 @@ class Similarity:
         return [SimilarCase(h, self._recommendations(h, vectors)) for h in hits]
 
     def _hits(self, scores: dict, limit: int) -> list[DocumentHit]:
-        out = []
-        for doc_id, score, chunks in group_by_document(scores):
-            doc = self.kb.catalog.find(doc_id)
-            if doc is None or doc.status != "ready":
-                continue
-            out.append(self.searcher.document_hit(doc, score, chunks, []))
-            if len(out) == limit:
-                break
-        return out
+        grouped = group_by_document(scores)
+        docs = self.searcher.ready_documents([doc_id for doc_id, _, _ in grouped])
+        return self.searcher.document_hits([g for g in grouped if g[0] in docs][:limit], docs)
 
     def _recommendations(self, hit: DocumentHit, vectors: np.ndarray):
         if hit.meta.kind == "recommendation" or not hit.meta.agency:
@@ -107,9 +98,9 @@ class Similarity:
                 best[(m.doc_id, m.seq)] = max(best.get((m.doc_id, m.seq), 0.0), m.score)
         top = sorted(best.items(), key=lambda kv: -kv[1])[:2]
         found = self.kb.catalog.chunks_by_id(k for k, _ in top)
-        out = []
-        for key, score in top:
-            if key in found:
-                doc = self.kb.catalog.get(key[0])
-                out.append((doc.meta.title, passage(found[key], score, [])))
-        return tuple(out)
+        docs = self.kb.catalog.find_many([k[0] for k, _ in top])
+        return tuple(
+            (docs[key[0]].meta.title, passage(found[key], score, []))
+            for key, score in top
+            if key in found and key[0] in docs
+        )
