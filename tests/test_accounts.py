@@ -1,0 +1,111 @@
+"""Accounts: password hashing, login throttling, sessions and tokens that can be ended."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from contextlib import contextmanager
+
+from kb import users as users_module
+from kb.catalog import Catalog
+from kb.users import Users
+from tests.conftest import EDITOR_PASSWORD, csrf
+
+EDITOR_ROUTE = "/api/jobs/finns-inte"  # editors get 404, readers 403, strangers 401
+
+
+@contextmanager
+def users_of(app):
+    kb = app.extensions["kb"]["backends"].open_kb()
+    try:
+        yield Users(kb.catalog.db)
+    finally:
+        kb.close()
+
+
+def login(client, name="redaktor", password=EDITOR_PASSWORD, **request):
+    form = {"name": name, "password": password, "csrf_token": csrf(client)}
+    return client.post("/login", data=form, **request)
+
+
+def stored_hash(app, name="redaktor") -> str:
+    with users_of(app) as users:
+        return users.db.execute("SELECT password_hash FROM users WHERE name = ?",
+                                (name,)).fetchone()[0]  # fmt: skip
+
+
+def old_hash(password: str) -> str:
+    """A hash as the first release made them: scrypt n=2^14, r=8, p=1."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# hashing ------------------------------------------------------------------
+def test_production_scrypt_cost_is_owasps_minimum():
+    assert users_module.DEFAULT_SCRYPT == users_module.Scrypt(n=2**17, r=8, p=1)
+
+
+def test_a_hash_with_the_old_scrypt_cost_is_upgraded_at_login(app, client, editor_token,
+                                                               monkeypatch):  # fmt: skip
+    monkeypatch.setattr(users_module, "SCRYPT", users_module.DEFAULT_SCRYPT)
+    with users_of(app) as users, users.db:
+        users.db.execute("UPDATE users SET password_hash = ? WHERE name = 'redaktor'",
+                         (old_hash(EDITOR_PASSWORD),))  # fmt: skip
+    assert login(client).status_code == 303
+    assert stored_hash(app).startswith("scrypt$131072$8$1$")
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    assert login(client).status_code == 303
+    assert login(app.test_client(), password="fel-lösenord-1").status_code == 401
+
+
+def test_login_runs_scrypt_once_for_known_and_unknown_names(client, editor_token, monkeypatch):
+    login(client, "ingen-sådan", "fel-lösenord-1")  # the dummy hash is made at the first
+    calls, real = [], hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
+    counts = {}
+    for name in ("redaktor", "ingen-sådan", "ingen-alls"):
+        calls.clear()
+        assert login(client, name, "fel-lösenord-1").status_code == 401
+        counts[name] = len(calls)
+    assert counts == {"redaktor": 1, "ingen-sådan": 1, "ingen-alls": 1}
+
+
+# upgrading a catalog made by the first release --------------------------------
+OLD_SCHEMA = """
+CREATE TABLE users (
+    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+def test_accounts_and_tokens_of_an_old_catalog_keep_working_and_can_be_revoked(config, embedder):
+    from web import create_app
+
+    catalog = Catalog(config.catalog_path)
+    old_token = "kb_" + secrets.token_urlsafe(32)
+    token_hash = hashlib.sha256(old_token.encode()).hexdigest()
+    with catalog.db as db:
+        db.executescript(OLD_SCHEMA)
+        db.execute("INSERT INTO users VALUES ('redaktor', ?, 'editor', '2025-01-01T00:00:00')",
+                   (old_hash(EDITOR_PASSWORD),))  # fmt: skip
+        db.execute("INSERT INTO tokens VALUES (?, 'redaktor', '2025-01-01T00:00:00')",
+                   (token_hash,))  # fmt: skip
+    catalog.close()
+    app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+    client = app.test_client()
+    assert client.get(EDITOR_ROUTE, headers=bearer(old_token)).status_code == 404
+    assert login(client).status_code == 303 and client.get("/upload/").status_code == 200
+    with users_of(app) as users:
+        [token] = users.tokens("redaktor")
+        assert token.id == token_hash[:12]
+        users.revoke_token(token.id)
+    assert client.get(EDITOR_ROUTE, headers=bearer(old_token)).status_code == 401
