@@ -53,6 +53,9 @@ class Config:
     chroma_url: str = ""
     secure_cookies: bool = False  # KB_SECURE_COOKIES: set when served over HTTPS
     read_requires_login: bool = False  # KB_READ_REQUIRES_LOGIN: readers need an account too
+    # KB_TRUSTED_PROXIES: reverse proxies in front of `kb serve` whose X-Forwarded-For/-Proto/
+    # -Host to believe (the client's address decides login throttling); 0 believes none.
+    trusted_proxies: int = 0
 
     @property
     def catalog_path(self) -> Path:

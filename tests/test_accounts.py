@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from kb import users as users_module
@@ -109,3 +112,81 @@ def test_accounts_and_tokens_of_an_old_catalog_keep_working_and_can_be_revoked(c
         assert token.id == token_hash[:12]
         users.revoke_token(token.id)
     assert client.get(EDITOR_ROUTE, headers=bearer(old_token)).status_code == 401
+
+
+# login throttling ---------------------------------------------------------------
+WRONG = "fel-lösenord-1"
+
+
+def client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_from_one_address_do_not_lock_the_editor_out_elsewhere(app, editor_token,
+                                                                         monkeypatch):  # fmt: skip
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    attacker = client_at(app, "203.0.113.66")
+    codes = [login(attacker, password=WRONG).status_code for _ in range(10)]
+    assert codes == [401] * 5 + [429] * 5
+    editor = client_at(app, "198.51.100.7")
+    assert login(editor).status_code == 303
+    assert 0 < waits[-1] <= 2.0  # slowed down a little, not refused
+    for n in range(4):  # more addresses join in: the delay grows, up to two seconds
+        for _ in range(5):
+            login(client_at(app, f"192.0.2.{n}"), password=WRONG)
+    assert login(client_at(app, "198.51.100.8")).status_code == 303 and waits[-1] == 2.0
+
+
+def test_one_address_is_throttled_per_name_and_across_names(app, editor_token, monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    here = client_at(app, "203.0.113.5")
+    assert [login(here, password=WRONG).status_code for _ in range(5)] == [401] * 5
+    refused = login(here)  # the right password, but this address guessed too often
+    assert refused.status_code == 429 and "För många" in refused.get_data(as_text=True)
+    # other names from the same address (an office behind one NAT) may still fail a while
+    assert [login(here, f"kollega{n}", WRONG).status_code for n in range(15)] == [401] * 15
+    assert login(here, "ny-kollega", WRONG).status_code == 429
+    assert login(client_at(app, "203.0.113.6")).status_code == 303
+
+
+def test_trusted_proxy_decides_the_client_address(app, config, embedder, editor_token,
+                                                   monkeypatch):  # fmt: skip
+    from kb.config import load_config
+    from web import create_app
+
+    assert load_config(env={}).trusted_proxies == 0
+    assert load_config(env={"KB_TRUSTED_PROXIES": "1"}).trusted_proxies == 1
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+
+    def via_proxy(client, forwarded_for: str, password: str):
+        return login(client, password=password, headers={"X-Forwarded-For": forwarded_for})
+
+    behind = create_app({"TESTING": True}, kb_config=config.with_(trusted_proxies=1),
+                        embedder=embedder)  # fmt: skip
+    proxy = client_at(behind, "10.0.0.1")
+    assert [via_proxy(proxy, "203.0.113.5", WRONG).status_code for _ in range(5)] == [401] * 5
+    assert via_proxy(proxy, "203.0.113.5", EDITOR_PASSWORD).status_code == 429
+    assert via_proxy(proxy, "198.51.100.7", EDITOR_PASSWORD).status_code == 303
+    # with no trusted proxy (the default) the header is the client's say-so: ignored
+    direct = client_at(app, "10.0.0.2")
+    for n in range(5):
+        assert via_proxy(direct, f"192.0.2.{n}", WRONG).status_code == 401
+    assert via_proxy(direct, "192.0.2.99", EDITOR_PASSWORD).status_code == 429
+
+
+def test_parallel_failed_logins_cannot_exceed_the_limit(app, editor_token):
+    clients = [client_at(app, "203.0.113.9") for _ in range(12)]
+    tokens = [csrf(client) for client in clients]
+    start = threading.Barrier(len(clients))
+
+    def attempt(client, token):
+        start.wait()
+        form = {"name": "redaktor", "password": WRONG, "csrf_token": token}
+        return client.post("/login", data=form).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        codes = list(pool.map(attempt, clients, tokens))
+    assert sorted(codes) == [401] * 5 + [429] * 7

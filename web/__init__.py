@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb.config import Config, load_config
 
@@ -35,6 +36,10 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or int(
         config.max_file_bytes * 10 + 1024 * 1024
     )
+    if config.trusted_proxies > 0:
+        # Only as many hops as there are proxies: a client can prepend addresses of its own.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     from web import services
 
     services.init_app(app, embedder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -87,17 +88,18 @@ def login():
     if request.method == "POST":
         name = request.form.get("name", "")[:64]
         limiter = LoginLimiter(get_kb().catalog.db)
-        keys = (f"addr:{request.remote_addr}", f"user:{name.lower()}")
-        if limiter.blocked(*keys):
+        # The client's address: behind KB_TRUSTED_PROXIES proxies, ProxyFix has set it.
+        attempt = limiter.attempt(request.remote_addr or "", name)
+        if attempt is None:
             error, status = "För många misslyckade försök. Vänta några minuter.", 429
         else:
-            users = Users(get_kb().catalog.db)
-            user = users.authenticate(name, request.form.get("password", ""))
+            time.sleep(attempt.delay)
+            user = Users(get_kb().catalog.db).authenticate(name, request.form.get("password", ""))
             if user is not None:
+                limiter.succeeded(attempt)
                 session.clear()
                 session["user"] = user.name
                 return redirect(_safe_next(request.form.get("next")), code=303)
-            limiter.failed(*keys)
             error, status = "Fel namn eller lösenord.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 
