@@ -190,3 +190,84 @@ def test_parallel_failed_logins_cannot_exceed_the_limit(app, editor_token):
     with ThreadPoolExecutor(len(clients)) as pool:
         codes = list(pool.map(attempt, clients, tokens))
     assert sorted(codes) == [401] * 5 + [429] * 7
+
+
+# sessions -----------------------------------------------------------------------
+def copy_of_session(app, client):
+    """Another browser holding the same session cookie (copied, stolen or just another tab)."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def logged_in(client) -> bool:
+    return client.get("/upload/").status_code == 200
+
+
+def test_logout_everywhere_ends_copied_and_other_sessions(app, editor):
+    copied = copy_of_session(app, editor)
+    elsewhere = app.test_client()
+    assert login(elsewhere).status_code == 303
+    assert logged_in(copied) and logged_in(elsewhere)
+    page = editor.get("/").get_data(as_text=True)
+    assert 'formaction="/logout/everywhere"' in page and "Logga ut överallt" in page
+    response = editor.post("/logout/everywhere", data={"csrf_token": csrf(editor)})
+    assert response.status_code == 303
+    assert not logged_in(editor) and not logged_in(copied) and not logged_in(elsewhere)
+    assert login(editor).status_code == 303 and logged_in(editor)  # a new login works
+
+
+def test_a_new_password_ends_existing_sessions(app, editor):
+    copied = copy_of_session(app, editor)
+    with users_of(app) as users:
+        users.set_password("redaktor", "ett-helt-nytt-lösenord")
+    assert not logged_in(copied) and not logged_in(editor)
+    assert login(editor, password="ett-helt-nytt-lösenord").status_code == 303
+
+
+def test_a_session_lasts_kb_session_hours(app, config, embedder, client, editor_token):
+    from werkzeug.http import parse_date
+
+    from kb.config import load_config
+    from web import create_app
+
+    assert load_config(env={}).session_hours == 12
+    response = login(client)
+    expires = parse_date(response.headers["Set-Cookie"].split("Expires=")[1].split(";")[0])
+    assert abs(expires.timestamp() - (time.time() + 12 * 3600)) < 60
+    assert logged_in(client)
+    with client.session_transaction() as session:  # as if logged in 12 hours and a minute ago
+        session["since"] -= 12 * 3600 + 60
+    assert not logged_in(client)
+    short = create_app({"TESTING": True}, kb_config=config.with_(session_hours=0.5),
+                       embedder=embedder)  # fmt: skip
+    assert short.permanent_session_lifetime.total_seconds() == 1800
+
+
+# tokens, roles and removal ------------------------------------------------------
+def test_a_revoked_token_answers_401_at_once(app, client, editor_token):
+    assert client.get(EDITOR_ROUTE, headers=bearer(editor_token)).status_code == 404
+    with users_of(app) as users:
+        [token] = users.tokens("redaktor")
+        assert editor_token not in repr(token) and len(token.id) == 12
+        users.revoke_token(token.id)
+    assert client.get(EDITOR_ROUTE, headers=bearer(editor_token)).status_code == 401
+
+
+def test_a_removed_user_can_neither_use_sessions_tokens_nor_log_in(app, editor, editor_token):
+    with users_of(app) as users:
+        users.remove("redaktor")
+    assert not logged_in(editor)
+    assert editor.get(EDITOR_ROUTE, headers=bearer(editor_token)).status_code == 401
+    assert login(app.test_client()).status_code == 401
+    with users_of(app) as users:  # the same name made anew does not revive old cookies
+        users.add("redaktor", EDITOR_PASSWORD, editor=True)
+    assert not logged_in(editor)
+
+
+def test_a_demoted_editor_loses_write_rights_at_once(app, editor, editor_token):
+    with users_of(app) as users:
+        assert users.set_role("redaktor", "reader").role == "reader"
+    assert editor.get("/upload/").status_code == 403  # the old session: still a reader
+    assert editor.get(EDITOR_ROUTE).status_code == 403
+    assert editor.get(EDITOR_ROUTE, headers=bearer(editor_token)).status_code == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
     app.config["SESSION_COOKIE_SECURE"] = (
         app.config["SESSION_COOKIE_SECURE"] or config.secure_cookies
     )
+    app.permanent_session_lifetime = timedelta(hours=config.session_hours)
     # Uploads: a few files at the size limit each, plus form fields.
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or int(
         config.max_file_bytes * 10 + 1024 * 1024
