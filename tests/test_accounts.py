@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +16,7 @@ from contextlib import contextmanager
 from kb import users as users_module
 from kb.catalog import Catalog
 from kb.users import Users
-from tests.conftest import EDITOR_PASSWORD, csrf
+from tests.conftest import EDITOR_PASSWORD, ROOT, csrf
 
 EDITOR_ROUTE = "/api/jobs/finns-inte"  # editors get 404, readers 403, strangers 401
 
@@ -271,3 +275,46 @@ def test_a_demoted_editor_loses_write_rights_at_once(app, editor, editor_token):
     assert editor.get("/upload/").status_code == 403  # the old session: still a reader
     assert editor.get(EDITOR_ROUTE).status_code == 403
     assert editor.get(EDITOR_ROUTE, headers=bearer(editor_token)).status_code == 401
+
+
+# the command line ---------------------------------------------------------------
+def test_account_and_token_commands_from_the_command_line(app, config, client, base_config):
+    env = {**os.environ, "KB_DATA_DIR": str(config.data_dir),
+           "KB_CACHE_DIR": str(base_config.cache_dir)}  # fmt: skip
+    kb_script = os.path.join(os.path.dirname(sys.executable), "kb")
+
+    def kb(*args: str, stdin: str | None = None) -> tuple[int, object, str]:
+        done = subprocess.run([kb_script, *args, "--json"], input=stdin, capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+        return done.returncode, json.loads(done.stdout) if done.stdout else None, done.stdout
+
+    assert kb("user", "add", "redaktor", "--editor", "--password-stdin",
+              stdin=EDITOR_PASSWORD + "\n")[0] == 0  # fmt: skip
+    assert stored_hash(app).startswith("scrypt$131072$8$1$")  # the production cost
+    first, second = (kb("token", "create", "redaktor")[1]["token"] for _ in range(2))
+    code, listed, raw = kb("token", "list", "redaktor")
+    assert code == 0 and [set(t) for t in listed] == [{"id", "name", "created_at"}] * 2
+    assert first not in raw and second not in raw  # ids only: the tokens are not kept
+    token_id = listed[0]["id"]
+    code, revoked, _ = kb("token", "revoke", token_id)
+    assert code == 0 and revoked == {"id": token_id, "name": "redaktor", "revoked": True}
+    assert kb("token", "revoke", token_id)[1] == {"error": f"no token with id {token_id!r}"}
+    assert [t["id"] for t in kb("token", "list")[1]] == [listed[1]["id"]]
+    answers = sorted(client.get(EDITOR_ROUTE, headers=bearer(t)).status_code
+                     for t in (first, second))  # fmt: skip
+    assert answers == [401, 404]  # the revoked one at once, the other still works
+
+    assert login(client).status_code == 303 and logged_in(client)
+    assert kb("user", "set-role", "redaktor", "reader")[1] == {"name": "redaktor",
+                                                                "role": "reader"}  # fmt: skip
+    assert client.get("/upload/").status_code == 403
+    assert all(client.get(EDITOR_ROUTE, headers=bearer(t)).status_code == 401
+               for t in (first, second))  # fmt: skip
+    assert kb("token", "list", "redaktor")[1] == []
+    assert kb("user", "set-role", "redaktor", "editor")[1]["role"] == "editor"
+    assert logged_in(client)
+    code, removed, _ = kb("user", "remove", "redaktor")
+    assert code == 0 and removed == {"name": "redaktor", "removed": True}
+    assert not logged_in(client) and login(app.test_client()).status_code == 401
+    assert kb("user", "list")[1] == []
+    assert kb("user", "remove", "redaktor")[0] == 1
