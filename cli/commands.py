@@ -360,6 +360,11 @@ def user(config: Config, args: argparse.Namespace) -> int:
     elif args.user_command == "passwd":
         users.set_password(args.name, _password(args))
         out = {"name": args.name, "password": "changed"}
+    elif args.user_command == "remove":
+        users.remove(args.name)
+        out = {"name": args.name, "removed": True}
+    elif args.user_command == "set-role":
+        out = {"name": args.name, "role": users.set_role(args.name, args.role).role}
     else:
         listed = [{"name": u.name, "role": u.role, "created_at": u.created_at}
                   for u in users.list()]  # fmt: skip
@@ -378,7 +383,24 @@ def user(config: Config, args: argparse.Namespace) -> int:
 
 def token(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    value = Users(kb.catalog.db).create_token(args.name)
+    users = Users(kb.catalog.db)
+    if args.token_command == "list":
+        listed = [{"id": t.id, "name": t.name, "created_at": t.created_at}
+                  for t in users.tokens(args.name)]  # fmt: skip
+        if args.json:
+            emit_json(listed)
+        else:
+            print(table([[t["id"], t["name"], t["created_at"]] for t in listed],
+                        ["id", "name", "created"]))  # fmt: skip
+        return 0
+    if args.token_command == "revoke":
+        revoked = users.revoke_token(args.token_id)
+        if args.json:
+            emit_json({"id": revoked.id, "name": revoked.name, "revoked": True})
+        else:
+            print(f"revoked token {revoked.id} of {revoked.name}")
+        return 0
+    value = users.create_token(args.name)
     if args.json:
         emit_json({"name": args.name, "token": value})
     else:

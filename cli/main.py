@@ -12,6 +12,7 @@ from kb.config import load_config
 from kb.errors import KBError
 from kb.models import KINDS
 from kb.search import MODES
+from kb.users import ROLES
 
 
 def _add_json(p: argparse.ArgumentParser) -> None:
@@ -105,11 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     _add_json(q)
     _add_json(user.add_parser("list", help="list accounts"))
+    q = user.add_parser("remove", help="remove an account; its sessions and tokens end")
+    q.add_argument("name")
+    _add_json(q)
+    q = user.add_parser("set-role", help="editor or reader (at once, also for its sessions; "
+                        "a reader's tokens are revoked)")  # fmt: skip
+    q.add_argument("name")
+    q.add_argument("role", choices=ROLES)
+    _add_json(q)
 
     p = sub.add_parser("token", help="API tokens for editors")
     tok = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     q = tok.add_parser("create", help="create a token (printed once; send as Bearer)")
     q.add_argument("name")
+    _add_json(q)
+    q = tok.add_parser("list", help="list tokens by id (the tokens themselves are not kept)")
+    q.add_argument("name", nargs="?", help="only this account's tokens")
+    _add_json(q)
+    q = tok.add_parser("revoke", help="revoke a token; it answers 401 at once")
+    q.add_argument("token_id", metavar="TOKEN_ID", help="as shown by 'kb token list'")
     _add_json(q)
 
     p = sub.add_parser("serve", help="serve the web app (production WSGI server)")

@@ -59,6 +59,10 @@ class Config:
     # KB_TRUSTED_HOSTS: comma-separated host names the app answers to (e.g. "kb.example.se");
     # empty accepts any Host header, which is fine behind a proxy that sets it.
     trusted_hosts: str = ""
+    # KB_TRUSTED_PROXIES: reverse proxies in front of `kb serve` whose X-Forwarded-For/-Proto/
+    # -Host to believe (the client's address decides login throttling); 0 believes none.
+    trusted_proxies: int = 0
+    session_hours: float = 12.0  # KB_SESSION_HOURS: a login lasts this long, however used
 
     @property
     def catalog_path(self) -> Path:

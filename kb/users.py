@@ -1,4 +1,5 @@
-"""Editors (the secretariat): accounts with scrypt-hashed passwords, and API tokens.
+"""Editors (the secretariat): accounts with scrypt-hashed passwords, sessions that can be ended,
+and API tokens that can be listed and revoked.
 
 Kept in the catalog's database; readers need no account.
 """
@@ -17,18 +18,39 @@ from kb.errors import KBError, NotFound
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at TEXT NOT NULL
+    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+    created_at TEXT NOT NULL, session_gen TEXT
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL, id TEXT
 );
 """
+# Columns that catalogs made before them gain when opened, and how old rows are filled.
+_ADDED = {
+    ("users", "session_gen"): "UPDATE users SET session_gen = lower(hex(randomblob(8)))",
+    ("tokens", "id"): "UPDATE tokens SET id = substr(token_hash, 1, 12)",
+}
 ROLES = ("editor", "reader")
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
-# scrypt at n=2^14, r=8, p=1: OWASP's minimum, ~50 ms per check on these machines.
-_N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class Scrypt:
+    n: int
+    r: int
+    p: int
+
+
+# OWASP's minimum for scrypt: ~0.5 s and 128 MiB per hash on our 2-core machines (2^14: 50 ms).
+DEFAULT_SCRYPT = Scrypt(n=2**17, r=8, p=1)
+# The cost new hashes get; hashes made with another are rehashed at the next login.
+# A module setting rather than configuration, so only code (the test suite) can lower it.
+SCRYPT = DEFAULT_SCRYPT
+# scrypt needs 128 * n * r bytes (128 MiB at the default); OpenSSL refuses above maxmem.
+_MAXMEM = 256 * 1024 * 1024
+_dummy_hashes: dict[Scrypt, str] = {}
 
 
 @dataclass(frozen=True)
@@ -42,38 +64,60 @@ class User:
         return self.role == "editor"
 
 
+@dataclass(frozen=True)
+class Token:
+    id: str  # public: names the token in `kb token list/revoke`; the token itself is not kept
+    name: str
+    created_at: str
+
+
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+    cost, salt = SCRYPT, secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=cost.n, r=cost.r, p=cost.p,
+                            maxmem=_MAXMEM, dklen=32)  # fmt: skip
+    return f"scrypt${cost.n}${cost.r}${cost.p}${salt.hex()}${digest.hex()}"
 
 
 def check_password(stored: str, password: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
         candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n),
-                                   r=int(r), p=int(p), dklen=len(digest) // 2)  # fmt: skip
+                                   r=int(r), p=int(p), maxmem=_MAXMEM,
+                                   dklen=len(digest) // 2)  # fmt: skip
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+def needs_rehash(stored: str) -> bool:
+    return not stored.startswith(f"scrypt${SCRYPT.n}${SCRYPT.r}${SCRYPT.p}$")
+
+
+def _dummy_hash() -> str:
+    # Checked for unknown names, so they cost one scrypt like known ones: made once per cost.
+    if SCRYPT not in _dummy_hashes:
+        _dummy_hashes[SCRYPT] = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hashes[SCRYPT]
 
 
 class Users:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         db.executescript(SCHEMA)
+        _upgrade(db)
 
     def add(self, name: str, password: str, editor: bool) -> User:
         if not _NAME.match(name):
             raise KBError("a user name is 1–64 letters, digits or . @ - _")
         _check_strength(password)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             with self.db:
                 self.db.execute(
-                    "INSERT INTO users VALUES (?, ?, ?, ?)",
-                    (name, hash_password(password), ROLES[0 if editor else 1], now),
-                )
+                    "INSERT INTO users(name, password_hash, role, created_at, session_gen) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (name, hash_password(password), ROLES[0 if editor else 1], _now(),
+                     _new_gen()),
+                )  # fmt: skip
         except sqlite3.IntegrityError as exc:
             raise KBError(f"user {name!r} already exists") from exc
         return self.get(name)
@@ -90,33 +134,130 @@ class Users:
             "SELECT name, role, created_at FROM users ORDER BY name")]  # fmt: skip
 
     def set_password(self, name: str, password: str) -> None:
+        """A new password also ends the account's sessions everywhere."""
         self.get(name)
         _check_strength(password)
         with self.db:
-            self.db.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                            (hash_password(password), name))  # fmt: skip
+            self.db.execute("UPDATE users SET password_hash = ?, session_gen = ? WHERE name = ?",
+                            (hash_password(password), _new_gen(), name))  # fmt: skip
+
+    def set_role(self, name: str, role: str) -> User:
+        """A reader holds no tokens: demoting an editor revokes theirs."""
+        if role not in ROLES:
+            raise KBError(f"a role is one of {', '.join(ROLES)}")
+        self.get(name)
+        with self.db:
+            self.db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+            if role != "editor":
+                self.db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+        return self.get(name)
+
+    def remove(self, name: str) -> None:
+        self.get(name)
+        with self.db:
+            self.db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            self.db.execute("DELETE FROM users WHERE name = ?", (name,))
 
     def authenticate(self, name: str, password: str) -> User | None:
         row = self.db.execute("SELECT password_hash FROM users WHERE name = ?",
                               (name,)).fetchone()  # fmt: skip
-        # Hash even for unknown names, so timing does not tell which names exist.
-        stored = row[0] if row else hash_password("not a user")
-        return self.get(name) if check_password(stored, password) and row else None
+        # Unknown names check a dummy hash: one scrypt either way, so timing tells nothing.
+        stored = row[0] if row else _dummy_hash()
+        if not check_password(stored, password) or row is None:
+            return None
+        if needs_rehash(stored):
+            with self.db:
+                self.db.execute("UPDATE users SET password_hash = ? "
+                                "WHERE name = ? AND password_hash = ?",
+                                (hash_password(password), name, stored))  # fmt: skip
+        return self.get(name)
 
+    # sessions -----------------------------------------------------------
+    def session_gen(self, name: str) -> str:
+        """Stored in a session at login; the session is valid while the account's matches."""
+        row = self.db.execute("SELECT session_gen FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise NotFound(f"no user {name!r}")
+        return row[0]
+
+    def for_session(self, name: str, gen: str) -> User | None:
+        row = self.db.execute("SELECT name, role, created_at, session_gen FROM users "
+                              "WHERE name = ?", (name,)).fetchone()  # fmt: skip
+        if row is None or not hmac.compare_digest(str(row[3]), str(gen)):
+            return None
+        return User(*row[:3])
+
+    def end_sessions(self, name: str) -> None:
+        """Every session of the account, on every device, stops authenticating."""
+        self.get(name)
+        with self.db:
+            self.db.execute("UPDATE users SET session_gen = ? WHERE name = ?", (_new_gen(), name))
+
+    # tokens -------------------------------------------------------------
     def create_token(self, name: str) -> str:
         user = self.get(name)
         if not user.is_editor:
             raise KBError(f"{name!r} is not an editor; tokens are for editors")
         token = "kb_" + secrets.token_urlsafe(32)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.db:
-            self.db.execute("INSERT INTO tokens VALUES (?, ?, ?)", (_token_hash(token), name, now))
+            self.db.execute("INSERT INTO tokens(token_hash, name, created_at, id) "
+                            "VALUES (?, ?, ?, ?)",
+                            (_token_hash(token), name, _now(), secrets.token_hex(6)))  # fmt: skip
         return token
+
+    def tokens(self, name: str | None = None) -> list[Token]:
+        sql = "SELECT id, name, created_at FROM tokens"
+        args: tuple = ()
+        if name is not None:
+            self.get(name)
+            sql, args = sql + " WHERE name = ?", (name,)
+        return [Token(*r) for r in self.db.execute(sql + " ORDER BY name, created_at, id", args)]
+
+    def revoke_token(self, token_id: str) -> Token:
+        row = self.db.execute("SELECT id, name, created_at FROM tokens WHERE id = ?",
+                              (token_id,)).fetchone()  # fmt: skip
+        if row is None:
+            raise NotFound(f"no token with id {token_id!r}")
+        with self.db:
+            self.db.execute("DELETE FROM tokens WHERE id = ?", (token_id,))
+        return Token(*row)
 
     def user_for_token(self, token: str) -> User | None:
         row = self.db.execute("SELECT name FROM tokens WHERE token_hash = ?",
                               (_token_hash(token),)).fetchone()  # fmt: skip
         return self.get(row[0]) if row else None
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Add the columns catalogs made by older versions lack; writes only when some are missing."""
+
+    def missing() -> list[tuple[str, str]]:
+        def columns(table: str) -> set[str]:
+            return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+
+        return [(table, column) for table, column in _ADDED if column not in columns(table)]
+
+    has_index = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'tokens_id'").fetchone()
+    if has_index and not missing():
+        return
+    db.execute("BEGIN IMMEDIATE")  # several processes may open an old catalog at once
+    try:
+        for table, column in missing():
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+            db.execute(_ADDED[table, column])
+        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id)")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _new_gen() -> str:
+    return secrets.token_hex(8)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _token_hash(token: str) -> str:

@@ -16,6 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "documents"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """scrypt at n=2^14 (~50 ms a hash) instead of production's 2^17 (~0.5 s): the suite logs
+    in often. Accounts are still made and checked the normal way; cost tests set their own."""
+    from kb import users
+
+    users.SCRYPT = users.Scrypt(n=2**14, r=8, p=1)
+    yield
+    users.SCRYPT = users.DEFAULT_SCRYPT
+
+
 @pytest.fixture(scope="session")
 def base_config(tmp_path_factory):
     # The converted model is cached per user (rebuilt in ~5 s when absent); data never is.

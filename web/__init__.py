@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb.config import Config, load_config
 
@@ -35,6 +37,11 @@ def create_app(test_config: dict | None = None, kb_config: Config | None = None,
     app.config["MAX_CONTENT_LENGTH"] = config.max_form_bytes
     if config.trusted_hosts:  # a forged Host header then answers 400, never a link to it
         app.config["TRUSTED_HOSTS"] = [h.strip() for h in config.trusted_hosts.split(",")]
+    app.permanent_session_lifetime = timedelta(hours=config.session_hours)
+    if config.trusted_proxies > 0:
+        # Only as many hops as there are proxies: a client can prepend addresses of its own.
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     from web import services
 
     services.init_app(app, embedder)

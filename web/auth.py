@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -32,9 +33,8 @@ def current_user() -> User | None:
         if header.startswith("Bearer "):
             g.user = users.user_for_token(header[7:].strip())
         elif session.get("user") and _cookie_counts():
-            try:
-                g.user = users.get(session["user"])
-            except Exception:  # noqa: BLE001 - a deleted account just means logged out
+            g.user = _session_user(users)
+            if g.user is None:  # ended (logged out everywhere, new password, removed) or expired
                 session.clear()
     return g.user
 
@@ -51,6 +51,14 @@ def _cookie_counts() -> bool:
 
 def has_role(user: User | None, role: str) -> bool:
     return user is not None and role == "editor" and user.is_editor
+
+
+def _session_user(users: Users) -> User | None:
+    # An absolute lifetime: a cookie refreshed by use does not live for ever.
+    age = time.time() - session.get("since", 0)
+    if not 0 <= age <= current_app.permanent_session_lifetime.total_seconds():
+        return None
+    return users.for_session(session["user"], session.get("gen", ""))
 
 
 def editor_required(view):
@@ -102,22 +110,35 @@ def login():
     if request.method == "POST":
         name = request.form.get("name", "")[:64]
         limiter = LoginLimiter(get_kb().catalog.db)
-        keys = (f"addr:{request.remote_addr}", f"user:{name.lower()}")
-        if limiter.blocked(*keys):
+        # The client's address: behind KB_TRUSTED_PROXIES proxies, ProxyFix has set it.
+        attempt = limiter.attempt(request.remote_addr or "", name)
+        if attempt is None:
             error, status = "För många misslyckade försök. Vänta några minuter.", 429
         else:
-            users = Users(get_kb().catalog.db)
-            user = users.authenticate(name, request.form.get("password", ""))
+            time.sleep(attempt.delay)
+            user = Users(get_kb().catalog.db).authenticate(name, request.form.get("password", ""))
             if user is not None:
+                limiter.succeeded(attempt)
                 session.clear()
-                session["user"] = user.name
+                session.permanent = True  # expires after KB_SESSION_HOURS
+                session.update(user=user.name, since=time.time(),
+                               gen=Users(get_kb().catalog.db).session_gen(user.name))  # fmt: skip
                 return redirect(_safe_next(request.form.get("next")), code=303)
-            limiter.failed(*keys)
             error, status = "Fel namn eller lösenord.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 
 
 @bp.post("/logout")
 def logout():
+    session.clear()
+    return redirect(url_for("search.index"), code=303)
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere():
+    """End every session of the account: other browsers, and cookies copied from this one."""
+    user = current_user()
+    if user is not None and session.get("user"):
+        Users(get_kb().catalog.db).end_sessions(user.name)
     session.clear()
     return redirect(url_for("search.index"), code=303)
