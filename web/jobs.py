@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
+from kb.data_folder import private_folder
 from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
 
@@ -113,7 +114,7 @@ class IngestJobs:
         return job
 
     def _save(self, job: Job) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         tmp = self.folder / f".{job.id}.tmp"
         tmp.write_text(json.dumps({**job.to_dict(), "owner": job.owner}))
         tmp.replace(self.folder / f"{job.id}.json")  # readers never see half a file

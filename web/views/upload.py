@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ingest.metadata import slugify
+from kb.data_folder import private_folder
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import KINDS, Metadata
 from web.auth import editor_required
@@ -64,7 +65,7 @@ def store_uploads(files) -> list[tuple[str, Path]]:
     for storage in files:
         name = safe_name(storage.filename)
         folder = root / uuid.uuid4().hex[:12]
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         path = folder / name
         storage.save(path)
         saved.append((name, path))

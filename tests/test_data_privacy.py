@@ -1,0 +1,71 @@
+"""What the data folder shows to other users of the machine and to anonymous readers:
+a private folder, a private session key, file names rather than server paths, and no
+refused uploads left lying around."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from kb.catalog import Catalog
+from kb.knowledge_base import KnowledgeBase
+from kb.locking import write_lock
+from kb.store import VectorStore
+
+
+@pytest.fixture
+def usual_umask():
+    old = os.umask(0o022)  # the common default: files and folders readable by everyone
+    yield
+    os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _open_web_app(config, embedder) -> None:
+    from web import create_app
+
+    create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+
+
+def _take_write_lock(config, embedder) -> None:
+    with write_lock(config.data_dir):
+        pass
+
+
+OPENERS = {
+    "knowledge-base": lambda config, embedder: KnowledgeBase(config, embedder=embedder).close(),
+    "catalog": lambda config, embedder: Catalog(config.catalog_path).close(),
+    "write-lock": _take_write_lock,
+    "vector-store": lambda config, embedder: VectorStore.open(config),
+    "web-app": _open_web_app,
+}
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+def test_data_folder_is_created_readable_by_its_owner_only(config, embedder, usual_umask,
+                                                            opener):  # fmt: skip
+    if opener == "vector-store" and config.chroma_url:
+        pytest.skip("a Chroma server keeps its vectors elsewhere")
+    config = config.with_(data_dir=config.data_dir / "nested" / "kb")
+    OPENERS[opener](config, embedder)
+    assert mode(config.data_dir) == 0o700
+    assert mode(config.data_dir.parent) == 0o700  # made for it, so private as well
+
+
+def test_secret_key_is_private_even_when_an_older_version_left_it_readable(
+    config, embedder, usual_umask
+):
+    from web import create_app
+
+    create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+    key = config.data_dir / "secret_key"
+    assert mode(key) == 0o600
+    key.chmod(0o644)  # as an older version, or a restored backup, may have left it
+    create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+    assert mode(key) == 0o600
