@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from kb import originals
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk, Document, Metadata, passage_text
@@ -38,10 +39,12 @@ def export(kb: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
         doc_lines = []
         for doc in docs:
             row = {**doc.to_dict(with_text=True), "index_signature": doc.index_signature}
-            source = Path(doc.source)
-            if source.is_file():
+            # the copy that was indexed, else the operator's file; never another file
+            source = originals.servable(kb.config, doc) or originals.operator_file(kb.config, doc)
+            if source is not None:
                 name = f"originals/{doc.id}/{source.name}"
-                tar.add(source, arcname=name)
+                with source.open("rb") as f:
+                    tar.addfile(tar.gettarinfo(arcname=name, fileobj=f), f)  # a regular file
                 row["original"] = name
             doc_lines.append(json.dumps(row, ensure_ascii=False))
         _add_bytes(tar, "documents.jsonl", "\n".join(doc_lines).encode())

@@ -7,6 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
+from kb import originals
 from kb.catalog import Catalog
 from kb.config import Config
 from kb.data_folder import private_folder
@@ -101,6 +102,7 @@ class KnowledgeBase:
         self.catalog.get(doc_id)  # raises NotFound
         self.store.delete_document(doc_id)
         self.catalog.delete(doc_id)
+        originals.discard(self.config, doc_id)
 
     # reading ---------------------------------------------------------------
     def search(self, query: str, limit: int = 10) -> list[Hit]:
