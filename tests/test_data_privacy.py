@@ -4,16 +4,19 @@ refused uploads left lying around."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import ingest
 from kb.catalog import Catalog
 from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
 from kb.store import VectorStore
+from tests.test_api import check
 
 
 @pytest.fixture
@@ -69,3 +72,27 @@ def test_secret_key_is_private_even_when_an_older_version_left_it_readable(
     key.chmod(0o644)  # as an older version, or a restored backup, may have left it
     create_app({"TESTING": True}, kb_config=config, embedder=embedder)
     assert mode(key) == 0o600
+
+
+def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
+    folder = tmp_path / "hemliga-mappen"
+    folder.mkdir()
+    (folder / "ertms.md").write_text("# ERTMS\n\nSignalsystemet blev dyrare.\n")
+    kb = app.extensions["kb"]["backends"].open_kb()
+    try:
+        assert ingest(kb, [folder]).ok
+    finally:
+        kb.close()
+    job = editor.post("/api/documents?wait=1", data={
+        "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},
+        content_type="multipart/form-data").get_json()  # fmt: skip
+    assert job["files"][0]["outcome"] == "added"
+    editor.post("/logout")
+    anonymous = app.test_client()
+    listed = check(anonymous.get("/api/documents"))
+    assert sorted(d["source"] for d in listed) == ["ertms.md", "rapport.md"]
+    for doc_id in ("ertms", "rapport"):
+        response = anonymous.get(f"/api/documents/{doc_id}")
+        check(response)
+        body = response.get_data(as_text=True)
+        assert str(tmp_path) not in body and str(app.config["KB_CONFIG"].data_dir) not in body
