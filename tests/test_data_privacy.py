@@ -96,3 +96,15 @@ def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
         check(response)
         body = response.get_data(as_text=True)
         assert str(tmp_path) not in body and str(app.config["KB_CONFIG"].data_dir) not in body
+
+
+def test_refused_upload_is_deleted_from_disk(app, editor):
+    job = editor.post("/api/documents?wait=1", data={"files": [
+        (io.BytesIO(b"inte alls en pdf"), "trasig.pdf"),
+        (io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},
+        content_type="multipart/form-data").get_json()  # fmt: skip
+    outcomes = {f["name"]: f["outcome"] for f in job["files"]}
+    assert outcomes == {"trasig.pdf": "failed", "rapport.md": "added"}
+    originals = app.config["KB_CONFIG"].data_dir / "originals"
+    assert [p.name for p in originals.rglob("*") if p.is_file()] == ["rapport.md"]
+    assert len([p for p in originals.iterdir() if p.is_dir()]) == 1  # no empty folder left
