@@ -50,11 +50,14 @@ def kept_path(config: Config, doc_id: str, name: str) -> Path:
 def servable(config: Config, doc: Document) -> Path | None:
     """The document's original if it may be sent to a reader, else None."""
     source = Path(doc.source)
-    if source.is_absolute() and _lexically_under(source, root(config)):
-        candidate = source  # an upload, or an imported original
-    else:  # a file ingested from elsewhere: only its copy in the data folder is served
-        candidate = root(config) / KEPT / doc.id / safe_name(source.name)
-    return candidate if _plain_file_under(candidate, root(config)) else None
+    base = root(config)
+    for folder in (base, base.resolve()):  # sources are stored resolved; the data dir may not be
+        if source.is_absolute() and _lexically_under(source, folder):
+            # an upload, or an imported original
+            return source if _plain_file_under(source, folder) else None
+    # a file ingested from elsewhere: only its copy in the data folder is served
+    candidate = base / KEPT / doc.id / safe_name(source.name)
+    return candidate if _plain_file_under(candidate, base) else None
 
 
 def operator_file(config: Config, doc: Document) -> Path | None:
@@ -73,7 +76,7 @@ def keep(config: Config, doc_id: str, name: str, data: bytes) -> Path:
     """Keep a copy of a document's file; idempotent, and a crash never leaves half a copy."""
     target = kept_path(config, doc_id, name)
     if not _plain_file_under(target, root(config)) or target.read_bytes() != data:
-        private_folder(target.parent)
+        _make_folder(target.parent)
         tmp = target.parent / f".partial-{secrets.token_hex(4)}"
         with open(tmp, "xb") as f:
             f.write(data)
@@ -87,9 +90,7 @@ def keep(config: Config, doc_id: str, name: str, data: bytes) -> Path:
 def install(config: Config, doc_id: str, name: str, staged: Path) -> Path:
     """Move a staged file (on the same file system) into place as the document's copy."""
     target = kept_path(config, doc_id, name)
-    if target.parent.is_symlink() or target.parent.is_file():
-        target.parent.unlink()  # never write through a link planted in the data folder
-    private_folder(target.parent)
+    _make_folder(target.parent)
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
     os.replace(staged, target)  # atomic, and replaces a symlink itself, not what it points to
@@ -106,6 +107,12 @@ def discard(config: Config, doc_id: str) -> None:
         folder.unlink()
     elif folder.is_dir():
         shutil.rmtree(folder)
+
+
+def _make_folder(folder: Path) -> None:
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()  # never write through a link planted in the data folder
+    private_folder(folder)
 
 
 def _remove_others(target: Path) -> None:
