@@ -80,7 +80,7 @@ def import_archive(kb: KnowledgeBase, source: Path) -> dict:
             doc = Document(
                 id=row["id"], source=_source(kb, row, name), content_hash=row["content_hash"],
                 meta=meta, file_type=row["file_type"], n_chunks=len(doc_chunks),
-                n_pages=row.get("n_pages"), size_bytes=row.get("size_bytes", 0),
+                n_pages=row.get("n_pages"), size_bytes=row.get("size_bytes") or 0,
                 status="indexing", meta_inputs="", created_at="", updated_at="",
                 index_signature=row.get("index_signature", "") if contents.same_model else "",
                 text=row["text"],
