@@ -12,6 +12,7 @@ from ingest import metadata as md
 from ingest.chunking import chunk_blocks
 from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
+from kb import originals
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
@@ -159,6 +160,7 @@ class Ingester:
             and existing.content_hash == content_hash
             and existing.index_signature == self.signature
         ):
+            self._keep_copy(source, doc_id, data)  # also makes the copies an older version lacks
             if existing.meta_inputs == meta_inputs:
                 return "unchanged"
             parsed = read_document(source.path.name, data, self.config.max_pages)
@@ -168,12 +170,20 @@ class Ingester:
             return "updated"
 
         parsed = read_document(source.path.name, data, self.config.max_pages)
+        self._keep_copy(source, doc_id, data)
         self._queue(
             doc_id, str(source.path), parsed, content_hash, size, existing is None,
             lambda text: md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text),
             meta_inputs,
         )  # fmt: skip
         return None  # reported when flushed
+
+    def _keep_copy(self, source: SourceFile, doc_id: str, data: bytes) -> None:
+        """The web app serves originals only from the data folder: keep a copy there of a file
+        ingested from elsewhere (an upload is already there). Written before the catalog, so a
+        crash between the two leaves a copy that the next run, seeing the change, redoes."""
+        if not source.path.is_relative_to(originals.root(self.config).resolve()):
+            originals.keep(self.config, doc_id, source.path.name, data)
 
     def ingest_parsed(self, doc_id: str, source: str, parsed: ParsedFile, options: dict) -> None:
         """Ingest text that did not come from a file (an evaluation corpus, an API call)."""

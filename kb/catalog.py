@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kb import keyword_index
+from kb.data_folder import private_folder
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Metadata
 
@@ -57,7 +58,7 @@ class Catalog:
     """SQLite file in the data folder; one connection per instance (not shared across threads)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         self.path = path
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self.db.row_factory = sqlite3.Row

@@ -7,8 +7,10 @@ from functools import cached_property
 
 import numpy as np
 
+from kb import originals
 from kb.catalog import Catalog
 from kb.config import Config
+from kb.data_folder import private_folder
 from kb.embedder import Embedder
 from kb.errors import InvalidQuery, ModelMismatch
 from kb.models import Chunk, Document, Hit, Metadata, passage_text
@@ -38,7 +40,7 @@ class KnowledgeBase:
         """Shares `embedder`, `store` and `catalog` when given: a web app opens one catalog
         connection per thread but loads the model and the Chroma client once."""
         self.config = config
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(config.data_dir)
         self.catalog = catalog or Catalog(config.catalog_path)
         self.embedder = embedder or Embedder(config)
         if store is not None:
@@ -100,6 +102,7 @@ class KnowledgeBase:
         self.catalog.get(doc_id)  # raises NotFound
         self.store.delete_document(doc_id)
         self.catalog.delete(doc_id)
+        originals.discard(self.config, doc_id)
 
     # reading ---------------------------------------------------------------
     def search(self, query: str, limit: int = 10) -> list[Hit]:

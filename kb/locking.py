@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.data_folder import private_folder
 from kb.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ def write_lock(data_dir: Path, on_wait: Callable[[], None] | None = None,
     """Hold the knowledge base's write lock; wait (after calling `on_wait`) while another
     process or thread holds it, at most `timeout` seconds if given (then `Busy`).
     The lock is released even if the holder is killed."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(data_dir)
     with open(data_dir / "write.lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -9,7 +9,16 @@ from urllib.parse import urlsplit
 from kb.errors import InvalidMetadata
 
 KINDS = ("recommendation", "interview", "case", "analysis", "report", "news", "other")
+FILE_TYPES = ("pdf", "docx", "html", "markdown", "text")  # what the readers make
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# Document ids are slugs (ingest/metadata.py slugify), plus a "-<n>" or "-<hash>" suffix.
+_DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID_LENGTH = 200
+
+
+def valid_doc_id(value: object) -> bool:
+    """Whether `value` is an id ingest could have made: also safe as a folder name."""
+    return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and bool(_DOC_ID.fullmatch(value))
 
 
 def is_web_address(url: str) -> bool:

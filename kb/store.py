@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from kb.config import Config
+from kb.data_folder import private_folder
 from kb.errors import StoreUnavailable
 from kb.models import Chunk, Metadata
 
@@ -47,7 +48,7 @@ def open_client(config: Config):
 
     settings = Settings(anonymized_telemetry=False)
     if not config.chroma_url:
-        config.chroma_path.mkdir(parents=True, exist_ok=True)
+        private_folder(config.chroma_path)
         return chromadb.PersistentClient(path=str(config.chroma_path), settings=settings)
     url = urlsplit(config.chroma_url)
     if url.scheme not in ("http", "https") or not url.hostname:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
+from kb.data_folder import private_folder
 from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
 
@@ -43,6 +44,7 @@ class Job:
     status: str = "queued"  # queued, running, done, failed
     error: str = ""
     created: float = field(default_factory=time.time)
+    discard_failed: bool = False  # the files are fresh uploads: delete those that are refused
     owner: str = field(default_factory=lambda: _process_key(os.getpid()))  # runs the job
 
     @property
@@ -82,10 +84,12 @@ class IngestJobs:
         self._lock = threading.Lock()
 
     def submit(self, files: list[tuple[str, Path]], options: dict,
-               ids: list[str] | None = None) -> Job:  # fmt: skip
-        """Queue files for ingest; `ids` (one per file) make each file replace that document."""
+               ids: list[str] | None = None, uploaded: bool = False) -> Job:  # fmt: skip
+        """Queue files for ingest; `ids` (one per file) make each file replace that document.
+        `uploaded` files were saved for this job alone: a refused one is deleted."""
         job = Job(uuid.uuid4().hex[:12], [FileResult(name) for name, _ in files], options,
-                  [path for _, path in files], ids or [None] * len(files))  # fmt: skip
+                  [path for _, path in files], ids or [None] * len(files),
+                  discard_failed=uploaded)  # fmt: skip
         self.jobs[job.id] = job
         self._forget_old_jobs()
         self._save(job)
@@ -113,7 +117,7 @@ class IngestJobs:
         return job
 
     def _save(self, job: Job) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         tmp = self.folder / f".{job.id}.tmp"
         tmp.write_text(json.dumps({**job.to_dict(), "owner": job.owner}))
         tmp.replace(self.folder / f"{job.id}.json")  # readers never see half a file
@@ -166,11 +170,20 @@ class IngestJobs:
             for path, reason in ingester.report.failed:
                 if path in names:
                     names[path].outcome, names[path].reason = "failed", reason
+                    if job.discard_failed:
+                        _delete_upload(Path(path))
             by_source = {d.source: d.id for d in kb.catalog.documents()}
             for path, result in names.items():
                 result.doc_id = by_source.get(path)
         finally:
             kb.close()
+
+
+def _delete_upload(path: Path) -> None:
+    """A refused upload is not kept: nothing would ever serve it, and it may be anything."""
+    path.unlink(missing_ok=True)
+    if not any(path.parent.iterdir()):
+        path.parent.rmdir()  # its originals/<12 hex>/ folder, made for it alone
 
 
 def _process_key(pid: int) -> str:

@@ -35,7 +35,9 @@ DOCUMENT = {
     "type": "object",
     "required": ["id", "title", "kind", "status", "n_chunks", "file_type"],
     "properties": {
-        "id": {"type": "string"}, "source": {"type": "string"}, "content_hash": {"type": "string"},
+        "id": {"type": "string"}, "content_hash": {"type": "string"},
+        "source": {"type": "string", "pattern": "^[^/]*$",
+                   "description": "the name of the file it came from (never a server path)"},
         **META, "file_type": {"type": "string"}, "n_chunks": {"type": "integer"},
         "n_pages": {"type": ["integer", "null"]}, "size_bytes": {"type": "integer"},
         "status": {"enum": ["ready", "indexing"]}, "created_at": {"type": "string"},

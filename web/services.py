@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import stat
 import threading
 
 from flask import Flask, current_app, g
 
 from kb.catalog import Catalog
 from kb.config import Config
+from kb.data_folder import private_folder
 from kb.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase, active_collection
 from kb.locking import write_lock
@@ -27,18 +29,22 @@ def secret_key(config: Config) -> str:
     """A random key kept in the data folder, so sessions survive restarts and all
     `kb serve --workers` processes sign alike (the first to create it wins)."""
     path = config.data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = config.data_dir / f".secret_key.{secrets.token_hex(4)}"
-    tmp.write_text(secrets.token_urlsafe(48))
-    tmp.chmod(0o600)
-    try:
-        os.link(tmp, path)  # atomic, and fails if another process made one first
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    if not path.exists():
+        private_folder(config.data_dir)
+        tmp = config.data_dir / f".secret_key.{secrets.token_hex(4)}"
+        # 0600 from the moment it exists: whoever reads the key can forge an editor's session
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)  # atomic, and fails if another process made one first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        # left readable by an older version or a restored backup
+        log.warning("%s was readable by others; making it private", path)
+        path.chmod(0o600)
     return path.read_text().strip()
 
 

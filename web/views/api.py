@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from flask import Blueprint, current_app, jsonify, request
 
 from kb.errors import InvalidMetadata, InvalidQuery
-from kb.models import Metadata
+from kb.models import Document, Metadata
 from web.auth import editor_required
 from web.openapi import SPEC
 from web.params import filters_from, search_query
@@ -34,16 +36,22 @@ def search():
     return jsonify(get_searcher().search(search_query(request.args, strict=True)).to_dict())
 
 
+def _public(doc: Document, with_text: bool = False) -> dict:
+    """A document as readers see it: the file name it came from, never a path on the server
+    (`kb list --json` shows the operator the full path)."""
+    return {**doc.to_dict(with_text=with_text), "source": PurePath(doc.source).name}
+
+
 @bp.get("/documents")
 def documents():
-    return jsonify([d.to_dict() for d in get_kb().catalog.documents()])
+    return jsonify([_public(d) for d in get_kb().catalog.documents()])
 
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str):
     kb = get_kb()
     doc = kb.catalog.get(doc_id, with_text=True)
-    out = doc.to_dict(with_text=True)
+    out = _public(doc, with_text=True)
     out["chunks"] = [
         {"seq": c.seq, "page": c.page, "char_start": c.char_start, "char_end": c.char_end}
         for c in kb.catalog.chunks(doc.id)
@@ -123,7 +131,7 @@ def update(doc_id: str):
         raise InvalidMetadata(f"invalid metadata: {exc}") from exc
     with editing():
         kb.update_metadata(doc.id, meta)
-    return jsonify(kb.catalog.get(doc.id).to_dict())
+    return jsonify(_public(kb.catalog.get(doc.id)))
 
 
 @bp.delete("/documents/<doc_id>")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 
+from kb import originals
 from kb.errors import InvalidMetadata
 from kb.highlight import highlight_spans
 from kb.models import KINDS, Metadata
@@ -97,8 +98,7 @@ def show(doc_id: str):
 
 
 def _original(doc) -> Path | None:
-    path = Path(doc.source)
-    return path if path.is_file() else None
+    return originals.servable(get_kb().config, doc)
 
 
 @bp.get("/<doc_id>/original")
@@ -160,8 +160,10 @@ def delete(doc_id: str):
 @bp.post("/<doc_id>/reingest")
 @editor_required
 def reingest(doc_id: str):
-    doc = get_kb().catalog.get(doc_id)
-    path = _original(doc)
+    kb = get_kb()
+    doc = kb.catalog.get(doc_id)
+    # the operator's own file when it was ingested from disk, so the document keeps its source
+    path = originals.operator_file(kb.config, doc) or _original(doc)
     if path is None:
         abort(409, description="Originalfilen finns inte längre; ladda upp den igen.")
     job = jobs().submit([(path.name, path)], {}, [doc.id])

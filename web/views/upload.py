@@ -4,15 +4,16 @@ background and the page shows each file's result."""
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ingest.metadata import slugify
+from kb.data_folder import private_folder
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import KINDS, Metadata
+from kb.originals import safe_name
 from web.auth import editor_required
 from web.services import jobs
 from web.views.htmx import is_fragment_request
@@ -20,18 +21,6 @@ from web.views.htmx import is_fragment_request
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 
 MAX_FILES = 20
-
-
-def safe_name(name: str) -> str:
-    """A file name that is only a name: no folders, no control characters, not too long."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
-    name = re.sub(r"[^\w.\- ()åäöÅÄÖ]", "_", name)
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = stem.lstrip(".")[:100] or "dokument"  # no hidden files, no ".."
-    return f"{stem}.{suffix[:10]}" if suffix else stem
 
 
 def upload_options(form) -> dict:
@@ -64,7 +53,7 @@ def store_uploads(files) -> list[tuple[str, Path]]:
     for storage in files:
         name = safe_name(storage.filename)
         folder = root / uuid.uuid4().hex[:12]
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         path = folder / name
         storage.save(path)
         saved.append((name, path))
@@ -84,7 +73,8 @@ def submit_upload(files, form):
     saved = store_uploads(files)
     # A file keeps its id across uploads, so uploading it again updates the document
     # (each upload's original is kept in its own folder: nothing is overwritten).
-    return jobs().submit(saved, options, [slugify(Path(name).stem) for name, _ in saved])
+    return jobs().submit(saved, options, [slugify(Path(name).stem) for name, _ in saved],
+                         uploaded=True)  # fmt: skip
 
 
 @bp.post("/")
