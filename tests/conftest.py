@@ -111,6 +111,11 @@ def csrf(client) -> str:
         return session["csrf"]
 
 
+def api_with_session(client) -> None:
+    """API writes from a logged-in page carry the CSRF header, as a script of ours would."""
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = csrf(client)
+
+
 @pytest.fixture
 def editor(app, client, editor_token):
     """The test client, logged in as an editor (session cookie)."""

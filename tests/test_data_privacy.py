@@ -16,6 +16,7 @@ from kb.catalog import Catalog
 from kb.knowledge_base import KnowledgeBase
 from kb.locking import write_lock
 from kb.store import VectorStore
+from tests.conftest import api_with_session
 from tests.test_api import check
 
 
@@ -83,6 +84,7 @@ def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
         assert ingest(kb, [folder]).ok
     finally:
         kb.close()
+    api_with_session(editor)
     job = editor.post("/api/documents?wait=1", data={
         "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},
         content_type="multipart/form-data").get_json()  # fmt: skip
@@ -99,6 +101,7 @@ def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
 
 
 def test_refused_upload_is_deleted_from_disk(app, editor):
+    api_with_session(editor)
     job = editor.post("/api/documents?wait=1", data={"files": [
         (io.BytesIO(b"inte alls en pdf"), "trasig.pdf"),
         (io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},

@@ -13,6 +13,7 @@ import pytest
 from kb.archive import import_archive
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
+from tests.conftest import api_with_session
 
 FORMAT = "erfarenhetsbanken-export/1"
 TEXT = "Signalsystemet blev dyrare än väntat."
@@ -198,6 +199,7 @@ def test_id_equal_to_an_upload_folder_cannot_overwrite_that_documents_original(
     app, client, editor, tmp_path
 ):
     content = b"# Rapport\n\nOm beslag och tull.\n"
+    api_with_session(editor)
     job = editor.post("/api/documents?wait=1",
                       data={"files": [(io.BytesIO(content), "rapport.md")]},
                       content_type="multipart/form-data").get_json()  # fmt: skip

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf
+from tests.conftest import api_with_session, csrf
 from tests.files import make_pdf
 
 
@@ -96,11 +96,6 @@ def test_describe_finds_similar_cases_with_recommendations(reader):
         as_text=True)  # fmt: skip
     assert "Liknande tidigare fall" in html and "Tullverket" in html
     assert "Rekommenderat till Tullverket" in html
-
-
-def api_with_session(client) -> None:
-    """API writes from a logged-in page carry the CSRF header, as a script of ours would."""
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = csrf(client)
 
 
 def test_upload_ingests_in_the_background_and_the_document_is_found(app, editor, tmp_path):
