@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.pipeline import ingest  # noqa: E402
 from kb.config import load_config  # noqa: E402
-from kb.embedder import Embedder  # noqa: E402
+from kb.embedding.embedder import Embedder  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.models import passage_text  # noqa: E402
 

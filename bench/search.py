@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.pipeline import ingest  # noqa: E402
 from kb.config import load_config  # noqa: E402
-from kb.embedder import Embedder  # noqa: E402
-from kb.evaluation import load_beir  # noqa: E402
+from kb.embedding.embedder import Embedder  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.models import Chunk, Document  # noqa: E402
-from kb.search import MODES, Searcher, SearchQuery  # noqa: E402
+from kb.search.evaluation import load_beir  # noqa: E402
+from kb.search.searcher import MODES, Searcher, SearchQuery  # noqa: E402
 
 CHUNKS_PER_DOC = 8
 

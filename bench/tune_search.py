@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 from cli.commands import run_eval  # noqa: E402
 from ingest.beir import ingest_corpus  # noqa: E402
 from kb.config import load_config  # noqa: E402
-from kb.embedder import Embedder  # noqa: E402
-from kb.evaluation import load_beir  # noqa: E402
+from kb.embedding.embedder import Embedder  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.search import Searcher, SearchSettings  # noqa: E402
+from kb.search.evaluation import load_beir  # noqa: E402
+from kb.search.searcher import Searcher, SearchSettings  # noqa: E402
 
 
 def fusion_grid() -> list[SearchSettings]:

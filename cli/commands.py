@@ -13,17 +13,17 @@ from cli.output import emit_json, shorten, table
 from ingest.beir import ingest_corpus
 from ingest.pipeline import Progress
 from ingest.pipeline import ingest as run_ingest
-from kb.archive import export, import_archive
+from kb.accounts.users import Users
 from kb.config import Config
-from kb.consistency import check, repair
 from kb.errors import KBError
-from kb.evaluation import METRICS, load_beir, score_run
-from kb.filters import Filters, parse_year
 from kb.knowledge_base import KnowledgeBase
-from kb.locking import write_lock
-from kb.search import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
-from kb.similar import Similarity
-from kb.users import Users
+from kb.operations.archive import export, import_archive
+from kb.operations.consistency import check, repair
+from kb.search.evaluation import METRICS, load_beir, score_run
+from kb.search.filters import Filters, parse_year
+from kb.search.searcher import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
+from kb.search.similar import Similarity
+from kb.storage.locking import write_lock
 
 
 class _Bar(Progress):
@@ -185,8 +185,8 @@ def marked(text: str, passage) -> str:
     """Highlight the query's words in a terminal (bold), plain when piped."""
     if not sys.stdout.isatty():
         return text
-    from kb.highlight import highlight_spans
-    from kb.text_analysis import tokens
+    from kb.analysis import tokens
+    from kb.search.highlight import highlight_spans
 
     stems = list({t.stem for s, e in passage.highlights for t in tokens(passage.text[s:e])})
     out, pos = [], 0
@@ -314,8 +314,8 @@ def check_store(config: Config, args: argparse.Namespace) -> int:
 
 
 def reindex_kb(config: Config, args: argparse.Namespace) -> int:
-    from kb.embedder import Embedder
-    from kb.reindex import reindex
+    from kb.embedding.embedder import Embedder
+    from kb.operations.reindex import reindex
 
     bar: tqdm | None = None
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 from cli.output import error
+from kb.accounts.users import ROLES
 from kb.config import load_config
 from kb.errors import KBError
 from kb.models import KINDS
-from kb.search import MODES
-from kb.users import ROLES
+from kb.search.searcher import MODES
 
 
 def _add_json(p: argparse.ArgumentParser) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ingest.metadata import slugify
 from ingest.pipeline import Ingester, Progress
 from ingest.readers.base import ParsedFile, paragraphs
-from kb.evaluation import Dataset
 from kb.knowledge_base import KnowledgeBase
+from kb.search.evaluation import Dataset
 
 
 def ingest_corpus(kb: KnowledgeBase, dataset: Dataset, progress: Progress | None = None) -> dict:

@@ -12,11 +12,11 @@ from ingest import metadata as md
 from ingest.chunking import chunk_blocks
 from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
-from kb import originals
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.locking import write_lock
 from kb.models import Chunk, Document, passage_text
+from kb.storage import originals
+from kb.storage.locking import write_lock
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,14 @@ from functools import cached_property
 
 import numpy as np
 
-from kb import originals
-from kb.catalog import Catalog
 from kb.config import Config
-from kb.data_folder import private_folder
-from kb.embedder import Embedder
+from kb.embedding.embedder import Embedder
 from kb.errors import InvalidQuery, ModelMismatch
 from kb.models import Chunk, Document, Hit, Metadata, passage_text
-from kb.store import COLLECTION, VectorStore, new_collection_name
+from kb.storage import originals
+from kb.storage.catalog import Catalog
+from kb.storage.data_folder import private_folder
+from kb.storage.vectors import COLLECTION, VectorStore, new_collection_name
 
 log = logging.getLogger(__name__)
 

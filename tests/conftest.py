@@ -9,7 +9,7 @@ import pytest
 
 from ingest.pipeline import ingest
 from kb.config import load_config
-from kb.embedder import Embedder
+from kb.embedding.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ CORPUS = ROOT / "corpus" / "documents"
 def fast_password_hashing():
     """scrypt at n=2^14 (~50 ms a hash) instead of production's 2^17 (~0.5 s): the suite logs
     in often. Accounts are still made and checked the normal way; cost tests set their own."""
-    from kb import users
+    from kb.accounts import users
 
     users.SCRYPT = users.Scrypt(n=2**14, r=8, p=1)
     yield
@@ -94,7 +94,7 @@ EDITOR_PASSWORD = "sekretariatet-2026"
 @pytest.fixture
 def editor_token(app):
     """An editor account in the app's knowledge base, and an API token for it."""
-    from kb.users import Users
+    from kb.accounts.users import Users
 
     kb = app.extensions["kb"]["backends"].open_kb()
     users = Users(kb.catalog.db)

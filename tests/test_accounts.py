@@ -13,9 +13,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from kb import users as users_module
-from kb.catalog import Catalog
-from kb.users import Users
+from kb.accounts import users as users_module
+from kb.accounts.users import Users
+from kb.storage.catalog import Catalog
 from tests.conftest import EDITOR_PASSWORD, ROOT, csrf
 
 EDITOR_ROUTE = "/api/jobs/finns-inte"  # editors get 404, readers 403, strangers 401

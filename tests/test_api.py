@@ -115,7 +115,7 @@ def test_writes_without_a_token_are_refused(client):
 
 
 def test_edits_wait_briefly_for_a_writer_then_say_busy(app, client, editor_token):
-    from kb.locking import write_lock
+    from kb.storage.locking import write_lock
 
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
     check(client.post("/api/documents?wait=1", data={
@@ -131,7 +131,7 @@ def test_edits_wait_briefly_for_a_writer_then_say_busy(app, client, editor_token
 
 
 def test_searches_answer_while_an_upload_is_ingesting(app, client, editor_token):
-    from kb.consistency import check as check_store
+    from kb.operations.consistency import check as check_store
     from tests.hostile import SV
 
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"

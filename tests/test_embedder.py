@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from kb.priority_lock import PriorityLock
+from kb.embedding.priority_lock import PriorityLock
 from tests.hostile import SV
 
 

@@ -9,7 +9,7 @@ import pytest
 from cli.main import main
 from ingest.metadata import guess_language
 from kb.errors import KBError
-from kb.evaluation import load_beir, mrr, ndcg, recall, score_run
+from kb.search.evaluation import load_beir, mrr, ndcg, recall, score_run
 from tests.conftest import ROOT
 
 EVAL = ROOT / "corpus" / "eval"

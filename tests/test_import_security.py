@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.archive import import_archive
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
+from kb.operations.archive import import_archive
 from tests.conftest import api_with_session
 
 FORMAT = "erfarenhetsbanken-export/1"
@@ -111,14 +111,14 @@ def test_gzip_bomb_is_refused_without_filling_memory(kb, tmp_path):
     with pytest.raises(KBError, match="too large"):
         import_archive(kb, bomb)
     assert_nothing_written(kb)
-    from kb import archive_checks
+    from kb.operations import archive_checks
 
     assert archive_checks.MAX_MEMBER_BYTES < size
 
 
 def test_archive_larger_than_the_total_cap_is_refused(kb, tmp_path, monkeypatch):
     # The real total cap is gigabytes; building that many would take minutes, so it is lowered.
-    from kb import archive_checks
+    from kb.operations import archive_checks
 
     monkeypatch.setattr(archive_checks, "MAX_ARCHIVE_BYTES", 4096)
     originals = [file_member(f"originals/d{i}/d{i}.md", b"x" * 1500) for i in range(3)]

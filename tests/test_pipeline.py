@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
-from kb.consistency import check
 from kb.errors import ModelMismatch
 from kb.knowledge_base import KnowledgeBase
 from kb.models import passage_text
+from kb.operations.consistency import check
 from tests.files import make_blank_pdf, make_docx, make_pdf
 
 ERTMS = (

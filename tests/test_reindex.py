@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
-from kb.embedder import Embedder, ensure_default_model
+from kb.embedding.embedder import Embedder, ensure_default_model
 from kb.errors import ModelMismatch
 from kb.knowledge_base import KnowledgeBase
 from kb.models import passage_text
-from kb.reindex import PENDING, reindex
-from kb.store import open_client
+from kb.operations.reindex import PENDING, reindex
+from kb.storage.vectors import open_client
 from tests.conftest import CORPUS
 
 FILES = sorted(CORPUS.glob("*.md"))[:6]

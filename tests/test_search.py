@@ -6,8 +6,8 @@ import pytest
 
 from ingest.pipeline import ingest
 from kb.errors import InvalidQuery
-from kb.filters import Filters
-from kb.search import Searcher, SearchQuery
+from kb.search.filters import Filters
+from kb.search.searcher import Searcher, SearchQuery
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import InvalidQuery, NotFound
-from kb.filters import Filters
-from kb.search import Searcher
-from kb.similar import MAX_DESCRIPTION_CHARS, Similarity, split_description
+from kb.search.filters import Filters
+from kb.search.searcher import Searcher
+from kb.search.similar import MAX_DESCRIPTION_CHARS, Similarity, split_description
 
 PLANNED = """Vi planerar att ersätta vårt ärendehanteringssystem för brottsutredningar och beslag.
 Dagens system är gammalt och svårt att anpassa när lagstiftningen ändras.

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )  # fmt: skip
 
-from kb.users import User, Users
+from kb.accounts.users import User, Users
 from web.security import LoginLimiter
 from web.services import get_kb
 

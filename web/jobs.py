@@ -16,9 +16,9 @@ from pathlib import Path
 
 from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
-from kb.data_folder import private_folder
 from kb.knowledge_base import KnowledgeBase
-from kb.locking import write_lock
+from kb.storage.data_folder import private_folder
+from kb.storage.locking import write_lock
 
 log = logging.getLogger(__name__)
 

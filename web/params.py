@@ -5,8 +5,8 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidQuery
-from kb.filters import Filters, parse_year
-from kb.search import MODES, SearchQuery
+from kb.search.filters import Filters, parse_year
+from kb.search.searcher import MODES, SearchQuery
 
 KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk"}
 MAX_VALUES = 50  # per repeated parameter

@@ -11,15 +11,15 @@ import threading
 
 from flask import Flask, current_app, g
 
-from kb.catalog import Catalog
 from kb.config import Config
-from kb.data_folder import private_folder
-from kb.embedder import Embedder
+from kb.embedding.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase, active_collection
-from kb.locking import write_lock
-from kb.search import Searcher
-from kb.similar import Similarity
-from kb.store import VectorStore, open_client
+from kb.search.searcher import Searcher
+from kb.search.similar import Similarity
+from kb.storage.catalog import Catalog
+from kb.storage.data_folder import private_folder
+from kb.storage.locking import write_lock
+from kb.storage.vectors import VectorStore, open_client
 from web.jobs import IngestJobs
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from kb.errors import InvalidQuery
-from kb.similar import MAX_DESCRIPTION_CHARS
+from kb.search.similar import MAX_DESCRIPTION_CHARS
 from web.params import filters_from
 from web.services import get_similarity
 from web.views.htmx import is_fragment_request

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 
-from kb import originals
+from kb.analysis import query_stems
 from kb.errors import InvalidMetadata
-from kb.highlight import highlight_spans
 from kb.models import KINDS, Metadata
-from kb.text_analysis import query_stems
+from kb.search.highlight import highlight_spans
+from kb.storage import originals
 from web.auth import editor_required
 from web.services import editing, get_kb, get_similarity, jobs
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ingest.metadata import slugify
-from kb.data_folder import private_folder
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import KINDS, Metadata
-from kb.originals import safe_name
+from kb.storage.data_folder import private_folder
+from kb.storage.originals import safe_name
 from web.auth import editor_required
 from web.services import jobs
 from web.views.htmx import is_fragment_request

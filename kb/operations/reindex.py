@@ -8,13 +8,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kb.catalog import Catalog
 from kb.config import Config
-from kb.embedder import Embedder
+from kb.embedding.embedder import Embedder
 from kb.knowledge_base import active_collection
-from kb.locking import write_lock
 from kb.models import passage_text
-from kb.store import VectorStore, new_collection_name, open_client
+from kb.storage.catalog import Catalog
+from kb.storage.locking import write_lock
+from kb.storage.vectors import VectorStore, new_collection_name, open_client
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from kb.config import Config
-from kb.data_folder import private_folder
 from kb.errors import StoreUnavailable
 from kb.models import Chunk, Metadata
+from kb.storage.data_folder import private_folder
 
 log = logging.getLogger(__name__)
 

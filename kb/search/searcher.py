@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kb import fusion, keyword_index
+from kb.analysis import query_stems
 from kb.config import Config
 from kb.errors import InvalidQuery
-from kb.filters import Filters, chroma_where, known_values, sql_documents, validate
-from kb.highlight import highlight_spans
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk, Document, Metadata
-from kb.text_analysis import query_stems
+from kb.search import fusion
+from kb.search.filters import Filters, chroma_where, known_values, sql_documents, validate
+from kb.search.highlight import highlight_spans
+from kb.storage import keyword_index
 
 MODES = ("hybrid", "dense", "keyword")
 MAX_QUERY_CHARS = 2000

@@ -20,8 +20,8 @@ import unicodedata
 from pathlib import Path
 
 from kb.config import Config
-from kb.data_folder import private_folder
 from kb.models import Document
+from kb.storage.data_folder import private_folder
 
 KEPT = "kept"  # never 12 hex digits, so never an upload's folder
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.errors import InvalidQuery
-from kb.filters import Filters, chroma_where
-from kb.search import DocumentHit, Passage, Searcher, group_by_document, passage
+from kb.search.filters import Filters, chroma_where
+from kb.search.searcher import DocumentHit, Passage, Searcher, group_by_document, passage
 
 MAX_DESCRIPTION_CHARS = 20_000
 PIECE_CHARS = 1200  # about 250 tokens: the size the passages were embedded at

@@ -17,11 +17,11 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from kb import originals
-from kb.archive_checks import FORMAT, check_contents, read_members
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Document, Metadata, passage_text
+from kb.operations.archive_checks import FORMAT, check_contents, read_members
+from kb.storage import originals
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:

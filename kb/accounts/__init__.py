@@ -1,0 +1,1 @@
+"""Editors and readers: accounts, API tokens and login throttling."""

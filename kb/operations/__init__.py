@@ -1,0 +1,2 @@
+"""Whole-knowledge-base operations: export/import archives, re-indexing, the consistency
+check."""

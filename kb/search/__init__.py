@@ -1,0 +1,2 @@
+"""Search: the searcher (dense, keyword, fusion), filters, highlighting, similar documents and
+evaluation."""
