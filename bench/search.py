@@ -63,9 +63,11 @@ def build(embedder: Embedder, size: int, seed_data, path: Path) -> KnowledgeBase
                        "bench", "", "", "", "")  # fmt: skip
         items.append((doc, new, noisy))
         if len(items) * CHUNKS_PER_DOC >= 4000:
-            kb.write_documents(items)
+            with kb.writing() as writer:
+                writer.write_documents(items)
             items = []
-    kb.write_documents(items)
+    with kb.writing() as writer:
+        writer.write_documents(items)
     return kb
 
 

@@ -13,7 +13,6 @@ from cli.output import emit_json, shorten, table
 from ingest.beir import ingest_corpus
 from ingest.pipeline import Progress
 from ingest.pipeline import ingest as run_ingest
-from kb.accounts.users import Users
 from kb.config import Config
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
@@ -23,7 +22,6 @@ from kb.search.evaluation import METRICS, load_beir, score_run
 from kb.search.filters import Filters, parse_year
 from kb.search.searcher import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
 from kb.search.similar import Similarity
-from kb.storage.locking import write_lock
 
 
 class _Bar(Progress):
@@ -117,8 +115,8 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 def delete(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    with write_lock(config.data_dir, _Bar(enabled=False).waiting):
-        kb.delete(args.doc_id)
+    with kb.writing(on_wait=_Bar(enabled=False).waiting) as writer:
+        writer.delete(args.doc_id)
     if args.json:
         emit_json({"deleted": args.doc_id})
     else:
@@ -286,8 +284,8 @@ def export_kb(config: Config, args: argparse.Namespace) -> int:
 
 def import_kb(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    with write_lock(config.data_dir, _Bar(enabled=not args.json).waiting):
-        result = import_archive(kb, args.file)
+    with kb.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
+        result = import_archive(writer, args.file)
     if args.json:
         emit_json(result)
     else:
@@ -298,8 +296,8 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
 
 def check_store(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    with write_lock(config.data_dir, _Bar(enabled=not args.json).waiting):
-        report = repair(kb) if args.repair else check(kb)
+    with kb.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
+        report = repair(writer) if args.repair else check(kb)
     if args.json:
         emit_json(report.to_dict())
     else:
@@ -353,7 +351,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def user(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    users = Users(kb.catalog.db)
+    users = kb.accounts
     if args.user_command == "add":
         created = users.add(args.name, _password(args), editor=args.editor)
         out = {"name": created.name, "role": created.role}
@@ -383,7 +381,7 @@ def user(config: Config, args: argparse.Namespace) -> int:
 
 def token(config: Config, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(config)
-    users = Users(kb.catalog.db)
+    users = kb.accounts
     if args.token_command == "list":
         listed = [{"id": t.id, "name": t.name, "created_at": t.created_at}
                   for t in users.tokens(args.name)]  # fmt: skip

@@ -11,7 +11,11 @@ from kb.search.evaluation import Dataset
 
 def ingest_corpus(kb: KnowledgeBase, dataset: Dataset, progress: Progress | None = None) -> dict:
     """Ingest every entry; returns our document id -> the entry's corpus id."""
-    ingester = Ingester(kb, progress)
+    with kb.writing() as writer:
+        return _ingest_entries(Ingester(writer, progress), dataset)
+
+
+def _ingest_entries(ingester: Ingester, dataset: Dataset) -> dict:
     ingester.progress.start(len(dataset.corpus))
     ids: dict[str, str] = {}
     for entry in dataset.corpus:

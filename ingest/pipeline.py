@@ -16,7 +16,7 @@ from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk, Document, passage_text
 from kb.storage import originals
-from kb.storage.locking import write_lock
+from kb.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,11 @@ def _meta_inputs(sidecar: dict, options: dict) -> str:
 
 
 class Ingester:
-    def __init__(self, kb: KnowledgeBase, progress: Progress | None = None) -> None:
-        self.kb = kb
+    """Works inside `KnowledgeBase.writing()`: it is given the writer that holds the lock."""
+
+    def __init__(self, writer: Writer, progress: Progress | None = None) -> None:
+        self.writer = writer
+        self.kb = kb = writer.base
         self.config = kb.config
         self.progress = progress or Progress()
         self.signature = (
@@ -94,13 +97,12 @@ class Ingester:
                      prune: bool = False) -> IngestReport:  # fmt: skip
         files, missing, roots = collect(paths)
         self.report.failed.extend(missing)
-        with write_lock(self.config.data_dir, self.progress.waiting):
-            self.progress.start(len(files))
-            for source in files:
-                self.ingest_file(source, options or {})
-            self.flush()
-            if prune:
-                self._prune(roots)
+        self.progress.start(len(files))
+        for source in files:
+            self.ingest_file(source, options or {})
+        self.flush()
+        if prune:
+            self._prune(roots)
         return self.report
 
     def ingest_file(self, source: SourceFile, options: dict) -> None:
@@ -129,7 +131,7 @@ class Ingester:
             n = len(item.chunks)
             writes.append((item.doc, item.chunks, vectors[offset : offset + n]))
             offset += n
-        self.kb.write_documents(writes)
+        self.writer.write_documents(writes)
         for item in self._pending:
             getattr(self.report, item.outcome).append(item.path)
             self.progress.advance(item.outcome, item.path)
@@ -166,7 +168,7 @@ class Ingester:
             parsed = read_document(source.path.name, data, self.config.max_pages)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
-            self.report.chunks_embedded += self.kb.update_metadata(doc_id, meta, meta_inputs)
+            self.report.chunks_embedded += self.writer.update_metadata(doc_id, meta, meta_inputs)
             return "updated"
 
         parsed = read_document(source.path.name, data, self.config.max_pages)
@@ -246,10 +248,12 @@ class Ingester:
             source = Path(doc.source)
             under_root = any(source.is_relative_to(root) for root in roots)
             if under_root and not source.exists():
-                self.kb.delete(doc.id)
+                self.writer.delete(doc.id)
                 self.report.removed.append(doc.id)
 
 
 def ingest(kb: KnowledgeBase, paths: list[Path], options: dict | None = None,
            prune: bool = False, progress: Progress | None = None) -> IngestReport:  # fmt: skip
-    return Ingester(kb, progress).ingest_paths(paths, options, prune)
+    progress = progress or Progress()
+    with kb.writing(on_wait=progress.waiting) as writer:
+        return Ingester(writer, progress).ingest_paths(paths, options, prune)

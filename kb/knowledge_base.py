@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 
-import numpy as np
-
+from kb.accounts.login_throttle import LoginThrottle
+from kb.accounts.users import Users
 from kb.config import Config
 from kb.embedding.embedder import Embedder
-from kb.errors import InvalidQuery, ModelMismatch
-from kb.models import Chunk, Document, Hit, Metadata, passage_text
-from kb.storage import originals
+from kb.errors import ModelMismatch
 from kb.storage.catalog import Catalog
 from kb.storage.data_folder import private_folder
+from kb.storage.locking import write_lock
 from kb.storage.vectors import COLLECTION, VectorStore, new_collection_name
+from kb.writer import Writer
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 2000
 
-
-def active_collection(catalog: Catalog, config: Config) -> str:
+def active_collection(catalog: Catalog) -> str:
     """The Chroma collection that holds this knowledge base's vectors now (`kb reindex`
-    switches it). Embedded stores keep the historical name; on a shared Chroma server each
-    knowledge base gets a name of its own."""
-    default = new_collection_name() if config.chroma_url else COLLECTION
-    return catalog.setting_or_default("collection", default)
+    switches it; recorded when the knowledge base is first opened for writing)."""
+    return catalog.setting("collection") or COLLECTION
 
 
 class KnowledgeBase:
@@ -36,23 +34,73 @@ class KnowledgeBase:
         embedder: Embedder | None = None,
         store: VectorStore | None = None,
         catalog: Catalog | None = None,
+        check_model: bool = True,
     ) -> None:
-        """Shares `embedder`, `store` and `catalog` when given: a web app opens one catalog
-        connection per thread but loads the model and the Chroma client once."""
+        """Opens the data folder for writing (its schema migrated, its collection named)
+        unless `catalog` is given: a web request opens a catalog to read and shares the
+        model and the Chroma client (`embedder`, `store`) with every other request."""
         self.config = config
-        private_folder(config.data_dir)
-        self.catalog = catalog or Catalog(config.catalog_path)
+        shared = catalog is not None
+        if catalog is None:
+            private_folder(config.data_dir)
+            catalog = Catalog(config.catalog_path, migrate=True)
+            # Embedded stores keep the historical name; on a shared Chroma server each
+            # knowledge base gets a collection of its own.
+            default = new_collection_name() if config.chroma_url else COLLECTION
+            catalog.record_setting_once("collection", default)
+        self.catalog = catalog
         self.embedder = embedder or Embedder(config)
         if store is not None:
             self.store = store
-        self._check_model()
+        self.follows_model = check_model and shared
+        if self.follows_model:
+            self.follow_switch()  # a web request: the shared model follows a `kb reindex`
+        elif check_model:
+            self._check_model()  # the configured model must be the one recorded
 
     @cached_property
     def store(self) -> VectorStore:
-        return VectorStore.open(self.config, active_collection(self.catalog, self.config))
+        return VectorStore.open(self.config, active_collection(self.catalog))
+
+    @cached_property
+    def accounts(self) -> Users:
+        return Users(self.catalog.connection)
+
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        return LoginThrottle(self.catalog.connection)
+
+    @contextmanager
+    def writing(
+        self, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[Writer]:
+        """The one way to change the knowledge base: the write lock (one writer at a time,
+        across processes) is held for the block, and the writer works only inside it.
+
+        `timeout`: wait at most this long for another writer, then `Busy`; `on_wait` is
+        called once before waiting."""
+        with write_lock(self.config.data_dir, on_wait, timeout):
+            self.follow_switch()
+            writer = Writer(self)
+            try:
+                yield writer
+            finally:
+                writer.close()
 
     def close(self) -> None:
         self.catalog.close()
+
+    def follow_switch(self) -> None:
+        """A `kb reindex` may have switched collection and model (while we served, or waited
+        for the lock): use the collection the catalog names, and its model where we share
+        one with a server's requests."""
+        name = active_collection(self.catalog)
+        if "store" in self.__dict__ and self.store.name != name:
+            self.store = VectorStore(self.store.client, name)
+        model = self.catalog.setting("embed_model")
+        if self.follows_model and model and model != self.embedder.model_id:
+            log.info("the knowledge base now uses %s; loading it", model)
+            self.embedder = Embedder(self.config.with_(embed_model=model))
 
     def _check_model(self) -> None:
         recorded = self.catalog.setting("embed_model")
@@ -64,69 +112,3 @@ class KnowledgeBase:
             f"back to {recorded!r}, or run "
             f"`kb reindex` with KB_EMBED_MODEL={self.embedder.model_id!r} to re-embed everything."
         )
-
-    def record_model(self) -> None:
-        """Bind the store to the embedding model (on first write)."""
-        if self.catalog.setting("embed_model") is None:
-            self.catalog.set_setting("embed_model", self.embedder.model_id)
-            self.catalog.set_setting("embed_dimension", str(self.embedder.dimension))
-
-    # writing ---------------------------------------------------------------
-    def write_documents(self, items: list[tuple[Document, list[Chunk], np.ndarray]]) -> None:
-        """Catalog first (status 'indexing'), then vectors, then 'ready'.
-
-        A crash anywhere leaves the documents 'indexing', which the next ingest redoes.
-        """
-        if not items:
-            return
-        self.record_model()
-        for doc, chunks, _ in items:
-            self.catalog.begin_document(doc, chunks)
-        self.store.replace_documents(
-            [(chunks, vectors, doc.meta) for doc, chunks, vectors in items]
-        )
-        self.catalog.mark_ready([doc.id for doc, _, _ in items])
-
-    def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> int:
-        """Change a document's metadata; returns how many passages had to be re-embedded."""
-        before, chunks = self.catalog.get(doc_id), self.catalog.chunks(doc_id)
-        vectors = None
-        if meta.title != before.meta.title and chunks:
-            # the title is embedded with every passage (passage_text), so the vectors change too
-            vectors = self.embedder.embed_passages([passage_text(meta, c.text) for c in chunks])
-        self.catalog.update_metadata(doc_id, meta, meta_inputs)
-        self.store.update_metadata(chunks, meta, vectors)
-        return 0 if vectors is None else len(chunks)
-
-    def delete(self, doc_id: str) -> None:
-        self.catalog.get(doc_id)  # raises NotFound
-        self.store.delete_document(doc_id)
-        self.catalog.delete(doc_id)
-        originals.discard(self.config, doc_id)
-
-    # reading ---------------------------------------------------------------
-    def search(self, query: str, limit: int = 10) -> list[Hit]:
-        """Plain dense search over chunks (the hybrid search builds on this)."""
-        query = query.strip()
-        if not query:
-            raise InvalidQuery("the query is empty")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
-        if not 1 <= limit <= 1000:
-            raise InvalidQuery("limit must be between 1 and 1000")
-        vector = self.embedder.embed_query(query)
-        matches = self.store.query(vector, limit)
-        chunks = self.catalog.chunks_by_id((m.doc_id, m.seq) for m in matches)
-        hits = []
-        docs: dict[str, Document | None] = {}
-        for m in matches:
-            chunk = chunks.get((m.doc_id, m.seq))
-            if m.doc_id not in docs:
-                docs[m.doc_id] = self.catalog.find(m.doc_id)
-            doc = docs[m.doc_id]
-            if chunk is None or doc is None or doc.status != "ready":
-                continue  # vectors of a document being rewritten
-            hits.append(
-                Hit(m.chunk_id, m.doc_id, doc.meta.title, m.score, chunk.text, chunk.page, doc.meta)
-            )
-        return hits

@@ -173,3 +173,26 @@ class Hit:
             "agency": self.meta.agency,
             "date": self.meta.date,
         }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Values within one facet are alternatives (OR); facets combine with AND."""
+
+    agencies: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return (
+            bool(self.agencies or self.kinds or self.tags)
+            or self.year_from is not None
+            or self.year_to is not None
+        )
+
+    def to_dict(self) -> dict:
+        return {"agency": list(self.agencies), "kind": list(self.kinds),
+                "from": self.year_from, "to": self.year_to, "tag": list(self.tags)}  # fmt: skip

@@ -94,14 +94,20 @@ EDITOR_PASSWORD = "sekretariatet-2026"
 @pytest.fixture
 def editor_token(app):
     """An editor account in the app's knowledge base, and an API token for it."""
-    from kb.accounts.users import Users
 
-    kb = app.extensions["kb"]["backends"].open_kb()
-    users = Users(kb.catalog.db)
+    kb = app.extensions["kb"]["model"].open_kb()
+    users = kb.accounts
     users.add("redaktor", EDITOR_PASSWORD, editor=True)
     token = users.create_token("redaktor")
     kb.close()
     return token
+
+
+def dense_search(knowledge_base, text: str, limit: int = 10):
+    """Documents by meaning alone, best first (the dense side of the searcher)."""
+    from kb.search.searcher import Searcher, SearchQuery
+
+    return Searcher(knowledge_base).search(SearchQuery(text, "dense", per_page=limit)).hits
 
 
 def csrf(client) -> str:

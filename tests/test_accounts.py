@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from kb.accounts import users as users_module
-from kb.accounts.users import Users
 from kb.storage.catalog import Catalog
 from tests.conftest import EDITOR_PASSWORD, ROOT, csrf
 
@@ -23,9 +22,9 @@ EDITOR_ROUTE = "/api/jobs/finns-inte"  # editors get 404, readers 403, strangers
 
 @contextmanager
 def users_of(app):
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
-        yield Users(kb.catalog.db)
+        yield kb.accounts
     finally:
         kb.close()
 
@@ -97,10 +96,11 @@ CREATE TABLE tokens (
 def test_accounts_and_tokens_of_an_old_catalog_keep_working_and_can_be_revoked(config, embedder):
     from web import create_app
 
-    catalog = Catalog(config.catalog_path)
+    config.data_dir.mkdir(parents=True)
+    catalog = Catalog(config.catalog_path)  # opened without migrations, as old versions made it
     old_token = "kb_" + secrets.token_urlsafe(32)
     token_hash = hashlib.sha256(old_token.encode()).hexdigest()
-    with catalog.db as db:
+    with catalog.connection as db:
         db.executescript(OLD_SCHEMA)
         db.execute("INSERT INTO users VALUES ('redaktor', ?, 'editor', '2025-01-01T00:00:00')",
                    (old_hash(EDITOR_PASSWORD),))  # fmt: skip

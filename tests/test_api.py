@@ -151,7 +151,7 @@ def test_searches_answer_while_an_upload_is_ingesting(app, client, editor_token)
         answered_while_running += 1
     assert state["status"] == "done" and {f["outcome"] for f in state["files"]} == {"added"}
     assert answered_while_running >= 3
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
         assert check_store(kb).clean and len(kb.catalog.documents()) == 7
     finally:

@@ -13,7 +13,14 @@ from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.operations.archive import export, import_archive
 from kb.operations.consistency import check
+from tests.conftest import dense_search
 from tests.files import make_pdf
+
+
+def imported(knowledge_base, archive):
+    """`kb import`: the archive written through the knowledge base's writer."""
+    with knowledge_base.writing() as writer:
+        return import_archive(writer, archive)
 
 
 @pytest.fixture
@@ -40,15 +47,15 @@ def test_round_trip(source_kb, config, embedder, tmp_path, with_vectors):
     manifest = export(source_kb, archive, with_vectors=with_vectors)
     assert manifest["documents"] == 2 and archive.exists()
     target = KnowledgeBase(config.with_(data_dir=tmp_path / "other"), embedder=embedder)
-    result = import_archive(target, archive)
+    result = imported(target, archive)
     assert result["vectors_reused"] is with_vectors
     assert snapshot(target) == snapshot(source_kb)
     assert check(target).clean and target.store.count() == source_kb.store.count()
     original = target.catalog.get("tull").source
     assert original.startswith(str(tmp_path / "other" / "originals")) and original.endswith(".pdf")
-    hits = target.search("signalsystem", limit=1)
+    hits = dense_search(target, "signalsystem", 1)
     assert hits[0].doc_id == "ertms"
-    again = import_archive(target, archive)  # importing twice replaces, never doubles
+    again = imported(target, archive)  # importing twice replaces, never doubles
     assert again["documents"] == 2 and len(target.catalog.documents()) == 2
 
 
@@ -56,7 +63,7 @@ def test_hostile_or_broken_archives_are_refused(kb, tmp_path):
     broken = tmp_path / "broken.tar.gz"
     broken.write_bytes(b"not a tar")
     with pytest.raises(KBError, match="not a readable export"):
-        import_archive(kb, broken)
+        imported(kb, broken)
     evil = tmp_path / "evil.tar.gz"
     with tarfile.open(evil, "w:gz") as tar:
         for name, data in {
@@ -68,4 +75,4 @@ def test_hostile_or_broken_archives_are_refused(kb, tmp_path):
             info.size = len(data.encode())
             tar.addfile(info, io.BytesIO(data.encode()))
     with pytest.raises(KBError, match="unsafe path"):
-        import_archive(kb, evil)
+        imported(kb, evil)

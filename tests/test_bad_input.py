@@ -22,14 +22,13 @@ SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 @pytest.fixture(scope="module")
 def site(base_config, embedder, tmp_path_factory):
     """One knowledge base that every hostile input below is thrown at, in turn."""
-    from kb.accounts.users import Users
     from web import create_app
 
     config = base_config.with_(data_dir=tmp_path_factory.mktemp("hostile-data"))
     app = create_app({"TESTING": True, "UPLOAD_WAIT_SECONDS": 120}, kb_config=config,
                      embedder=embedder)  # fmt: skip
-    kb = app.extensions["kb"]["backends"].open_kb()
-    users = Users(kb.catalog.db)
+    kb = app.extensions["kb"]["model"].open_kb()
+    users = kb.accounts
     users.add("redaktor", EDITOR_PASSWORD, editor=True)
     token = users.create_token("redaktor")
     kb.close()
@@ -51,7 +50,7 @@ def cli(capsys, config, *args: str) -> tuple[int, str, str]:
 
 
 def documents(app) -> dict[str, str]:
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
         return {d.id: d.status for d in kb.catalog.documents()}
     finally:
@@ -61,7 +60,7 @@ def documents(app) -> dict[str, str]:
 def assert_healthy(app, client) -> None:
     """Every document complete, the three stores agree, and search still answers."""
     assert set(documents(app).values()) == {"ready"}
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
         report = check(kb)
         assert report.clean, report.to_dict()

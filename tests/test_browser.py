@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
-from kb.accounts.users import Users
 from kb.knowledge_base import KnowledgeBase
 from tests.conftest import CORPUS, EDITOR_PASSWORD, ROOT
 from tests.files import make_pdf
@@ -45,7 +44,7 @@ def server(base_config, embedder, tmp_path_factory):
     config = base_config.with_(data_dir=tmp_path_factory.mktemp("browser-data"))
     kb = KnowledgeBase(config, embedder=embedder)
     assert ingest(kb, [CORPUS]).ok
-    Users(kb.catalog.db).add("redaktor", EDITOR_PASSWORD, editor=True)
+    kb.accounts.add("redaktor", EDITOR_PASSWORD, editor=True)
     kb.close()
     app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
     port = _free_port()

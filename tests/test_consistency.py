@@ -12,6 +12,7 @@ from ingest.pipeline import Progress, ingest
 from kb.knowledge_base import KnowledgeBase
 from kb.operations.consistency import check, repair
 from kb.storage.locking import write_lock
+from tests.conftest import dense_search
 from tests.files import make_pdf
 
 
@@ -38,7 +39,7 @@ def test_every_kind_of_damage_is_found_and_repaired(kb, tmp_path):
                                                                 "kind": "other"}])  # fmt: skip
     kb.store.collection.update(ids=["b#0"], documents=["annan text"],
                                embeddings=kb.store.vectors(["b#0"]))  # fmt: skip
-    with kb.catalog.transaction() as db:
+    with kb.catalog.connection as db:  # damage made under the facade, as a crash would
         db.execute("DELETE FROM chunk_terms WHERE doc_id = 'c'")
         db.execute("INSERT INTO chunk_terms (terms, doc_id, seq) VALUES ('x', 'borta', 0)")
         db.execute("UPDATE documents SET status = 'indexing' WHERE id = 'c'")
@@ -47,9 +48,10 @@ def test_every_kind_of_damage_is_found_and_repaired(kb, tmp_path):
     assert found.missing_vectors == ["a#0"] and found.orphan_vectors == ["ghost#0"]
     assert found.stale_vectors == ["b#0"] and found.incomplete == ["c"]
     assert "c#0" in found.missing_terms and found.orphan_terms == ["borta#0"]
-    fixed = repair(kb)
+    with kb.writing() as writer:
+        fixed = repair(writer)
     assert fixed.clean and fixed.repaired
-    assert {h.doc_id for h in kb.search("signalsystem ertms", limit=5)} >= {"a"}
+    assert {h.doc_id for h in dense_search(kb, "signalsystem ertms", 5)} >= {"a"}
 
 
 def test_kb_check_command(config, kb, tmp_path, monkeypatch, capsys):

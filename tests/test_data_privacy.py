@@ -44,7 +44,7 @@ def _take_write_lock(config, embedder) -> None:
 
 OPENERS = {
     "knowledge-base": lambda config, embedder: KnowledgeBase(config, embedder=embedder).close(),
-    "catalog": lambda config, embedder: Catalog(config.catalog_path).close(),
+    "catalog": lambda config, embedder: Catalog(config.catalog_path, migrate=True).close(),
     "write-lock": _take_write_lock,
     "vector-store": lambda config, embedder: VectorStore.open(config),
     "web-app": _open_web_app,
@@ -79,7 +79,7 @@ def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
     folder = tmp_path / "hemliga-mappen"
     folder.mkdir()
     (folder / "ertms.md").write_text("# ERTMS\n\nSignalsystemet blev dyrare.\n")
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
         assert ingest(kb, [folder]).ok
     finally:

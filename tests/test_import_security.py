@@ -15,6 +15,13 @@ from kb.knowledge_base import KnowledgeBase
 from kb.operations.archive import import_archive
 from tests.conftest import api_with_session
 
+
+def imported(knowledge_base, archive):
+    """`kb import`: the archive written through the knowledge base's writer."""
+    with knowledge_base.writing() as writer:
+        return import_archive(writer, archive)
+
+
 FORMAT = "erfarenhetsbanken-export/1"
 TEXT = "Signalsystemet blev dyrare än väntat."
 
@@ -71,9 +78,9 @@ def test_archive_source_pointing_at_the_secret_key_is_never_served(app, client, 
     key = data_dir / "secret_key"
     assert key.is_file()  # made by the app: the key that signs editor sessions
     evil = build(tmp_path / "evil.tar.gz", [row(source=str(key))], [chunk()])
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
-        import_archive(kb, evil)
+        imported(kb, evil)
         stored = kb.catalog.get("stulen").source
     finally:
         kb.close()
@@ -109,7 +116,7 @@ def test_gzip_bomb_is_refused_without_filling_memory(kb, tmp_path):
         tar.addfile(info, io.BufferedReader(Zeros(size), 2**20))
     assert bomb.stat().st_size < 5 * 2**20
     with pytest.raises(KBError, match="too large"):
-        import_archive(kb, bomb)
+        imported(kb, bomb)
     assert_nothing_written(kb)
     from kb.operations import archive_checks
 
@@ -125,7 +132,7 @@ def test_archive_larger_than_the_total_cap_is_refused(kb, tmp_path, monkeypatch)
     docs = [row(f"d{i}", original=f"originals/d{i}/d{i}.md") for i in range(3)]
     big = build(tmp_path / "big.tar.gz", docs, [chunk(f"d{i}") for i in range(3)], originals)
     with pytest.raises(KBError, match="too large"):
-        import_archive(kb, big)
+        imported(kb, big)
     assert_nothing_written(kb)
 
 
@@ -144,7 +151,7 @@ def test_links_and_special_files_in_the_archive_are_refused(kb, tmp_path, kind):
     evil = build(tmp_path / "evil.tar.gz", [row(original="originals/stulen/stulen.md")],
                  [chunk()], [(info, None)])  # fmt: skip
     with pytest.raises(KBError, match="not a regular file"):
-        import_archive(kb, evil)
+        imported(kb, evil)
     assert_nothing_written(kb)
 
 
@@ -156,7 +163,7 @@ PROBE = "kb-escape-probe"
 def test_members_with_escaping_paths_are_refused(kb, tmp_path, name):
     evil = build(tmp_path / "evil.tar.gz", [row()], [chunk()], [file_member(name, b"pwn")])
     with pytest.raises(KBError, match="unsafe path"):
-        import_archive(kb, evil)
+        imported(kb, evil)
     assert_nothing_written(kb)
     assert not list(tmp_path.rglob(PROBE)) and not Path("/tmp", PROBE).exists()
 
@@ -165,7 +172,7 @@ def test_members_with_escaping_paths_are_refused(kb, tmp_path, name):
 def test_invalid_document_ids_are_refused(kb, tmp_path, doc_id):
     evil = build(tmp_path / "evil.tar.gz", [row(doc_id)], [chunk(doc_id)])
     with pytest.raises(KBError, match="invalid document id"):
-        import_archive(kb, evil)
+        imported(kb, evil)
     assert_nothing_written(kb)
 
 
@@ -184,14 +191,14 @@ BAD_CHUNKS = {
 def test_chunks_that_do_not_fit_their_document_are_refused(kb, tmp_path, case):
     evil = build(tmp_path / "evil.tar.gz", [row()], [BAD_CHUNKS[case]])
     with pytest.raises(KBError, match="chunks.jsonl"):
-        import_archive(kb, evil)
+        imported(kb, evil)
     assert_nothing_written(kb)
 
 
 def test_duplicate_chunk_is_refused(kb, tmp_path):
     evil = build(tmp_path / "evil.tar.gz", [row()], [chunk(), chunk()])
     with pytest.raises(KBError, match="chunks.jsonl"):
-        import_archive(kb, evil)
+        imported(kb, evil)
     assert_nothing_written(kb)
 
 
@@ -210,9 +217,9 @@ def test_id_equal_to_an_upload_folder_cannot_overwrite_that_documents_original(
     forged = f"originals/{folder}/rapport.md"
     evil = build(tmp_path / "evil.tar.gz", [row(folder, original=forged)], [chunk(folder)],
                  [file_member(forged, b"# Forged\n\nOther bytes.\n")])  # fmt: skip
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
-        import_archive(kb, evil)
+        imported(kb, evil)
     finally:
         kb.close()
     assert uploaded.read_bytes() == content

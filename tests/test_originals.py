@@ -15,7 +15,7 @@ def test_cli_ingested_pdf_is_served_from_its_copy_as_it_was_indexed(app, client,
     folder.mkdir()
     pdf = make_pdf(folder / "tull.pdf", ["Tullverkets utredningsstöd.", "Beslag och brott."])
     indexed = pdf.read_bytes()
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
         assert ingest(kb, [folder]).ok
         assert kb.catalog.get("tull").source == str(pdf.resolve())  # the operator's path
@@ -29,7 +29,8 @@ def test_cli_ingested_pdf_is_served_from_its_copy_as_it_was_indexed(app, client,
         assert response.data == indexed
         pdf.unlink()  # and it stays available when the folder it came from is gone
         assert client.get("/documents/tull/original").data == indexed
-        kb.delete("tull")
+        with kb.writing() as writer:
+            writer.delete("tull")
         assert not [p for p in copies if p.exists() and p.is_file()]
     finally:
         kb.close()
@@ -58,7 +59,7 @@ def test_original_is_served_only_from_the_originals_folder_whatever_the_catalog_
     upload_folder = data_dir / "originals" / "0123456789ab"
     upload_folder.mkdir(parents=True)
     (upload_folder / "lank.md").symlink_to(key)
-    kb = app.extensions["kb"]["backends"].open_kb()
+    kb = app.extensions["kb"]["model"].open_kb()
     try:
         items = []
         for doc_id, source in (("nyckel", key), ("lank", upload_folder / "lank.md"),
@@ -68,7 +69,8 @@ def test_original_is_served_only_from_the_originals_folder_whatever_the_catalog_
                            "", "", "", "", TEXT)  # fmt: skip
             chunks = [Chunk(doc_id, 0, TEXT, None, 0, len(TEXT))]
             items.append((doc, chunks, embedder.embed_passages([TEXT])))
-        kb.write_documents(items)
+        with kb.writing() as writer:
+            writer.write_documents(items)
     finally:
         kb.close()
     for doc_id in ("nyckel", "lank", "katalog"):

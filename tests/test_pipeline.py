@@ -10,8 +10,9 @@ import pytest
 from ingest.pipeline import ingest
 from kb.errors import ModelMismatch
 from kb.knowledge_base import KnowledgeBase
-from kb.models import passage_text
+from kb.models import Filters, passage_text
 from kb.operations.consistency import check
+from tests.conftest import dense_search
 from tests.files import make_blank_pdf, make_docx, make_pdf
 
 ERTMS = (
@@ -75,7 +76,8 @@ def test_sidecar_change_updates_metadata_without_embedding(kb, docs):
     assert len(report.updated) == 1 and report.chunks_embedded == 0
     meta = kb.catalog.get("tull").meta
     assert (meta.agency, meta.kind, meta.tags) == ("Tullverket", "analysis", ("tull",))
-    hits = kb.store.query(kb.embedder.embed_query("tull"), 10, where={"agency": "Tullverket"})
+    vector = kb.embedder.embed_query("tull")
+    hits = kb.store.query(vector, 10, Filters(agencies=("Tullverket",)))
     assert {h.doc_id for h in hits} == {"tull"}
 
 
@@ -98,10 +100,10 @@ def test_a_new_title_is_embedded_with_every_passage(kb, docs):
 def test_vectors_carry_filterable_metadata(kb, docs):
     ingest(kb, [docs], options={"tags": ["stat"]})
     vector = kb.embedder.embed_query("kostnad")
-    assert {h.doc_id for h in kb.store.query(vector, 20, where={"kind": "case"})} == {"ertms"}
-    assert {h.doc_id for h in kb.store.query(vector, 20, where={"year": {"$gte": 2018}})} == {
-        "ertms"}  # fmt: skip
-    tagged = kb.store.query(vector, 20, where={"tags": {"$contains": "järnväg"}})
+    assert {h.doc_id for h in kb.store.query(vector, 20, Filters(kinds=("case",)))} == {"ertms"}
+    since_2018 = kb.store.query(vector, 20, Filters(year_from=2018))
+    assert {h.doc_id for h in since_2018} == {"ertms"}
+    tagged = kb.store.query(vector, 20, Filters(tags=("järnväg",)))
     assert {h.doc_id for h in tagged} == {"ertms"}
 
 
@@ -144,7 +146,7 @@ def test_crash_between_catalog_and_vectors_is_repaired_by_the_next_run(kb, docs,
     with pytest.raises(RuntimeError):
         ingest(kb, [docs])
     assert {d.status for d in kb.catalog.documents()} == {"indexing"}
-    assert kb.search("nyttorealisering risker", limit=20) == []  # half-written: never shown
+    assert dense_search(kb, "nyttorealisering risker", 20) == []  # half-written: never shown
     monkeypatch.setattr(kb.store, "replace_documents", original)
 
     report = ingest(kb, [docs])

@@ -15,7 +15,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.models import passage_text
 from kb.operations.reindex import PENDING, reindex
 from kb.storage.vectors import open_client
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, dense_search
 
 FILES = sorted(CORPUS.glob("*.md"))[:6]
 
@@ -67,8 +67,8 @@ def test_reindex_switches_model_and_collection(small_kb, other_model):
         assert np.allclose(stored, expected, atol=1e-5)
         assert not np.allclose(stored, small_kb.embedder.embed_passages(
             [passage_text(meta, c.text) for c in chunks]), atol=1e-2)  # fmt: skip
-        hits = moved.search(chunks[0].text[:300], limit=3)
-        assert hits[0].chunk_id == chunks[0].id
+        hits = dense_search(moved, chunks[0].text[:300], 3)
+        assert (hits[0].doc_id, hits[0].passages[0].seq) == (chunks[0].doc_id, chunks[0].seq)
     finally:
         moved.close()
 
@@ -79,14 +79,14 @@ def test_web_app_keeps_serving_and_then_follows_the_switch(small_kb, other_model
     config = small_kb.config
     app = create_app({"TESTING": True}, kb_config=config, embedder=small_kb.embedder)
     client = app.test_client()
-    backends = app.extensions["kb"]["backends"]
+    shared_model = app.extensions["kb"]["model"]
     old_collection = small_kb.store.name
     during: list = []
 
     def search_while_reindexing(_n: int) -> None:
         response = client.get("/api/search?q=kostnader&mode=dense")
         during.append((response.status_code, len(response.get_json()["results"]),
-                       backends.store.name))  # fmt: skip
+                       shared_model.store.name))  # fmt: skip
 
     result = reindex(config.with_(embed_model=other_model.model_name), other_model,
                      on_chunks=search_while_reindexing, drain_seconds=0)  # fmt: skip
@@ -95,8 +95,8 @@ def test_web_app_keeps_serving_and_then_follows_the_switch(small_kb, other_model
                           for status, n, name in during)  # fmt: skip
     after = client.get("/api/search?q=kostnader&mode=dense")
     assert after.status_code == 200 and after.get_json()["results"]
-    assert backends.store.name == result.new_collection
-    assert backends.embedder.model_id == other_model.model_id
+    assert shared_model.store.name == result.new_collection
+    assert shared_model.embedder.model_id == other_model.model_id
 
 
 def test_interrupted_reindex_leaves_the_old_collection_serving(small_kb, other_model):
@@ -112,7 +112,7 @@ def test_interrupted_reindex_leaves_the_old_collection_serving(small_kb, other_m
     names = {c.name for c in open_client(config).list_collections()}
     assert leftover in names and small_kb.store.name in names
     assert small_kb.catalog.setting("collection") == small_kb.store.name
-    assert small_kb.search("kostnader", limit=3)  # the old model and collection still answer
+    assert dense_search(small_kb, "kostnader", 3)  # the old model and collection still answer
 
     old = small_kb.store.name
     result = reindex(config, other_model, drain_seconds=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import InvalidQuery
+from tests.conftest import dense_search
 
 
 @pytest.mark.parametrize(
@@ -18,22 +19,23 @@ from kb.errors import InvalidQuery
     ],
 )
 def test_top_hits_come_from_the_right_case(corpus_kb, query, expected):
-    hits = corpus_kb.search(query, limit=5)
+    hits = dense_search(corpus_kb, query, 5)
     assert any(h.doc_id.startswith(expected) for h in hits[:3]), [h.doc_id for h in hits]
     assert hits == sorted(hits, key=lambda h: -h.score)
 
 
 def test_hits_carry_text_page_and_metadata(corpus_kb):
-    hit = next(h for h in corpus_kb.search("ramavtal med rörlig arbetsmängd", limit=10)
+    hit = next(h for h in dense_search(corpus_kb, "ramavtal med rörlig arbetsmängd", 10)
                if h.doc_id == "ertms-granskning-riksrevisionen")  # fmt: skip
-    assert hit.page in (1, 2) and hit.meta.agency == "Trafikverket"
-    assert hit.text in corpus_kb.catalog.get(hit.doc_id, with_text=True).text
+    best = hit.passages[0]
+    assert best.page in (1, 2) and hit.meta.agency == "Trafikverket"
+    assert best.text in corpus_kb.catalog.get(hit.doc_id, with_text=True).text
 
 
 @pytest.mark.parametrize("query", ["", "   ", "x" * 2001])
 def test_unanswerable_queries_get_a_clear_error(corpus_kb, query):
     with pytest.raises(InvalidQuery):
-        corpus_kb.search(query)
+        dense_search(corpus_kb, query)
 
 
 def test_store_is_the_configured_backend(kb):

@@ -19,7 +19,6 @@ from flask import (
 )  # fmt: skip
 
 from kb.accounts.users import User, Users
-from web.security import LoginLimiter
 from web.services import get_kb
 
 bp = Blueprint("auth", __name__)
@@ -28,7 +27,7 @@ bp = Blueprint("auth", __name__)
 def current_user() -> User | None:
     if "user" not in g:
         g.user = None
-        users = Users(get_kb().catalog.db)
+        users = get_kb().accounts
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             g.user = users.user_for_token(header[7:].strip())
@@ -109,20 +108,20 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         name = request.form.get("name", "")[:64]
-        limiter = LoginLimiter(get_kb().catalog.db)
+        limiter = get_kb().login_throttle
         # The client's address: behind KB_TRUSTED_PROXIES proxies, ProxyFix has set it.
         attempt = limiter.attempt(request.remote_addr or "", name)
         if attempt is None:
             error, status = "För många misslyckade försök. Vänta några minuter.", 429
         else:
             time.sleep(attempt.delay)
-            user = Users(get_kb().catalog.db).authenticate(name, request.form.get("password", ""))
+            user = get_kb().accounts.authenticate(name, request.form.get("password", ""))
             if user is not None:
                 limiter.succeeded(attempt)
                 session.clear()
                 session.permanent = True  # expires after KB_SESSION_HOURS
                 session.update(user=user.name, since=time.time(),
-                               gen=Users(get_kb().catalog.db).session_gen(user.name))  # fmt: skip
+                               gen=get_kb().accounts.session_gen(user.name))  # fmt: skip
                 return redirect(_safe_next(request.form.get("next")), code=303)
             error, status = "Fel namn eller lösenord.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
@@ -139,6 +138,6 @@ def logout_everywhere():
     """End every session of the account: other browsers, and cookies copied from this one."""
     user = current_user()
     if user is not None and session.get("user"):
-        Users(get_kb().catalog.db).end_sessions(user.name)
+        get_kb().accounts.end_sessions(user.name)
     session.clear()
     return redirect(url_for("search.index"), code=303)

@@ -18,7 +18,7 @@ from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
 from kb.knowledge_base import KnowledgeBase
 from kb.storage.data_folder import private_folder
-from kb.storage.locking import write_lock
+from kb.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -156,27 +156,29 @@ class IngestJobs:
                 self.queue.task_done()
 
     def _ingest(self, job: Job) -> None:
-        with write_lock(self.data_dir):  # never beside a `kb ingest` or `kb reindex`
-            self._ingest_locked(job, self.open_kb())  # opened after a reindex has switched
-
-    def _ingest_locked(self, job: Job, kb: KnowledgeBase) -> None:
-        try:
-            names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
-            ingester = Ingester(kb, _JobProgress(job, names, self._save))
-            for path, doc_id in zip(job.paths, job.ids):
-                options = {**job.options, "id": doc_id, "replace": True} if doc_id else job.options
-                ingester.ingest_file(SourceFile(path.resolve(), path.name), options)
-            ingester.flush()
-            for path, reason in ingester.report.failed:
-                if path in names:
-                    names[path].outcome, names[path].reason = "failed", reason
-                    if job.discard_failed:
-                        _delete_upload(Path(path))
-            by_source = {d.source: d.id for d in kb.catalog.documents()}
-            for path, result in names.items():
-                result.doc_id = by_source.get(path)
+        kb = self.open_kb()
+        try:  # never beside a `kb ingest` or `kb reindex`
+            with kb.writing() as writer:
+                self._ingest_locked(job, writer)
         finally:
             kb.close()
+
+    def _ingest_locked(self, job: Job, writer: Writer) -> None:
+        kb = writer.base
+        names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
+        ingester = Ingester(writer, _JobProgress(job, names, self._save))
+        for path, doc_id in zip(job.paths, job.ids):
+            options = {**job.options, "id": doc_id, "replace": True} if doc_id else job.options
+            ingester.ingest_file(SourceFile(path.resolve(), path.name), options)
+        ingester.flush()
+        for path, reason in ingester.report.failed:
+            if path in names:
+                names[path].outcome, names[path].reason = "failed", reason
+                if job.discard_failed:
+                    _delete_upload(Path(path))
+        by_source = {d.source: d.id for d in kb.catalog.documents()}
+        for path, result in names.items():
+            result.doc_id = by_source.get(path)
 
 
 def _delete_upload(path: Path) -> None:

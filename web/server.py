@@ -29,7 +29,7 @@ def _ready_app(config: Config):
 
     app = create_app(kb_config=config)
     # Load the model now, not on the first request.
-    app.extensions["kb"]["backends"].embedder.embed_query("uppvärmning")
+    app.extensions["kb"]["model"].embedder.embed_query("uppvärmning")
     return AccessLog(app)
 
 

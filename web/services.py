@@ -13,13 +13,12 @@ from flask import Flask, current_app, g
 
 from kb.config import Config
 from kb.embedding.embedder import Embedder
-from kb.knowledge_base import KnowledgeBase, active_collection
+from kb.knowledge_base import KnowledgeBase
 from kb.search.searcher import Searcher
 from kb.search.similar import Similarity
 from kb.storage.catalog import Catalog
 from kb.storage.data_folder import private_folder
-from kb.storage.locking import write_lock
-from kb.storage.vectors import VectorStore, open_client
+from kb.storage.vectors import VectorStore
 from web.jobs import IngestJobs
 
 log = logging.getLogger(__name__)
@@ -48,30 +47,21 @@ def secret_key(config: Config) -> str:
     return path.read_text().strip()
 
 
-class Backends:
-    """The model and the vector collection the catalog names as current, shared by all
-    requests and the ingest worker; they follow a `kb reindex` switch without a restart."""
+class SharedModel:
+    """The model and the vector collection every request and the ingest worker share (one
+    Chroma client, one model in memory); each request opens a catalog of its own to read."""
 
-    def __init__(self, config: Config, embedder: Embedder) -> None:
-        self.config, self.embedder = config, embedder
-        self.client = open_client(config)
-        self.store: VectorStore | None = None
+    def __init__(self, config: Config, embedder: Embedder, store: VectorStore) -> None:
+        self.config, self.embedder, self.store = config, embedder, store
         self.lock = threading.Lock()
 
     def open_kb(self) -> KnowledgeBase:
         catalog = Catalog(self.config.catalog_path)
         try:
-            name = active_collection(catalog, self.config)
-            model = catalog.setting("embed_model") or self.embedder.model_id
-            with self.lock:
-                if self.store is None or self.store.name != name:
-                    self.store = VectorStore(self.client, name)
-                if model != self.embedder.model_id:
-                    # switched by `kb reindex` while we were serving: load its model once
-                    log.info("the knowledge base now uses %s; loading it", model)
-                    self.embedder = Embedder(self.config.with_(embed_model=model))
-                embedder, store = self.embedder, self.store
-            return KnowledgeBase(self.config, embedder, store, catalog=catalog)
+            with self.lock:  # a `kb reindex` switch is followed once, for everyone
+                kb = KnowledgeBase(self.config, self.embedder, self.store, catalog=catalog)
+                self.embedder, self.store = kb.embedder, kb.store
+            return kb
         except BaseException:
             catalog.close()
             raise
@@ -82,10 +72,12 @@ def init_app(app: Flask, embedder: Embedder | None = None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(config)
     embedder = embedder or Embedder(config)
-    KnowledgeBase(config, embedder).close()  # fail early on a model mismatch
-    backends = Backends(config, embedder)
-    jobs = IngestJobs(config.data_dir, backends.open_kb)
-    app.extensions["kb"] = {"backends": backends, "jobs": jobs}
+    # Opened for writing once: the schema migrated, the collection named, the model checked.
+    first = KnowledgeBase(config, embedder)
+    shared_model = SharedModel(config, embedder, first.store)
+    first.close()
+    jobs = IngestJobs(config.data_dir, shared_model.open_kb)
+    app.extensions["kb"] = {"model": shared_model, "jobs": jobs}
     app.teardown_appcontext(close_kb)
 
 
@@ -95,7 +87,7 @@ def shared(name: str):
 
 def open_kb() -> KnowledgeBase:
     """A knowledge base of its own for code outside a request (tests, the CLI's serve)."""
-    return shared("backends").open_kb()
+    return shared("model").open_kb()
 
 
 def get_kb() -> KnowledgeBase:
@@ -104,10 +96,9 @@ def get_kb() -> KnowledgeBase:
     return g.kb
 
 
-def editing():
-    """The write lock around an edit or delete: brief, so it waits a little, then says busy."""
-    config = current_app.config["KB_CONFIG"]
-    return write_lock(config.data_dir, timeout=current_app.config.get("WRITE_WAIT_SECONDS", 15))
+def writing():
+    """A writer for an edit or delete: it waits a little for another writer, then says busy."""
+    return get_kb().writing(timeout=current_app.config.get("WRITE_WAIT_SECONDS", 15))
 
 
 def get_searcher() -> Searcher:

@@ -16,21 +16,6 @@ from datetime import UTC, datetime
 
 from kb.errors import KBError, NotFound
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
-    created_at TEXT NOT NULL, session_gen TEXT
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    token_hash TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-    created_at TEXT NOT NULL, id TEXT
-);
-"""
-# Columns that catalogs made before them gain when opened, and how old rows are filled.
-_ADDED = {
-    ("users", "session_gen"): "UPDATE users SET session_gen = lower(hex(randomblob(8)))",
-    ("tokens", "id"): "UPDATE tokens SET id = substr(token_hash, 1, 12)",
-}
 ROLES = ("editor", "reader")
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 MIN_PASSWORD = 10
@@ -102,9 +87,7 @@ def _dummy_hash() -> str:
 
 class Users:
     def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-        db.executescript(SCHEMA)
-        _upgrade(db)
+        self.db = db  # the catalog's connection; the tables are made by its migrations
 
     def add(self, name: str, password: str, editor: bool) -> User:
         if not _NAME.match(name):
@@ -226,30 +209,6 @@ class Users:
         row = self.db.execute("SELECT name FROM tokens WHERE token_hash = ?",
                               (_token_hash(token),)).fetchone()  # fmt: skip
         return self.get(row[0]) if row else None
-
-
-def _upgrade(db: sqlite3.Connection) -> None:
-    """Add the columns catalogs made by older versions lack; writes only when some are missing."""
-
-    def missing() -> list[tuple[str, str]]:
-        def columns(table: str) -> set[str]:
-            return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-
-        return [(table, column) for table, column in _ADDED if column not in columns(table)]
-
-    has_index = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'tokens_id'").fetchone()
-    if has_index and not missing():
-        return
-    db.execute("BEGIN IMMEDIATE")  # several processes may open an old catalog at once
-    try:
-        for table, column in missing():
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
-            db.execute(_ADDED[table, column])
-        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id)")
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
 
 
 def _new_gen() -> str:

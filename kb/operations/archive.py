@@ -19,9 +19,10 @@ import numpy as np
 
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Document, Metadata, passage_text
+from kb.models import Document, Metadata
 from kb.operations.archive_checks import FORMAT, check_contents, read_members
 from kb.storage import originals
+from kb.writer import Writer, embed_chunks
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -62,8 +63,9 @@ def export(kb: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
     return manifest
 
 
-def import_archive(kb: KnowledgeBase, source: Path) -> dict:
+def import_archive(writer: Writer, source: Path) -> dict:
     """Add every document of the archive (replacing those with the same id)."""
+    kb = writer.base
     try:
         tar = tarfile.open(source, "r:gz")
     except (tarfile.TarError, OSError) as exc:
@@ -87,10 +89,10 @@ def import_archive(kb: KnowledgeBase, source: Path) -> dict:
             )  # fmt: skip
             if all(c.id in contents.vectors for c in doc_chunks):
                 matrix = np.array([contents.vectors[c.id] for c in doc_chunks], dtype=np.float32)
+                matrix = matrix.reshape(len(doc_chunks), -1)
             else:  # another model, or exported without vectors: embed again
-                matrix = kb.embedder.embed_passages([passage_text(meta, c.text)
-                                                     for c in doc_chunks])  # fmt: skip
-            items.append((doc, doc_chunks, matrix.reshape(len(doc_chunks), -1)))
+                matrix = embed_chunks(kb, meta, doc_chunks)
+            items.append((doc, doc_chunks, matrix))
             placed.append((doc.id, name, staged.get(original) if original else None))
         # everything is checked (and embedded): only now is anything written
         for doc_id, name, staged_file in placed:
@@ -98,7 +100,7 @@ def import_archive(kb: KnowledgeBase, source: Path) -> dict:
                 originals.discard(kb.config, doc_id)  # never serve the copy of what it replaces
             else:
                 originals.install(kb.config, doc_id, name, staged_file)
-        kb.write_documents(items)
+        writer.write_documents(items)
     return {"documents": len(items), "chunks": sum(len(c) for _, c, _ in items),
             "vectors_reused": bool(contents.vectors)}  # fmt: skip
 

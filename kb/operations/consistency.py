@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from kb.knowledge_base import KnowledgeBase
-from kb.models import chunk_id, passage_text
-from kb.storage import keyword_index
+from kb.models import chunk_id
+from kb.writer import Writer
 
 
 @dataclass
@@ -47,44 +47,33 @@ def check(kb: KnowledgeBase) -> CheckReport:
         for chunk in kb.catalog.chunks(doc.id):
             expected[chunk.id] = _digest(chunk.text)
     report.chunks = len(expected)
-    got = kb.store.collection.get(include=["documents"])
-    stored = {cid: _digest(text or "") for cid, text in zip(got["ids"], got["documents"])}
+    stored = {cid: _digest(text) for cid, text in kb.store.chunk_texts().items()}
     report.missing_vectors = sorted(set(expected) - set(stored))
     report.orphan_vectors = sorted(set(stored) - set(expected))
     report.stale_vectors = sorted(c for c in set(expected) & set(stored)
                                   if expected[c] != stored[c])  # fmt: skip
-    terms = {chunk_id(d, int(s)) for d, s in
-             kb.catalog.db.execute("SELECT doc_id, seq FROM chunk_terms")}  # fmt: skip
+    terms = {chunk_id(doc_id, seq) for doc_id, seq in kb.catalog.keyword_keys()}
     report.missing_terms = sorted(set(expected) - terms)
     report.orphan_terms = sorted(terms - set(expected))
     return report
 
 
-def repair(kb: KnowledgeBase) -> CheckReport:
+def repair(writer: Writer) -> CheckReport:
     """Make the three agree, from the catalog (the source of truth): drop orphans, re-index
     terms, re-embed documents whose vectors are missing, stale or half-written."""
+    kb = writer.base
     found = check(kb)
     if found.orphan_vectors:
-        kb.store.collection.delete(ids=found.orphan_vectors)
+        writer.delete_vectors(found.orphan_vectors)
         found.repaired.append(f"deleted {len(found.orphan_vectors)} orphan vectors")
     if found.missing_terms or found.orphan_terms:
-        with kb.catalog.transaction() as db:
-            for doc in kb.catalog.documents():
-                keyword_index.delete_document(db, doc.id)
-                keyword_index.add_chunks(db, doc.meta.title, kb.catalog.chunks(doc.id))
-            db.execute("DELETE FROM chunk_terms WHERE doc_id NOT IN (SELECT id FROM documents)")
+        writer.rebuild_keywords()
         found.repaired.append("rebuilt the keyword index")
     broken = {c.split("#")[0] for c in found.missing_vectors + found.stale_vectors}
     broken |= set(found.incomplete)
     if broken:
-        items = []
-        for doc_id in sorted(broken):
-            doc = kb.catalog.get(doc_id, with_text=True)
-            chunks = kb.catalog.chunks(doc_id)
-            vectors = kb.embedder.embed_passages([passage_text(doc.meta, c.text) for c in chunks])
-            items.append((doc, chunks, vectors))
-        kb.write_documents(items)
-        found.repaired.append(f"re-embedded {len(items)} documents")
+        writer.reembed(sorted(broken))
+        found.repaired.append(f"re-embedded {len(broken)} documents")
     after = check(kb)
     after.repaired = found.repaired
     return after

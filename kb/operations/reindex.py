@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from kb.config import Config
 from kb.embedding.embedder import Embedder
-from kb.knowledge_base import active_collection
+from kb.knowledge_base import KnowledgeBase, active_collection
 from kb.models import passage_text
 from kb.storage.catalog import Catalog
-from kb.storage.locking import write_lock
-from kb.storage.vectors import VectorStore, new_collection_name, open_client
+from kb.storage.vectors import VectorStore, drop_collection, new_collection_name, open_client
+from kb.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +41,22 @@ def reindex(
 ) -> ReindexResult:
     """Readers go on using the old collection until the switch; writers wait on the lock
     (an upload made meanwhile is ingested after, into the new collection)."""
-    with write_lock(config.data_dir, on_wait):
-        catalog = Catalog(config.catalog_path)
-        try:
-            return _reindex(catalog, config, embedder, on_start, on_chunks, drain_seconds)
-        finally:
-            catalog.close()
+    # The new model is the point: it may differ from the one the catalog records.
+    knowledge_base = KnowledgeBase(config, embedder, check_model=False)
+    try:
+        with knowledge_base.writing(on_wait=on_wait) as writer:
+            return _reindex(writer, embedder, on_start, on_chunks, drain_seconds)
+    finally:
+        knowledge_base.close()
 
 
-def _reindex(catalog, config, embedder, on_start, on_chunks, drain_seconds) -> ReindexResult:
+def _reindex(writer: Writer, embedder, on_start, on_chunks, drain_seconds) -> ReindexResult:
+    catalog, config = writer.base.catalog, writer.base.config
     client = open_client(config)
-    old_name = active_collection(catalog, config)
+    old_name = active_collection(catalog)
     _drop_leftover(catalog, client, old_name)
     new_name = new_collection_name()
-    catalog.set_setting(PENDING, new_name)
+    writer.set_settings({PENDING: new_name})
     new = VectorStore(client, new_name)
 
     documents = catalog.documents(status="ready")
@@ -84,12 +86,12 @@ def _reindex(catalog, config, embedder, on_start, on_chunks, drain_seconds) -> R
         flush()
 
     old_model = catalog.setting("embed_model")
-    catalog.set_settings({"collection": new_name, "embed_model": embedder.model_id,
-                          "embed_dimension": str(dimension), PENDING: ""})  # fmt: skip
+    writer.set_settings({"collection": new_name, "embed_model": embedder.model_id,
+                         "embed_dimension": str(dimension), PENDING: ""})  # fmt: skip
     log.info("switched from %s to %s", old_name, new_name)
     # Requests already running on the old collection finish before it goes.
     time.sleep(drain_seconds)
-    _delete(client, old_name)
+    drop_collection(client, old_name)
     return ReindexResult(len(documents), chunks_done, old_model, embedder.model_id,
                          old_name, new_name)  # fmt: skip
 
@@ -99,11 +101,4 @@ def _drop_leftover(catalog: Catalog, client, active: str) -> None:
     pending = catalog.setting(PENDING)
     if pending and pending != active:
         log.info("dropping %s, left by an interrupted re-index", pending)
-        _delete(client, pending)
-
-
-def _delete(client, name: str) -> None:
-    try:
-        client.delete_collection(name)
-    except Exception:  # noqa: BLE001 - already gone is fine; Chroma's error types vary by mode
-        log.debug("collection %s was not there to delete", name)
+        drop_collection(client, pending)

@@ -13,11 +13,10 @@ from kb.analysis import query_stems
 from kb.config import Config
 from kb.errors import InvalidQuery
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Chunk, Document, Metadata
+from kb.models import Chunk, Document, Filters, Metadata
 from kb.search import fusion
-from kb.search.filters import Filters, chroma_where, known_values, sql_documents, validate
+from kb.search.filters import validate
 from kb.search.highlight import highlight_spans
-from kb.storage import keyword_index
 
 MODES = ("hybrid", "dense", "keyword")
 MAX_QUERY_CHARS = 2000
@@ -202,7 +201,7 @@ class Searcher:
     def valid_filters(self, filters: Filters) -> Filters:
         if not filters.active:
             return filters
-        return validate(filters, *known_values(self.kb.catalog.db))
+        return validate(filters, *self.kb.catalog.known_filter_values())
 
     # retrieval -------------------------------------------------------------
     def _score(self, queries: list[PreparedQuery]) -> list[tuple[dict, str | None]]:
@@ -226,17 +225,13 @@ class Searcher:
         return self._fuse(dense, keyword), None
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
-        matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
+        matches = self.kb.store.query(vector, self.settings.candidates, filters)
         return {(m.doc_id, m.seq): m.score for m in matches}
 
     def keyword(self, stems: tuple[str, ...], filters: Filters) -> dict[ChunkKey, float]:
-        # Unfiltered searches skip the documents subquery; unready documents are dropped
-        # when results are grouped, as they are for dense matches.
-        matches = keyword_index.search(
-            self.kb.catalog.db, list(stems), self.settings.candidates,
-            sql_documents(filters) if filters.active else None,
-            prefix=self.settings.keyword_prefix,
-        )  # fmt: skip
+        matches = self.kb.catalog.keyword_search(
+            list(stems), self.settings.candidates, filters, self.settings.keyword_prefix
+        )
         return {(m.doc_id, m.seq): m.score for m in matches}
 
     # helpers ---------------------------------------------------------------

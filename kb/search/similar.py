@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.errors import InvalidQuery
-from kb.search.filters import Filters, chroma_where
+from kb.models import Filters
 from kb.search.searcher import DocumentHit, Passage, Searcher, group_by_document, passage
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -58,7 +58,7 @@ class Similarity:
             return []
         centroid = self.kb.store.vectors([c.id for c in chunks]).mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
-        matches = self.kb.store.query(centroid, CANDIDATES, {"doc_id": {"$ne": doc.id}})
+        matches = self.kb.store.query(centroid, CANDIDATES, exclude_doc=doc.id)
         scores = {(m.doc_id, m.seq): m.score for m in matches}
         return self._hits(scores, limit)
 
@@ -74,10 +74,10 @@ class Similarity:
         if not pieces:
             raise InvalidQuery("the description is empty")
         vectors = self.kb.embedder.embed_queries(pieces)
-        where = chroma_where(self.searcher.valid_filters(filters or Filters()))
+        filters = self.searcher.valid_filters(filters or Filters())
         scores: dict[tuple[str, int], float] = {}
         for vector in vectors:
-            for m in self.kb.store.query(vector, CANDIDATES // 2, where):
+            for m in self.kb.store.query(vector, CANDIDATES // 2, filters):
                 key = (m.doc_id, m.seq)
                 scores[key] = max(scores.get(key, 0.0), m.score)
         hits = self._hits(scores, limit)
@@ -91,10 +91,10 @@ class Similarity:
     def _recommendations(self, hit: DocumentHit, vectors: np.ndarray):
         if hit.meta.kind == "recommendation" or not hit.meta.agency:
             return ()
-        where = {"$and": [{"kind": "recommendation"}, {"agency": hit.meta.agency}]}
+        recommendations = Filters(kinds=("recommendation",), agencies=(hit.meta.agency,))
         best: dict[tuple[str, int], float] = {}
         for vector in vectors:
-            for m in self.kb.store.query(vector, 5, where):
+            for m in self.kb.store.query(vector, 5, recommendations):
                 best[(m.doc_id, m.seq)] = max(best.get((m.doc_id, m.seq), 0.0), m.score)
         top = sorted(best.items(), key=lambda kv: -kv[1])[:2]
         found = self.kb.catalog.chunks_by_id(k for k, _ in top)

@@ -4,50 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kb.errors import NotFound
-from kb.models import Chunk, Document, Metadata
-from kb.storage import keyword_index
+from kb.models import Chunk, Document, Filters, Metadata
+from kb.storage import keyword_index, migrations
 from kb.storage.data_folder import private_folder
-
-SCHEMA_VERSION = 2  # 2: the keyword index (chunk_terms)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    meta TEXT NOT NULL,              -- JSON of Metadata
-    kind TEXT NOT NULL,              -- copies of filterable metadata, for SQL filters
-    agency TEXT,
-    year INTEGER,
-    file_type TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL DEFAULT 0,
-    n_pages INTEGER,
-    size_bytes INTEGER NOT NULL,
-    status TEXT NOT NULL,            -- 'indexing' until chunks and vectors are all written
-    index_signature TEXT NOT NULL,
-    meta_inputs TEXT NOT NULL DEFAULT '',  -- hash of metadata given outside the file
-    text TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-CREATE TABLE IF NOT EXISTS chunks (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    page INTEGER,
-    char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL,
-    PRIMARY KEY (doc_id, seq)
-);
-"""
 
 
 def _now() -> str:
@@ -57,41 +21,63 @@ def _now() -> str:
 class Catalog:
     """SQLite file in the data folder; one connection per instance (not shared across threads)."""
 
-    def __init__(self, path: Path) -> None:
-        private_folder(path.parent)
+    def __init__(self, path: Path, migrate: bool = False) -> None:
+        """Opening to read never writes; `migrate` (opening for writing: the CLI, the web
+        app's start) first applies the schema migrations this catalog lacks."""
+        if migrate:
+            private_folder(path.parent)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA + keyword_index.SCHEMA)
-        if int(self.setting("schema_version") or SCHEMA_VERSION) < 2:
-            self.rebuild_keyword_index()
-        self.set_setting("schema_version", str(SCHEMA_VERSION))
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys=ON")
+        if migrate and migrations.pending(self._db):
+            self._db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
+            migrations.migrate(self._db)
 
-    def rebuild_keyword_index(self) -> None:
-        """Re-derive the keyword index from the chunks (after an analyzer change)."""
-        with self.db:
-            self.db.execute("DELETE FROM chunk_terms")
-            for doc in self.documents():
-                keyword_index.add_chunks(self.db, doc.meta.title, self.chunks(doc.id))
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For the other tables in this file (accounts, login throttling): their modules own
+        their SQL, migrations own their schema."""
+        return self._db
+
+    # keyword index ---------------------------------------------------------
+    def keyword_search(self, stems: list[str], limit: int, filters: Filters,
+                       prefix: bool) -> list[keyword_index.KeywordMatch]:  # fmt: skip
+        # Unfiltered searches skip the documents subquery; unready documents are dropped
+        # when results are grouped, as they are for dense matches.
+        doc_filter = sql_documents(filters) if filters.active else None
+        return keyword_index.search(self._db, stems, limit, doc_filter, prefix=prefix)
+
+    def keyword_keys(self) -> set[tuple[str, int]]:
+        return keyword_index.keys(self._db)
+
+    def rebuild_keywords(self) -> None:
+        """Re-derive the keyword index from the chunks (after an analyzer change, or to mend
+        what `kb check` found)."""
+        with self._db:
+            keyword_index.rebuild(self._db)
+
+    def known_filter_values(self) -> tuple[list[str], list[str]]:
+        """The agencies and tags documents have, to check a search's filters against."""
+        agencies = self._db.execute(
+            "SELECT DISTINCT agency FROM documents WHERE agency IS NOT NULL"
+        ).fetchall()
+        tags = self._db.execute(
+            "SELECT DISTINCT value FROM documents, json_each(documents.meta, '$.tags')"
+        ).fetchall()
+        return [r[0] for r in agencies], sorted(r[0] for r in tags)
 
     def close(self) -> None:
-        self.db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.db:
-            yield self.db
+        self._db.close()
 
     # settings ------------------------------------------------------------
     def setting(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return row["value"] if row else None
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.db:
-            self.db.execute(
+        with self._db:
+            self._db.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -99,20 +85,20 @@ class Catalog:
 
     def set_settings(self, values: dict[str, str]) -> None:
         """Several settings in one transaction (e.g. the switch to a re-indexed collection)."""
-        with self.db:
-            self.db.executemany(
+        with self._db:
+            self._db.executemany(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 list(values.items()),
             )
 
-    def setting_or_default(self, key: str, default: str) -> str:
-        """The setting, first storing `default` if none is set yet (the first writer wins)."""
+    def record_setting_once(self, key: str, default: str) -> str:
+        """The setting, storing `default` first if none is set yet (the first writer wins)."""
         value = self.setting(key)
-        if value is not None:  # read on every web request: no write transaction then
+        if value is not None:
             return value
-        with self.db:
-            self.db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
+        with self._db:
+            self._db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
                             (key, default))  # fmt: skip
         return self.setting(key) or default
 
@@ -124,7 +110,7 @@ class Catalog:
         return doc
 
     def find(self, doc_id: str, with_text: bool = False) -> Document | None:
-        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        row = self._db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return _document(row, with_text) if row else None
 
     def find_many(self, doc_ids: list[str]) -> dict[str, Document]:
@@ -132,7 +118,7 @@ class Catalog:
         found: dict[str, Document] = {}
         for start in range(0, len(doc_ids), 500):  # under SQLite's bound-parameter limit
             part = doc_ids[start : start + 500]
-            rows = self.db.execute(
+            rows = self._db.execute(
                 f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(part))})", part
             )
             found.update((r["id"], _document(r, False)) for r in rows)
@@ -142,18 +128,18 @@ class Catalog:
         sql, args = "SELECT * FROM documents", ()
         if status:
             sql, args = sql + " WHERE status = ?", (status,)
-        return [_document(r, False) for r in self.db.execute(sql + " ORDER BY id", args)]
+        return [_document(r, False) for r in self._db.execute(sql + " ORDER BY id", args)]
 
     def begin_document(self, doc: Document, chunks: list[Chunk]) -> None:
         """Write a document as 'indexing' with its chunks, replacing any earlier version."""
         now = _now()
-        with self.db:
-            old = self.db.execute(
+        with self._db:
+            old = self._db.execute(
                 "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
             ).fetchone()
-            self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
-            keyword_index.delete_document(self.db, doc.id)
-            self.db.execute(
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
+            keyword_index.delete_document(self._db, doc.id)
+            self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
                 " meta_inputs, text, created_at, updated_at)"
@@ -165,39 +151,39 @@ class Catalog:
                     old["created_at"] if old else now, now,
                 ),
             )  # fmt: skip
-            self.db.executemany(
+            self._db.executemany(
                 "INSERT INTO chunks (doc_id, seq, text, page, char_start, char_end)"
                 " VALUES (?,?,?,?,?,?)",
                 [(c.doc_id, c.seq, c.text, c.page, c.char_start, c.char_end) for c in chunks],
             )
-            keyword_index.add_chunks(self.db, doc.meta.title, chunks)
+            keyword_index.add_chunks(self._db, doc.meta.title, chunks)
 
     def mark_ready(self, doc_ids: list[str]) -> None:
-        with self.db:
-            self.db.executemany(
+        with self._db:
+            self._db.executemany(
                 "UPDATE documents SET status = 'ready' WHERE id = ?", [(i,) for i in doc_ids]
             )
 
     def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> None:
-        with self.db:
-            self.db.execute(
+        with self._db:
+            self._db.execute(
                 "UPDATE documents SET meta = ?, kind = ?, agency = ?, year = ?,"
                 " meta_inputs = COALESCE(?, meta_inputs), updated_at = ? WHERE id = ?",
                 (json.dumps(meta.to_dict()), meta.kind, meta.agency, meta.year, meta_inputs,
                  _now(), doc_id),
             )  # fmt: skip
-            keyword_index.delete_document(self.db, doc_id)  # the title is indexed with each chunk
-            keyword_index.add_chunks(self.db, meta.title, self.chunks(doc_id))
+            keyword_index.delete_document(self._db, doc_id)  # the title is indexed with each chunk
+            keyword_index.add_chunks(self._db, meta.title, self.chunks(doc_id))
 
     def delete(self, doc_id: str) -> bool:
-        with self.db:
-            keyword_index.delete_document(self.db, doc_id)
-            cur = self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        with self._db:
+            keyword_index.delete_document(self._db, doc_id)
+            cur = self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 
     # chunks ----------------------------------------------------------------
     def chunks(self, doc_id: str) -> list[Chunk]:
-        rows = self.db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))
+        rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))
         return [_chunk(r) for r in rows]
 
     def chunks_by_id(self, ids: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Chunk]:
@@ -206,19 +192,21 @@ class Catalog:
         for start in range(0, len(keys), 400):
             part = keys[start : start + 400]
             where = " OR ".join(["(doc_id = ? AND seq = ?)"] * len(part))
-            rows = self.db.execute(f"SELECT * FROM chunks WHERE {where}",
+            rows = self._db.execute(f"SELECT * FROM chunks WHERE {where}",
                                    [v for key in part for v in key])  # fmt: skip
             out.update(((r["doc_id"], r["seq"]), _chunk(r)) for r in rows)
         return out
 
     def stats(self) -> dict:
-        docs = self.db.execute(
+        docs = self._db.execute(
             "SELECT COUNT(*) n, COALESCE(SUM(n_chunks),0) c, COALESCE(SUM(size_bytes),0) b,"
             " SUM(status != 'ready') pending FROM documents"
         ).fetchone()
-        by_kind = dict(self.db.execute("SELECT kind, COUNT(*) FROM documents GROUP BY kind"))
+        by_kind = dict(self._db.execute("SELECT kind, COUNT(*) FROM documents GROUP BY kind"))
         by_agency = dict(
-            self.db.execute("SELECT COALESCE(agency, '-'), COUNT(*) FROM documents GROUP BY agency")
+            self._db.execute(
+                "SELECT COALESCE(agency, '-'), COUNT(*) FROM documents GROUP BY agency"
+            )
         )
         return {
             "documents": docs["n"],
@@ -258,3 +246,25 @@ def _chunk(row: sqlite3.Row) -> Chunk:
         char_start=row["char_start"],
         char_end=row["char_end"],
     )
+
+
+def sql_documents(filters: Filters) -> tuple[str, list]:
+    """A subquery selecting the ids of ready documents that pass the filters."""
+    sql, args = "SELECT id FROM documents WHERE status = 'ready'", []
+    if filters.agencies:
+        sql += f" AND agency IN ({','.join('?' * len(filters.agencies))})"
+        args += list(filters.agencies)
+    if filters.kinds:
+        sql += f" AND kind IN ({','.join('?' * len(filters.kinds))})"
+        args += list(filters.kinds)
+    if filters.year_from is not None:
+        sql += " AND year >= ?"
+        args.append(filters.year_from)
+    if filters.year_to is not None:
+        sql += " AND year <= ?"
+        args.append(filters.year_to)
+    if filters.tags:
+        sql += (" AND EXISTS (SELECT 1 FROM json_each(documents.meta, '$.tags')"
+                f" WHERE value IN ({','.join('?' * len(filters.tags))}))")  # fmt: skip
+        args += list(filters.tags)
+    return sql, args

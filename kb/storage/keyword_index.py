@@ -1,4 +1,5 @@
-"""BM25 keyword search: an SQLite FTS5 table of stemmed chunk text beside the catalog.
+"""BM25 keyword search: an SQLite FTS5 table of stemmed chunk text beside the catalog
+(its schema is in migrations.py).
 
 It lives in the catalog's database file and is written in the same transactions, so the two
 can never disagree.
@@ -10,14 +11,6 @@ import sqlite3
 from dataclasses import dataclass
 
 from kb.analysis import index_terms
-
-SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
-    terms, doc_id UNINDEXED, seq UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 0"
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
-"""
 
 
 @dataclass(frozen=True)
@@ -37,6 +30,24 @@ def add_chunks(db: sqlite3.Connection, title: str, chunks) -> None:
 
 def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
     db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
+
+
+def keys(db: sqlite3.Connection) -> set[tuple[str, int]]:
+    return {(doc_id, int(seq)) for doc_id, seq in db.execute("SELECT doc_id, seq FROM chunk_terms")}
+
+
+def rebuild(db: sqlite3.Connection) -> None:
+    """Every chunk's terms derived again, the title with each (the caller holds the
+    transaction)."""
+    db.execute("DELETE FROM chunk_terms")
+    rows = db.execute(
+        "SELECT c.doc_id, c.seq, c.text, json_extract(d.meta, '$.title')"
+        " FROM chunks c JOIN documents d ON d.id = c.doc_id"
+    ).fetchall()
+    db.executemany(
+        "INSERT INTO chunk_terms (terms, doc_id, seq) VALUES (?, ?, ?)",
+        [(index_terms(f"{title}\n{text}"), doc_id, seq) for doc_id, seq, text, title in rows],
+    )
 
 
 MIN_PREFIX = 4  # shorter stems ("it", "ny") as prefixes match too much (4: best on dev)

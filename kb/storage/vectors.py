@@ -11,7 +11,7 @@ import numpy as np
 
 from kb.config import Config
 from kb.errors import StoreUnavailable
-from kb.models import Chunk, Metadata
+from kb.models import Chunk, Filters, Metadata
 from kb.storage.data_folder import private_folder
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,15 @@ class VectorStore:
     def delete_document(self, doc_id: str) -> None:
         self.collection.delete(where={"doc_id": doc_id})
 
+    def delete_chunks(self, chunk_ids: list[str]) -> None:
+        if chunk_ids:
+            self.collection.delete(ids=chunk_ids)
+
+    def chunk_texts(self) -> dict[str, str]:
+        """Every stored chunk id with the text stored beside its vector (for `kb check`)."""
+        got = self.collection.get(include=["documents"])
+        return {cid: text or "" for cid, text in zip(got["ids"], got["documents"])}
+
     def document_ids(self) -> set[str]:
         got = self.collection.get(include=["metadatas"])
         return {m["doc_id"] for m in got["metadatas"]}
@@ -135,14 +144,44 @@ class VectorStore:
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return np.asarray(got["embeddings"], dtype=np.float32)
 
-    def query(self, vector: np.ndarray, limit: int, where: dict | None = None) -> list[VectorMatch]:
+    def query(self, vector: np.ndarray, limit: int, filters: Filters | None = None,
+              exclude_doc: str | None = None) -> list[VectorMatch]:  # fmt: skip
         res = self.collection.query(
             query_embeddings=[vector],
             n_results=limit,  # Chroma returns fewer when the store holds fewer
-            where=where or None,
+            where=chroma_where(filters or Filters(), exclude_doc),
             include=["metadatas", "distances"],
         )
         return [
             VectorMatch(chunk_id=cid, doc_id=m["doc_id"], seq=int(m["seq"]), score=1.0 - float(d))
             for cid, m, d in zip(res["ids"][0], res["metadatas"][0], res["distances"][0])
         ]
+
+
+def chroma_where(filters: Filters, exclude_doc: str | None = None) -> dict | None:
+    """Filters as a Chroma `where` clause (None when nothing is filtered)."""
+    clauses: list[dict] = []
+    if filters.agencies:
+        clauses.append({"agency": {"$in": list(filters.agencies)}})
+    if filters.kinds:
+        clauses.append({"kind": {"$in": list(filters.kinds)}})
+    if filters.year_from is not None:
+        clauses.append({"year": {"$gte": filters.year_from}})
+    if filters.year_to is not None:
+        clauses.append({"year": {"$lte": filters.year_to}})
+    if filters.tags:
+        tag_clauses = [{"tags": {"$contains": t}} for t in filters.tags]
+        clauses.append(tag_clauses[0] if len(tag_clauses) == 1 else {"$or": tag_clauses})
+    if exclude_doc is not None:
+        clauses.append({"doc_id": {"$ne": exclude_doc}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def drop_collection(client, name: str) -> None:
+    """Delete a collection (one a re-index replaced or left half-built); gone already is fine."""
+    try:
+        client.delete_collection(name)
+    except Exception:  # noqa: BLE001 - Chroma's error types vary by mode
+        log.debug("collection %s was not there to delete", name)

@@ -11,7 +11,7 @@ from kb.models import Document, Metadata
 from web.auth import editor_required
 from web.openapi import SPEC
 from web.params import filters_from, search_query
-from web.services import editing, get_kb, get_searcher, get_similarity, jobs
+from web.services import get_kb, get_searcher, get_similarity, jobs, writing
 from web.views.upload import submit_upload
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -129,14 +129,14 @@ def update(doc_id: str):
         meta = Metadata.from_dict(merged)
     except (TypeError, AttributeError) as exc:
         raise InvalidMetadata(f"invalid metadata: {exc}") from exc
-    with editing():
-        kb.update_metadata(doc.id, meta)
+    with writing() as writer:
+        writer.update_metadata(doc.id, meta)
     return jsonify(_public(kb.catalog.get(doc.id)))
 
 
 @bp.delete("/documents/<doc_id>")
 @editor_required
 def delete(doc_id: str):
-    with editing():
-        get_kb().delete(doc_id)
+    with writing() as writer:
+        writer.delete(doc_id)
     return jsonify(deleted=doc_id)

@@ -13,7 +13,7 @@ from kb.models import KINDS, Metadata
 from kb.search.highlight import highlight_spans
 from kb.storage import originals
 from web.auth import editor_required
-from web.services import editing, get_kb, get_similarity, jobs
+from web.services import get_kb, get_similarity, jobs, writing
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -144,16 +144,16 @@ def update(doc_id: str):
         meta = metadata_from_form(request.form, doc.meta)
     except InvalidMetadata as exc:
         return render_template("edit.html", doc=doc, kinds=KINDS, error=str(exc)), 400
-    with editing():
-        kb.update_metadata(doc.id, meta)
+    with writing() as writer:
+        writer.update_metadata(doc.id, meta)
     return redirect(url_for("documents.show", doc_id=doc.id), code=303)
 
 
 @bp.post("/<doc_id>/delete")
 @editor_required
 def delete(doc_id: str):
-    with editing():
-        get_kb().delete(doc_id)
+    with writing() as writer:
+        writer.delete(doc_id)
     return redirect(url_for("documents.index", deleted=doc_id), code=303)
 
 

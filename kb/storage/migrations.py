@@ -1,0 +1,144 @@
+"""The catalog's schema, and its only owner: numbered migrations, each applied once.
+
+`migrate()` runs when a knowledge base is opened for writing (the CLI, the web app's start);
+opening the catalog to read never writes. `PRAGMA user_version` counts the migrations applied.
+Catalogs made before migrations existed ran the same `CREATE … IF NOT EXISTS` statements on
+every open, so the first migrations adopt them as they are.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from kb.storage import keyword_index
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Migration) -> Migration:
+    MIGRATIONS.append(function)
+    return function
+
+
+def version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def pending(db: sqlite3.Connection) -> bool:
+    return version(db) < len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Apply the migrations this catalog lacks, each in its own transaction; returns how many.
+
+    Several processes may open an old catalog at once: `BEGIN IMMEDIATE` lets one of them
+    migrate while the others wait, then find nothing left to do.
+    """
+    applied = 0
+    while pending(db):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = version(db)
+            if current < len(MIGRATIONS):
+                MIGRATIONS[current](db)
+                db.execute(f"PRAGMA user_version = {current + 1}")
+                applied += 1
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    return applied
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+@migration
+def m001_documents_and_chunks(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS documents (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            meta TEXT NOT NULL,              -- JSON of Metadata
+            kind TEXT NOT NULL,              -- copies of filterable metadata, for SQL filters
+            agency TEXT,
+            year INTEGER,
+            file_type TEXT NOT NULL,
+            n_chunks INTEGER NOT NULL DEFAULT 0,
+            n_pages INTEGER,
+            size_bytes INTEGER NOT NULL,
+            status TEXT NOT NULL,            -- 'indexing' until chunks and vectors are written
+            index_signature TEXT NOT NULL,
+            meta_inputs TEXT NOT NULL DEFAULT '',  -- hash of metadata given outside the file
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS documents_source ON documents(source)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS chunks (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            page INTEGER,
+            char_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL,
+            PRIMARY KEY (doc_id, seq)
+        )"""
+    )
+
+
+@migration
+def m002_keyword_index(db: sqlite3.Connection) -> None:
+    existed = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunk_terms'").fetchone()
+    db.execute(
+        """CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+            terms, doc_id UNINDEXED, seq UNINDEXED,
+            tokenize = "unicode61 remove_diacritics 0"
+        )"""
+    )
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row')")
+    if not existed:  # a catalog from before the keyword index: index what it holds
+        keyword_index.rebuild(db)
+
+
+@migration
+def m003_accounts(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS users (
+            name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS tokens (
+            token_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
+@migration
+def m004_revocable_sessions_and_tokens(db: sqlite3.Connection) -> None:
+    # A session names its account's generation; changing it ends every session.
+    if "session_gen" not in _columns(db, "users"):
+        db.execute("ALTER TABLE users ADD COLUMN session_gen TEXT")
+    db.execute("UPDATE users SET session_gen = lower(hex(randomblob(8))) WHERE session_gen IS NULL")
+    # A token gets a public id, so it can be listed and revoked without being shown.
+    if "id" not in _columns(db, "tokens"):
+        db.execute("ALTER TABLE tokens ADD COLUMN id TEXT")
+    db.execute("UPDATE tokens SET id = substr(token_hash, 1, 12) WHERE id IS NULL")
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS tokens_id ON tokens(id)")
+
+
+@migration
+def m005_login_failures(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at)")

@@ -1,0 +1,105 @@
+"""Every change to a knowledge base, made while its write lock is held.
+
+A `Writer` exists only inside `KnowledgeBase.writing()`, as datasette's writes go through
+`Database.execute_write_fn`: whoever holds one holds the lock, and it refuses work after the
+block ends. The catalog is written first (status 'indexing'), then the vectors, then 'ready',
+so a crash anywhere leaves documents that the next ingest (or `kb check --repair`) redoes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kb.errors import KBError
+from kb.models import Chunk, Document, Metadata, passage_text
+from kb.storage import originals
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+DocumentWrite = tuple[Document, list[Chunk], np.ndarray]
+
+
+class Writer:
+    def __init__(self, knowledge_base: KnowledgeBase) -> None:
+        self._base: KnowledgeBase | None = knowledge_base
+
+    @property
+    def base(self) -> KnowledgeBase:
+        if self._base is None:
+            raise KBError("this writer's write lock was released; open another with writing()")
+        return self._base
+
+    def close(self) -> None:
+        self._base = None
+
+    def write_documents(self, items: list[DocumentWrite]) -> None:
+        """Catalog first (status 'indexing'), then vectors, then 'ready'."""
+        if not items:
+            return
+        base = self.base
+        self._record_model()
+        for doc, chunks, _ in items:
+            base.catalog.begin_document(doc, chunks)
+        base.store.replace_documents(
+            [(chunks, vectors, doc.meta) for doc, chunks, vectors in items]
+        )
+        base.catalog.mark_ready([doc.id for doc, _, _ in items])
+
+    def reembed(self, doc_ids: list[str]) -> int:
+        """Embed documents again from the catalog's chunks (after damage, or into a new
+        collection); returns how many passages were embedded."""
+        base = self.base
+        items = []
+        for doc_id in doc_ids:
+            doc = base.catalog.get(doc_id, with_text=True)
+            chunks = base.catalog.chunks(doc_id)
+            items.append((doc, chunks, embed_chunks(base, doc.meta, chunks)))
+        self.write_documents(items)
+        return sum(len(chunks) for _, chunks, _ in items)
+
+    def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> int:
+        """Change a document's metadata; returns how many passages had to be re-embedded."""
+        base = self.base
+        before, chunks = base.catalog.get(doc_id), base.catalog.chunks(doc_id)
+        vectors = None
+        if meta.title != before.meta.title and chunks:
+            # the title is embedded with every passage (passage_text), so the vectors change too
+            vectors = embed_chunks(base, meta, chunks)
+        base.catalog.update_metadata(doc_id, meta, meta_inputs)
+        base.store.update_metadata(chunks, meta, vectors)
+        return 0 if vectors is None else len(chunks)
+
+    def delete(self, doc_id: str) -> None:
+        base = self.base
+        base.catalog.get(doc_id)  # raises NotFound
+        base.store.delete_document(doc_id)
+        base.catalog.delete(doc_id)
+        originals.discard(base.config, doc_id)
+
+    def delete_vectors(self, chunk_ids: list[str]) -> None:
+        self.base.store.delete_chunks(chunk_ids)
+
+    def set_settings(self, values: dict[str, str]) -> None:
+        """Several catalog settings in one transaction (a re-index's switch)."""
+        self.base.catalog.set_settings(values)
+
+    def rebuild_keywords(self) -> None:
+        self.base.catalog.rebuild_keywords()
+
+    def _record_model(self) -> None:
+        """Bind the store to the embedding model (on first write)."""
+        base = self.base
+        if base.catalog.setting("embed_model") is None:
+            model = {"embed_model": base.embedder.model_id}
+            base.catalog.set_settings({**model, "embed_dimension": str(base.embedder.dimension)})
+
+
+def embed_chunks(knowledge_base: KnowledgeBase, meta: Metadata, chunks: list[Chunk]) -> np.ndarray:
+    """The vectors of a document's passages: the title goes with each chunk's text."""
+    if not chunks:
+        return np.zeros((0, knowledge_base.embedder.dimension), dtype=np.float32)
+    texts = [passage_text(meta, c.text) for c in chunks]
+    return knowledge_base.embedder.embed_passages(texts).reshape(len(chunks), -1)
