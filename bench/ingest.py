@@ -45,24 +45,25 @@ def scaled_corpus(target: Path, copies: int) -> None:
 
 def run_ours(embedder: Embedder, source: Path, data: Path) -> tuple[float, int, list[str]]:
     config = embedder.config.with_(data_dir=data)
-    kb = KnowledgeBase(config, embedder=embedder)
+    knowledge_base = KnowledgeBase(config, embedder=embedder)
     start = time.perf_counter()
-    report = ingest(kb, [source])
+    report = ingest(knowledge_base, [source])
     elapsed = time.perf_counter() - start
     assert report.ok, report.failed
     texts = [
         passage_text(doc.meta, chunk.text)
-        for doc in kb.catalog.documents()
-        for chunk in kb.catalog.chunks(doc.id)
+        for doc in knowledge_base.catalog.documents()
+        for chunk in knowledge_base.catalog.chunks(doc.id)
     ]
-    kb.close()
+    knowledge_base.close()
     return elapsed, report.chunks_embedded, texts
 
 
 def run_raw(embedder: Embedder, texts: list[str]) -> float:
     start = time.perf_counter()
-    embedder.model.encode_document(texts, batch_size=embedder.config.embed_batch_size,
-                                   normalize_embeddings=True)  # fmt: skip
+    embedder.model.encode_document(
+        texts, batch_size=embedder.config.embed_batch_size, normalize_embeddings=True
+    )
     return time.perf_counter() - start
 
 

@@ -36,39 +36,55 @@ CHUNKS_PER_DOC = 8
 
 def seed(embedder: Embedder, work: Path):
     """The real corpus, ingested once: its documents, chunks and vectors."""
-    kb = KnowledgeBase(embedder.config.with_(data_dir=work / "seed"), embedder=embedder)
-    ingest(kb, [ROOT / "corpus" / "documents"])
-    docs = {d.id: d for d in kb.catalog.documents()}
-    chunks = [c for d in docs.values() for c in kb.catalog.chunks(d.id)]
-    vectors = kb.store.vectors([c.id for c in chunks])
-    kb.close()
+    knowledge_base = KnowledgeBase(embedder.config.with_(data_dir=work / "seed"), embedder=embedder)
+    ingest(knowledge_base, [ROOT / "corpus" / "documents"])
+    docs = {d.id: d for d in knowledge_base.catalog.documents()}
+    chunks = [c for d in docs.values() for c in knowledge_base.catalog.chunks(d.id)]
+    vectors = knowledge_base.store.vectors([c.id for c in chunks])
+    knowledge_base.close()
     return docs, chunks, vectors
 
 
 def build(embedder: Embedder, size: int, seed_data, path: Path) -> KnowledgeBase:
     docs, chunks, vectors = seed_data
     rng = np.random.default_rng(size)
-    kb = KnowledgeBase(embedder.config.with_(data_dir=path), embedder=embedder)
+    knowledge_base = KnowledgeBase(embedder.config.with_(data_dir=path), embedder=embedder)
     items = []
     for start in range(0, size, CHUNKS_PER_DOC):
         n = min(CHUNKS_PER_DOC, size - start)
         picks = [(start + i) % len(chunks) for i in range(n)]
         source = docs[chunks[picks[0]].doc_id]
         doc_id = f"syn-{start // CHUNKS_PER_DOC:06d}"
-        new = [Chunk(doc_id, i, chunks[p].text, chunks[p].page, 0, len(chunks[p].text))
-               for i, p in enumerate(picks)]  # fmt: skip
+        new = [
+            Chunk(doc_id, i, chunks[p].text, chunks[p].page, 0, len(chunks[p].text))
+            for i, p in enumerate(picks)
+        ]
         noisy = vectors[picks] + rng.normal(0, 0.02, (n, vectors.shape[1])).astype(np.float32)
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-        doc = Document(doc_id, doc_id, doc_id, source.meta, "text", n, None, 0, "indexing",
-                       "bench", "", "", "", "")  # fmt: skip
+        doc = Document(
+            doc_id,
+            doc_id,
+            doc_id,
+            source.meta,
+            "text",
+            n,
+            None,
+            0,
+            "indexing",
+            "bench",
+            "",
+            "",
+            "",
+            "",
+        )
         items.append((doc, new, noisy))
         if len(items) * CHUNKS_PER_DOC >= 4000:
-            with kb.writing() as writer:
+            with knowledge_base.writing() as writer:
                 writer.write_documents(items)
             items = []
-    with kb.writing() as writer:
+    with knowledge_base.writing() as writer:
         writer.write_documents(items)
-    return kb
+    return knowledge_base
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -76,8 +92,8 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return qs[49] * 1000, qs[94] * 1000
 
 
-def measure(kb: KnowledgeBase, queries: list[str], repeats: int) -> dict[str, tuple]:
-    searcher = Searcher(kb)
+def measure(knowledge_base: KnowledgeBase, queries: list[str], repeats: int) -> dict[str, tuple]:
+    searcher = Searcher(knowledge_base)
     out = {}
     for query in queries[:3]:  # warm caches and the model
         searcher.search(SearchQuery(query))
@@ -85,8 +101,8 @@ def measure(kb: KnowledgeBase, queries: list[str], repeats: int) -> dict[str, tu
     for _ in range(repeats):
         for query in queries:
             start = time.perf_counter()
-            vector = kb.embedder.embed_query(query)
-            kb.store.collection.query(query_embeddings=[vector], n_results=100)
+            vector = knowledge_base.embedder.embed_query(query)
+            knowledge_base.store.collection.query(query_embeddings=[vector], n_results=100)
             floor.append(time.perf_counter() - start)
     out["floor"] = percentiles(floor)
     for mode in MODES:
@@ -113,16 +129,18 @@ def main() -> None:
         seed_data = seed(embedder, work)
         for size in args.sizes:
             start = time.perf_counter()
-            kb = build(embedder, size, seed_data, work / f"kb-{size}")
+            knowledge_base = build(embedder, size, seed_data, work / f"kb-{size}")
             built = time.perf_counter() - start
-            figures = measure(kb, queries, args.repeats)
+            figures = measure(knowledge_base, queries, args.repeats)
             floor_p95 = figures["floor"][1]
-            print(f"\n{size:,} chunks (built in {built:.0f} s), {len(queries)} queries x "
-                  f"{args.repeats}:")  # fmt: skip
+            print(
+                f"\n{size:,} chunks (built in {built:.0f} s), {len(queries)} queries x "
+                f"{args.repeats}:"
+            )
             for name, (p50, p95) in figures.items():
                 ratio = f"  p95 / floor p95 = {p95 / floor_p95:.2f}" if name != "floor" else ""
                 print(f"  {name:<8} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms{ratio}")
-            kb.close()
+            knowledge_base.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (max RSS): {peak:.0f} MB")
 

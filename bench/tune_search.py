@@ -56,18 +56,22 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             cfg = config.with_(data_dir=Path(tmp))
             if size:
-                cfg = cfg.with_(chunk_tokens=size[0], chunk_max_tokens=size[1],
-                                chunk_overlap=size[2])  # fmt: skip
+                cfg = cfg.with_(
+                    chunk_tokens=size[0], chunk_max_tokens=size[1], chunk_overlap=size[2]
+                )
             embedder.config = cfg
             kb = KnowledgeBase(cfg, embedder=embedder)
             ids = ingest_corpus(kb, dataset)
-            print(f"\n{dataset.name}/{args.split}: {len(dataset.queries)} queries, chunks "
-                  f"{kb.store.count()}, chunking {size or 'default'}")  # fmt: skip
+            print(
+                f"\n{dataset.name}/{args.split}: {len(dataset.queries)} queries, chunks "
+                f"{kb.store.count()}, chunking {size or 'default'}"
+            )
             for mode in ("dense", "keyword"):
                 for prefix in (False, True) if mode == "keyword" else (False,):
                     searcher = Searcher(kb, SearchSettings(keyword_prefix=prefix))
-                    print(line(f"{mode} prefix={prefix}", run_eval(kb, dataset, ids, mode,
-                                                                   searcher)))  # fmt: skip
+                    print(
+                        line(f"{mode} prefix={prefix}", run_eval(kb, dataset, ids, mode, searcher))
+                    )
             if size and size != sizes[1]:
                 continue
             for settings in fusion_grid():

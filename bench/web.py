@@ -66,10 +66,23 @@ def wait_until_up(url: str, seconds: float = 120) -> None:
 
 def wrk(base: str, script: Path, clients: int, seconds: int) -> subprocess.Popen:
     return subprocess.Popen(
-        ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{seconds}s",
-         "--timeout", "30s", "-s", str(script), base],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            "wrk",
+            "-t",
+            str(min(clients, 2)),
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            base,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wrk_result(process: subprocess.Popen) -> dict:
@@ -83,9 +96,12 @@ def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     parts = []
     for name, data in files:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
-                     f'filename="{name}"\r\nContent-Type: text/markdown\r\n\r\n'.encode()
-                     + data + b"\r\n")  # fmt: skip
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="{name}"\r\nContent-Type: text/markdown\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
@@ -93,50 +109,77 @@ def upload_documents(count: int) -> list[tuple[str, bytes]]:
     """Documents made from the corpus' own Markdown, each distinct so each is embedded."""
     texts = [p.read_text() for p in sorted((ROOT / "corpus/documents").glob("*.md"))]
     body = "\n\n".join(t.split("---", 2)[-1] for t in texts)
-    return [(f"lastprov-{i:02d}.md",
-             f"# Lastprov {i}\n\nUppladdning nummer {i} under sökningar.\n\n{body}".encode())
-            for i in range(count)]  # fmt: skip
+    return [
+        (
+            f"lastprov-{i:02d}.md",
+            f"# Lastprov {i}\n\nUppladdning nummer {i} under sökningar.\n\n{body}".encode(),
+        )
+        for i in range(count)
+    ]
 
 
 def api(base: str, path: str, token: str, data: bytes | None = None, headers=None) -> dict:
-    request = urllib.request.Request(base + path, data=data, method="POST" if data else "GET",
-                                     headers={"Authorization": f"Bearer {token}",
-                                              **(headers or {})})  # fmt: skip
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method="POST" if data else "GET",
+        headers={"Authorization": f"Bearer {token}", **(headers or {})},
+    )
     with urllib.request.urlopen(request, timeout=600) as response:
         return json.loads(response.read())
 
 
 def during_upload(args, base: str, env: dict, tmp: str, script: Path) -> None:
     add = [str(KB), "user", "add", "bench", "--editor", "--password-stdin"]
-    subprocess.run(add, env=env, input="bench-password-123\n", text=True, check=True,
-                   capture_output=True)  # fmt: skip
-    token = json.loads(subprocess.run([str(KB), "token", "create", "bench", "--json"], env=env,
-                       check=True, capture_output=True, text=True).stdout)["token"]  # fmt: skip
+    subprocess.run(
+        add, env=env, input="bench-password-123\n", text=True, check=True, capture_output=True
+    )
+    token = json.loads(
+        subprocess.run(
+            [str(KB), "token", "create", "bench", "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )["token"]
     for clients in args.clients:
         alone = wrk_result(wrk(base, script, clients, args.seconds))
         body, boundary = multipart(upload_documents(args.upload_files))
         load = wrk(base, script, clients, args.seconds)
         time.sleep(1)
         started = time.time()
-        job = api(base, "/api/documents", token, body,
-                  {"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+        job = api(
+            base,
+            "/api/documents",
+            token,
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         while job["status"] in ("queued", "running"):
             time.sleep(0.5)
             job = api(base, f"/api/jobs/{job['id']}", token)
         ingest_s = time.time() - started
         during = wrk_result(load)
         outcomes = sorted({f["outcome"] for f in job["files"]})
-        check = subprocess.run([str(KB), "check", "--json"], env=env, capture_output=True,
-                               text=True)  # fmt: skip
+        check = subprocess.run(
+            [str(KB), "check", "--json"], env=env, capture_output=True, text=True
+        )
         for name, r in (("alone", alone), ("during upload", during)):
-            print(f"{name:<14} {clients:>3} clients {args.seconds} s: {r['requests']:>5} requests,"
-                  f" {r['requests'] / args.seconds:6.1f}/s, p50 {r['p50_ms']:7.1f} ms,"
-                  f" p95 {r['p95_ms']:7.1f} ms, errors {r['errors']}")  # fmt: skip
-        print(f"p95 during / alone: {during['p95_ms'] / alone['p95_ms']:.2f}; requests during /"
-              f" alone: {during['requests'] / alone['requests']:.2f}")  # fmt: skip
-        print(f"upload: {len(job['files'])} files ({', '.join(outcomes)}), ingested in "
-              f"{ingest_s:.1f} s (the searches ran for the first {args.seconds - 1} s of it); "
-              f"kb check: {'clean' if check.returncode == 0 else check.stdout}")  # fmt: skip
+            print(
+                f"{name:<14} {clients:>3} clients {args.seconds} s: {r['requests']:>5} requests,"
+                f" {r['requests'] / args.seconds:6.1f}/s, p50 {r['p50_ms']:7.1f} ms,"
+                f" p95 {r['p95_ms']:7.1f} ms, errors {r['errors']}"
+            )
+        print(
+            f"p95 during / alone: {during['p95_ms'] / alone['p95_ms']:.2f}; requests during /"
+            f" alone: {during['requests'] / alone['requests']:.2f}"
+        )
+        print(
+            f"upload: {len(job['files'])} files ({', '.join(outcomes)}), ingested in "
+            f"{ingest_s:.1f} s (the searches ran for the first {args.seconds - 1} s of it); "
+            f"kb check: {'clean' if check.returncode == 0 else check.stdout}"
+        )
 
 
 def main() -> None:
@@ -155,17 +198,26 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory(prefix="kb-bench-web-") as tmp:
         env = {**os.environ, "KB_DATA_DIR": tmp}
-        subprocess.run([str(KB), "ingest", str(ROOT / "corpus/documents"), "--quiet"],
-                       env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [str(KB), "ingest", str(ROOT / "corpus/documents"), "--quiet"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         port = free_port()
-        server = subprocess.Popen([str(KB), "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        server = subprocess.Popen(
+            [str(KB), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base + "/api/health")
             if args.during_upload:
-                paths = ", ".join(json.dumps("/api/search?q=" + urllib.parse.quote_plus(q))
-                                  for q in queries)  # fmt: skip
+                paths = ", ".join(
+                    json.dumps("/api/search?q=" + urllib.parse.quote_plus(q)) for q in queries
+                )
                 script = Path(tmp) / "paths.lua"
                 script.write_text(LUA % paths)
                 during_upload(args, base, env, tmp, script)
@@ -176,10 +228,24 @@ def main() -> None:
                 script.write_text(LUA % paths)
                 for clients in args.clients:
                     out = subprocess.run(
-                        ["wrk", "-t", str(min(clients, 2)), "-c", str(clients),
-                         "-d", f"{args.seconds}s", "--timeout", "30s", "-s", str(script), base],
-                        capture_output=True, text=True, check=True,
-                    ).stdout  # fmt: skip
+                        [
+                            "wrk",
+                            "-t",
+                            str(min(clients, 2)),
+                            "-c",
+                            str(clients),
+                            "-d",
+                            f"{args.seconds}s",
+                            "--timeout",
+                            "30s",
+                            "-s",
+                            str(script),
+                            base,
+                        ],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
                     result = json.loads(out.strip().splitlines()[-1])
                     print(
                         f"{name:<16} {clients:>3} clients: {result['requests']:>5} requests, "

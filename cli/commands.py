@@ -34,8 +34,9 @@ class _Bar(Progress):
             self.bar = tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)
 
     def waiting(self) -> None:
-        print("kb: another ingest is writing to this knowledge base; waiting for it…",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "kb: another ingest is writing to this knowledge base; waiting for it…", file=sys.stderr
+        )
 
     def advance(self, outcome: str, path: str) -> None:
         if self.bar is not None:
@@ -56,13 +57,15 @@ def _options(args: argparse.Namespace) -> dict:
 
 
 def ingest(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase(config)
     bar = _Bar(enabled=not args.quiet and not args.json)
     try:
-        report = run_ingest(kb, args.paths, _options(args), prune=args.prune, progress=bar)
+        report = run_ingest(
+            knowledge_base, args.paths, _options(args), prune=args.prune, progress=bar
+        )
     finally:
         bar.close()
-        kb.close()
+        knowledge_base.close()
     if args.json:
         emit_json(report.to_dict())
     else:
@@ -77,30 +80,44 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
 
 
 def list_documents(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    docs = kb.catalog.documents()
+    knowledge_base = KnowledgeBase(config)
+    docs = knowledge_base.catalog.documents()
     if args.json:
         emit_json([d.to_dict() for d in docs])
         return 0
-    rows = [[d.id, shorten(d.meta.title, 50), d.meta.kind, d.meta.agency or "-",
-             d.meta.date or "-", str(d.n_chunks)] for d in docs]  # fmt: skip
+    rows = [
+        [
+            d.id,
+            shorten(d.meta.title, 50),
+            d.meta.kind,
+            d.meta.agency or "-",
+            d.meta.date or "-",
+            str(d.n_chunks),
+        ]
+        for d in docs
+    ]
     print(table(rows, ["id", "title", "kind", "agency", "date", "chunks"]))
     print(f"{len(docs)} documents")
     return 0
 
 
 def show(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    doc = kb.catalog.get(args.doc_id, with_text=args.chunks)
-    chunks = kb.catalog.chunks(doc.id) if args.chunks else []
+    knowledge_base = KnowledgeBase(config)
+    doc = knowledge_base.catalog.get(args.doc_id, with_text=args.chunks)
+    chunks = knowledge_base.catalog.chunks(doc.id) if args.chunks else []
     if args.json:
         out = doc.to_dict()
         if args.chunks:
             out["chunks"] = [
-                {"seq": c.seq, "page": c.page, "char_start": c.char_start,
-                 "char_end": c.char_end, "text": c.text}
+                {
+                    "seq": c.seq,
+                    "page": c.page,
+                    "char_start": c.char_start,
+                    "char_end": c.char_end,
+                    "text": c.text,
+                }
                 for c in chunks
-            ]  # fmt: skip
+            ]
         emit_json(out)
         return 0
     for key, value in doc.to_dict().items():
@@ -114,8 +131,8 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 
 def delete(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    with kb.writing(on_wait=_Bar(enabled=False).waiting) as writer:
+    knowledge_base = KnowledgeBase(config)
+    with knowledge_base.writing(on_wait=_Bar(enabled=False).waiting) as writer:
         writer.delete(args.doc_id)
     if args.json:
         emit_json({"deleted": args.doc_id})
@@ -125,12 +142,13 @@ def delete(config: Config, args: argparse.Namespace) -> int:
 
 
 def stats(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase(config)
     out = {
-        **kb.catalog.stats(),
-        "vectors": kb.store.count(),
+        **knowledge_base.catalog.stats(),
+        "vectors": knowledge_base.store.count(),
         "data_dir": str(config.data_dir),
-        "embed_model": kb.catalog.setting("embed_model") or kb.embedder.model_id,
+        "embed_model": knowledge_base.catalog.setting("embed_model")
+        or knowledge_base.embedder.model_id,
     }
     if args.json:
         emit_json(out)
@@ -144,24 +162,37 @@ def stats(config: Config, args: argparse.Namespace) -> int:
 
 def _filters(args: argparse.Namespace) -> Filters:
     return Filters(
-        agencies=tuple(args.agency), kinds=tuple(args.kind),
-        year_from=parse_year(args.year_from, "from"), year_to=parse_year(args.year_to, "to"),
+        agencies=tuple(args.agency),
+        kinds=tuple(args.kind),
+        year_from=parse_year(args.year_from, "from"),
+        year_to=parse_year(args.year_to, "to"),
         tags=tuple(args.tag),
-    )  # fmt: skip
+    )
 
 
 def search(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase(config)
     query = SearchQuery(args.query, args.mode, _filters(args), args.page, args.limit)
-    results = Searcher(kb).search(query)
+    results = Searcher(knowledge_base).search(query)
     if args.json:
         # One hit per passage, best first: the stable shape scripts rely on.
-        emit_json([
-            {"doc_id": h.doc_id, "chunk_id": p.chunk_id, "title": h.meta.title,
-             "score": round(h.score if i == 0 else p.score, 6), "text": p.text, "page": p.page,
-             "kind": h.meta.kind, "agency": h.meta.agency, "date": h.meta.date}
-            for h in results.hits for i, p in enumerate(h.passages[:1])
-        ])  # fmt: skip
+        emit_json(
+            [
+                {
+                    "doc_id": h.doc_id,
+                    "chunk_id": p.chunk_id,
+                    "title": h.meta.title,
+                    "score": round(h.score if i == 0 else p.score, 6),
+                    "text": p.text,
+                    "page": p.page,
+                    "kind": h.meta.kind,
+                    "agency": h.meta.agency,
+                    "date": h.meta.date,
+                }
+                for h in results.hits
+                for i, p in enumerate(h.passages[:1])
+            ]
+        )
         return 0
     if results.notice:
         print(f"({results.notice})")
@@ -195,8 +226,8 @@ def marked(text: str, passage) -> str:
 
 
 def similar(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    similarity = Similarity(Searcher(kb))
+    knowledge_base = KnowledgeBase(config)
+    similarity = Similarity(Searcher(knowledge_base))
     if args.text_file is not None:
         if str(args.text_file) == "-":
             text = sys.stdin.read()
@@ -216,8 +247,10 @@ def similar(config: Config, args: argparse.Namespace) -> int:
     if not items:
         print("no similar documents")
     for rank, item in enumerate(items, start=1):
-        print(f"\n{rank:>2}. {item['title']}  [{item['doc_id']}]  "
-              f"{item['agency'] or '-'}, {item['kind']}  score {item['score']:.3f}")  # fmt: skip
+        print(
+            f"\n{rank:>2}. {item['title']}  [{item['doc_id']}]  "
+            f"{item['agency'] or '-'}, {item['kind']}  score {item['score']:.3f}"
+        )
         for p in item["passages"][:2]:
             page = f"p. {p['page']}: " if p["page"] else ""
             print(f"    {page}{shorten(p['text'], 240)}")
@@ -230,29 +263,41 @@ def evaluate(config: Config, args: argparse.Namespace) -> int:
     dataset = load_beir(args.dataset, args.split)
     modes = list(MODES) if args.mode == "all" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
-        kb = KnowledgeBase(config.with_(data_dir=Path(tmp)))
+        knowledge_base = KnowledgeBase(config.with_(data_dir=Path(tmp)))
         bar = _Bar(enabled=not args.json)
         try:
-            ids = ingest_corpus(kb, dataset, bar)
+            ids = ingest_corpus(knowledge_base, dataset, bar)
         finally:
             bar.close()
-        results = {mode: run_eval(kb, dataset, ids, mode) for mode in modes}
-        kb.close()
-    out = {"dataset": dataset.name, "split": args.split, "queries": len(dataset.queries),
-           "model": kb.embedder.model_id, "results": results}  # fmt: skip
+        results = {mode: run_eval(knowledge_base, dataset, ids, mode) for mode in modes}
+        knowledge_base.close()
+    out = {
+        "dataset": dataset.name,
+        "split": args.split,
+        "queries": len(dataset.queries),
+        "model": knowledge_base.embedder.model_id,
+        "results": results,
+    }
     if args.json:
         emit_json(out)
         return 0
-    print(f"{dataset.name} ({args.split}): {len(dataset.queries)} queries, "
-          f"{len(dataset.corpus)} documents, model {kb.embedder.model_id}")  # fmt: skip
+    print(
+        f"{dataset.name} ({args.split}): {len(dataset.queries)} queries, "
+        f"{len(dataset.corpus)} documents, model {knowledge_base.embedder.model_id}"
+    )
     rows = [[mode, *(f"{v:.4f}" for v in scores.values())] for mode, scores in results.items()]
     print(table(rows, ["mode", *METRICS]))
     return 0
 
 
-def run_eval(kb: KnowledgeBase, dataset, ids: dict[str, str], mode: str,
-             searcher: Searcher | None = None) -> dict:  # fmt: skip
-    searcher = searcher or Searcher(kb)
+def run_eval(
+    knowledge_base: KnowledgeBase,
+    dataset,
+    ids: dict[str, str],
+    mode: str,
+    searcher: Searcher | None = None,
+) -> dict:
+    searcher = searcher or Searcher(knowledge_base)
     qids = list(dataset.queries)
     queries = [SearchQuery(dataset.queries[q][:MAX_QUERY_CHARS], mode) for q in qids]
     ranked = searcher.rank_documents(queries)
@@ -272,19 +317,21 @@ def serve(config: Config, args: argparse.Namespace) -> int:
 
 
 def export_kb(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    manifest = export(kb, args.file, with_vectors=args.vectors)
+    knowledge_base = KnowledgeBase(config)
+    manifest = export(knowledge_base, args.file, with_vectors=args.vectors)
     if args.json:
         emit_json({**manifest, "file": str(args.file)})
     else:
-        print(f"exported {manifest['documents']} documents, {manifest['chunks']} chunks"
-              f"{' with vectors' if args.vectors else ''} to {args.file}")  # fmt: skip
+        print(
+            f"exported {manifest['documents']} documents, {manifest['chunks']} chunks"
+            f"{' with vectors' if args.vectors else ''} to {args.file}"
+        )
     return 0
 
 
 def import_kb(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    with kb.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
+    knowledge_base = KnowledgeBase(config)
+    with knowledge_base.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
         result = import_archive(writer, args.file)
     if args.json:
         emit_json(result)
@@ -295,14 +342,16 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
 
 
 def check_store(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    with kb.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
-        report = repair(writer) if args.repair else check(kb)
+    knowledge_base = KnowledgeBase(config)
+    with knowledge_base.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
+        report = repair(writer) if args.repair else check(knowledge_base)
     if args.json:
         emit_json(report.to_dict())
     else:
-        print(f"{report.documents} documents, {report.chunks} chunks: "
-              f"{'consistent' if report.clean else 'NOT consistent'}")  # fmt: skip
+        print(
+            f"{report.documents} documents, {report.chunks} chunks: "
+            f"{'consistent' if report.clean else 'NOT consistent'}"
+        )
         for name, items in vars(report).items():
             if isinstance(items, list) and items and name != "repaired":
                 print(f"  {name.replace('_', ' ')}: {len(items)} ({', '.join(items[:5])})")
@@ -323,18 +372,25 @@ def reindex_kb(config: Config, args: argparse.Namespace) -> int:
             bar = tqdm(total=total, unit="chunk", desc="reindex", file=sys.stderr)
 
     try:
-        result = reindex(config, Embedder(config), on_start=start,
-                         on_chunks=lambda n: bar and bar.update(n),
-                         on_wait=_Bar(enabled=False).waiting, drain_seconds=args.drain)  # fmt: skip
+        result = reindex(
+            config,
+            Embedder(config),
+            on_start=start,
+            on_chunks=lambda n: bar and bar.update(n),
+            on_wait=_Bar(enabled=False).waiting,
+            drain_seconds=args.drain,
+        )
     finally:
         if bar is not None:
             bar.close()
     if args.json:
         emit_json(vars(result))
     else:
-        print(f"re-embedded {result.documents} documents, {result.chunks} chunks with "
-              f"{result.new_model} (was {result.old_model}); "
-              f"now serving {result.new_collection}")  # fmt: skip
+        print(
+            f"re-embedded {result.documents} documents, {result.chunks} chunks with "
+            f"{result.new_model} (was {result.old_model}); "
+            f"now serving {result.new_collection}"
+        )
     return 0
 
 
@@ -350,8 +406,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def user(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    users = kb.accounts
+    knowledge_base = KnowledgeBase(config)
+    users = knowledge_base.accounts
     if args.user_command == "add":
         created = users.add(args.name, _password(args), editor=args.editor)
         out = {"name": created.name, "role": created.role}
@@ -364,13 +420,18 @@ def user(config: Config, args: argparse.Namespace) -> int:
     elif args.user_command == "set-role":
         out = {"name": args.name, "role": users.set_role(args.name, args.role).role}
     else:
-        listed = [{"name": u.name, "role": u.role, "created_at": u.created_at}
-                  for u in users.list()]  # fmt: skip
+        listed = [
+            {"name": u.name, "role": u.role, "created_at": u.created_at} for u in users.list()
+        ]
         if args.json:
             emit_json(listed)
         else:
-            print(table([[u["name"], u["role"], u["created_at"]] for u in listed],
-                        ["name", "role", "created"]))  # fmt: skip
+            print(
+                table(
+                    [[u["name"], u["role"], u["created_at"]] for u in listed],
+                    ["name", "role", "created"],
+                )
+            )
         return 0
     if args.json:
         emit_json(out)
@@ -380,16 +441,22 @@ def user(config: Config, args: argparse.Namespace) -> int:
 
 
 def token(config: Config, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(config)
-    users = kb.accounts
+    knowledge_base = KnowledgeBase(config)
+    users = knowledge_base.accounts
     if args.token_command == "list":
-        listed = [{"id": t.id, "name": t.name, "created_at": t.created_at}
-                  for t in users.tokens(args.name)]  # fmt: skip
+        listed = [
+            {"id": t.id, "name": t.name, "created_at": t.created_at}
+            for t in users.tokens(args.name)
+        ]
         if args.json:
             emit_json(listed)
         else:
-            print(table([[t["id"], t["name"], t["created_at"]] for t in listed],
-                        ["id", "name", "created"]))  # fmt: skip
+            print(
+                table(
+                    [[t["id"], t["name"], t["created_at"]] for t in listed],
+                    ["id", "name", "created"],
+                )
+            )
         return 0
     if args.token_command == "revoke":
         revoked = users.revoke_token(args.token_id)
@@ -403,8 +470,10 @@ def token(config: Config, args: argparse.Namespace) -> int:
         emit_json({"name": args.name, "token": value})
     else:
         print(value)
-        print("Keep it secret: it is shown only now. Send it as 'Authorization: Bearer …'.",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "Keep it secret: it is shown only now. Send it as 'Authorization: Bearer …'.",
+            file=sys.stderr,
+        )
     return 0
 
 

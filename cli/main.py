@@ -21,9 +21,10 @@ def _add_json(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kb", description="Erfarenhetsbanken: a searchable knowledge base of experiences "
+        prog="kb",
+        description="Erfarenhetsbanken: a searchable knowledge base of experiences "
         "from Swedish government digital investments.",
-    )  # fmt: skip
+    )
     parser.add_argument("--data-dir", type=Path, help="data folder (default: $KB_DATA_DIR)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -87,11 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true", help="fix what can be fixed")
     _add_json(p)
 
-    p = sub.add_parser("reindex", help="re-embed everything with the configured model, "
-                       "into a new collection; searches go on meanwhile")  # fmt: skip
-    p.add_argument("--drain", type=float, default=5.0, metavar="SECONDS",
-                   help="keep the old collection this long after the switch (default 5)",
-                   )  # fmt: skip
+    p = sub.add_parser(
+        "reindex",
+        help="re-embed everything with the configured model, "
+        "into a new collection; searches go on meanwhile",
+    )
+    p.add_argument(
+        "--drain",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="keep the old collection this long after the switch (default 5)",
+    )
     _add_json(p)
 
     p = sub.add_parser("user", help="editor accounts (the secretariat)")
@@ -109,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     q = user.add_parser("remove", help="remove an account; its sessions and tokens end")
     q.add_argument("name")
     _add_json(q)
-    q = user.add_parser("set-role", help="editor or reader (at once, also for its sessions; "
-                        "a reader's tokens are revoked)")  # fmt: skip
+    q = user.add_parser(
+        "set-role",
+        help="editor or reader (at once, also for its sessions; a reader's tokens are revoked)",
+    )
     q.add_argument("name")
     q.add_argument("role", choices=ROLES)
     _add_json(q)
@@ -131,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes (default 1; above 1 needs KB_CHROMA_URL)")  # fmt: skip
+    p.add_argument(
+        "--workers", type=int, default=1, help="processes (default 1; above 1 needs KB_CHROMA_URL)"
+    )
     p.set_defaults(json=False)
 
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-format dataset")
@@ -145,8 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agency", action="append", default=[], help="only this agency (repeatable)")
-    p.add_argument("--kind", action="append", default=[], choices=KINDS,
-                   help="only this kind (repeatable)")  # fmt: skip
+    p.add_argument(
+        "--kind", action="append", default=[], choices=KINDS, help="only this kind (repeatable)"
+    )
     p.add_argument("--from", dest="year_from", help="from this year")
     p.add_argument("--to", dest="year_to", help="up to this year")
     p.add_argument("--tag", action="append", default=[], help="only with this tag (repeatable)")

@@ -9,9 +9,11 @@ from kb.knowledge_base import KnowledgeBase
 from kb.search.evaluation import Dataset
 
 
-def ingest_corpus(kb: KnowledgeBase, dataset: Dataset, progress: Progress | None = None) -> dict:
+def ingest_corpus(
+    knowledge_base: KnowledgeBase, dataset: Dataset, progress: Progress | None = None
+) -> dict:
     """Ingest every entry; returns our document id -> the entry's corpus id."""
-    with kb.writing() as writer:
+    with knowledge_base.writing() as writer:
         return _ingest_entries(Ingester(writer, progress), dataset)
 
 
@@ -29,7 +31,8 @@ def _ingest_entries(ingester: Ingester, dataset: Dataset) -> dict:
             doc_id = f"{base}-{n}"
         ids[doc_id] = entry["_id"]
         title = entry["title"].strip() or entry["_id"]
-        ingester.ingest_parsed(doc_id, entry["_id"], ParsedFile("text", blocks),
-                               {"title": title, "kind": "other"})  # fmt: skip
+        ingester.ingest_parsed(
+            doc_id, entry["_id"], ParsedFile("text", blocks), {"title": title, "kind": "other"}
+        )
     ingester.flush()
     return ids

@@ -81,11 +81,11 @@ class Ingester:
 
     def __init__(self, writer: Writer, progress: Progress | None = None) -> None:
         self.writer = writer
-        self.kb = kb = writer.base
-        self.config = kb.config
+        self.kb = knowledge_base = writer.base
+        self.config = knowledge_base.config
         self.progress = progress or Progress()
         self.signature = (
-            f"{kb.embedder.model_id}|chunker{CHUNKER_VERSION}:{self.config.chunk_tokens}:"
+            f"{knowledge_base.embedder.model_id}|chunker{CHUNKER_VERSION}:{self.config.chunk_tokens}:"
             f"{self.config.chunk_max_tokens}:{self.config.chunk_overlap}"
         )
         self._pending: list[_Pending] = []
@@ -252,8 +252,8 @@ class Ingester:
                 self.report.removed.append(doc.id)
 
 
-def ingest(kb: KnowledgeBase, paths: list[Path], options: dict | None = None,
+def ingest(knowledge_base: KnowledgeBase, paths: list[Path], options: dict | None = None,
            prune: bool = False, progress: Progress | None = None) -> IngestReport:  # fmt: skip
     progress = progress or Progress()
-    with kb.writing(on_wait=progress.waiting) as writer:
+    with knowledge_base.writing(on_wait=progress.waiting) as writer:
         return Ingester(writer, progress).ingest_paths(paths, options, prune)

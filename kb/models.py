@@ -194,5 +194,10 @@ class Filters:
         )
 
     def to_dict(self) -> dict:
-        return {"agency": list(self.agencies), "kind": list(self.kinds),
-                "from": self.year_from, "to": self.year_to, "tag": list(self.tags)}  # fmt: skip
+        return {
+            "agency": list(self.agencies),
+            "kind": list(self.kinds),
+            "from": self.year_from,
+            "to": self.year_to,
+            "tag": list(self.tags),
+        }

@@ -46,8 +46,9 @@ def main(argv: list[str]) -> int:
         log = open(Path(path) / "server.log", "w")  # noqa: SIM115 - closed with the server
         server = subprocess.Popen(
             [chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", path + "/db"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until_up(url, server)
             print(f"chroma server: {url}", file=sys.stderr)

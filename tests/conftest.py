@@ -125,7 +125,8 @@ def api_with_session(client) -> None:
 @pytest.fixture
 def editor(app, client, editor_token):
     """The test client, logged in as an editor (session cookie)."""
-    response = client.post("/login", data={"name": "redaktor", "password": EDITOR_PASSWORD,
-                                           "csrf_token": csrf(client)})  # fmt: skip
+    response = client.post(
+        "/login", data={"name": "redaktor", "password": EDITOR_PASSWORD, "csrf_token": csrf(client)}
+    )
     assert response.status_code == 303
     return client

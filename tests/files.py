@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def make_pdf(path: Path, pages: list[str], *, user_password: str | None = None,
-             title: str | None = None) -> Path:  # fmt: skip
+def make_pdf(
+    path: Path, pages: list[str], *, user_password: str | None = None, title: str | None = None
+) -> Path:
     from fpdf import FPDF
 
     pdf = FPDF()

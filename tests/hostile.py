@@ -66,8 +66,9 @@ def deeply_nested_pdf(tmp: Path, depth: int = 50_000) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))  # fmt: skip
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
     return out.getvalue()
 
 
@@ -102,9 +103,11 @@ def mixed_encodings_txt(tmp: Path) -> bytes:
 
 
 def html_with_script(tmp: Path) -> bytes:
-    return (f"<html><body><main><h1>Rapport</h1><p>{SV}</p>"
-            "<p><script>alert('x')</script><img src=x onerror=alert(1)></p>"
-            "</main></body></html>").encode()  # fmt: skip
+    return (
+        f"<html><body><main><h1>Rapport</h1><p>{SV}</p>"
+        "<p><script>alert('x')</script><img src=x onerror=alert(1)></p>"
+        "</main></body></html>"
+    ).encode()
 
 
 # name: (file name, builder, True when it must be refused)

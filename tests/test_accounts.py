@@ -36,8 +36,9 @@ def login(client, name="redaktor", password=EDITOR_PASSWORD, **request):
 
 def stored_hash(app, name="redaktor") -> str:
     with users_of(app) as users:
-        return users.db.execute("SELECT password_hash FROM users WHERE name = ?",
-                                (name,)).fetchone()[0]  # fmt: skip
+        return users.db.execute(
+            "SELECT password_hash FROM users WHERE name = ?", (name,)
+        ).fetchone()[0]
 
 
 def old_hash(password: str) -> str:
@@ -56,12 +57,15 @@ def test_production_scrypt_cost_is_owasps_minimum():
     assert users_module.DEFAULT_SCRYPT == users_module.Scrypt(n=2**17, r=8, p=1)
 
 
-def test_a_hash_with_the_old_scrypt_cost_is_upgraded_at_login(app, client, editor_token,
-                                                               monkeypatch):  # fmt: skip
+def test_a_hash_with_the_old_scrypt_cost_is_upgraded_at_login(
+    app, client, editor_token, monkeypatch
+):
     monkeypatch.setattr(users_module, "SCRYPT", users_module.DEFAULT_SCRYPT)
     with users_of(app) as users, users.db:
-        users.db.execute("UPDATE users SET password_hash = ? WHERE name = 'redaktor'",
-                         (old_hash(EDITOR_PASSWORD),))  # fmt: skip
+        users.db.execute(
+            "UPDATE users SET password_hash = ? WHERE name = 'redaktor'",
+            (old_hash(EDITOR_PASSWORD),),
+        )
     assert login(client).status_code == 303
     assert stored_hash(app).startswith("scrypt$131072$8$1$")
     client.post("/logout", data={"csrf_token": csrf(client)})
@@ -102,10 +106,13 @@ def test_accounts_and_tokens_of_an_old_catalog_keep_working_and_can_be_revoked(c
     token_hash = hashlib.sha256(old_token.encode()).hexdigest()
     with catalog.connection as db:
         db.executescript(OLD_SCHEMA)
-        db.execute("INSERT INTO users VALUES ('redaktor', ?, 'editor', '2025-01-01T00:00:00')",
-                   (old_hash(EDITOR_PASSWORD),))  # fmt: skip
-        db.execute("INSERT INTO tokens VALUES (?, 'redaktor', '2025-01-01T00:00:00')",
-                   (token_hash,))  # fmt: skip
+        db.execute(
+            "INSERT INTO users VALUES ('redaktor', ?, 'editor', '2025-01-01T00:00:00')",
+            (old_hash(EDITOR_PASSWORD),),
+        )
+        db.execute(
+            "INSERT INTO tokens VALUES (?, 'redaktor', '2025-01-01T00:00:00')", (token_hash,)
+        )
     catalog.close()
     app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
     client = app.test_client()
@@ -128,8 +135,9 @@ def client_at(app, address: str):
     return client
 
 
-def test_failures_from_one_address_do_not_lock_the_editor_out_elsewhere(app, editor_token,
-                                                                         monkeypatch):  # fmt: skip
+def test_failures_from_one_address_do_not_lock_the_editor_out_elsewhere(
+    app, editor_token, monkeypatch
+):
     waits: list[float] = []
     monkeypatch.setattr(time, "sleep", waits.append)
     attacker = client_at(app, "203.0.113.66")
@@ -156,8 +164,7 @@ def test_one_address_is_throttled_per_name_and_across_names(app, editor_token, m
     assert login(client_at(app, "203.0.113.6")).status_code == 303
 
 
-def test_trusted_proxy_decides_the_client_address(app, config, embedder, editor_token,
-                                                   monkeypatch):  # fmt: skip
+def test_trusted_proxy_decides_the_client_address(app, config, embedder, editor_token, monkeypatch):
     from kb.config import load_config
     from web import create_app
 
@@ -168,8 +175,9 @@ def test_trusted_proxy_decides_the_client_address(app, config, embedder, editor_
     def via_proxy(client, forwarded_for: str, password: str):
         return login(client, password=password, headers={"X-Forwarded-For": forwarded_for})
 
-    behind = create_app({"TESTING": True}, kb_config=config.with_(trusted_proxies=1),
-                        embedder=embedder)  # fmt: skip
+    behind = create_app(
+        {"TESTING": True}, kb_config=config.with_(trusted_proxies=1), embedder=embedder
+    )
     proxy = client_at(behind, "10.0.0.1")
     assert [via_proxy(proxy, "203.0.113.5", WRONG).status_code for _ in range(5)] == [401] * 5
     assert via_proxy(proxy, "203.0.113.5", EDITOR_PASSWORD).status_code == 429
@@ -243,8 +251,9 @@ def test_a_session_lasts_kb_session_hours(app, config, embedder, client, editor_
     with client.session_transaction() as session:  # as if logged in 12 hours and a minute ago
         session["since"] -= 12 * 3600 + 60
     assert not logged_in(client)
-    short = create_app({"TESTING": True}, kb_config=config.with_(session_hours=0.5),
-                       embedder=embedder)  # fmt: skip
+    short = create_app(
+        {"TESTING": True}, kb_config=config.with_(session_hours=0.5), embedder=embedder
+    )
     assert short.permanent_session_lifetime.total_seconds() == 1800
 
 
@@ -279,17 +288,31 @@ def test_a_demoted_editor_loses_write_rights_at_once(app, editor, editor_token):
 
 # the command line ---------------------------------------------------------------
 def test_account_and_token_commands_from_the_command_line(app, config, client, base_config):
-    env = {**os.environ, "KB_DATA_DIR": str(config.data_dir),
-           "KB_CACHE_DIR": str(base_config.cache_dir)}  # fmt: skip
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(config.data_dir),
+        "KB_CACHE_DIR": str(base_config.cache_dir),
+    }
     kb_script = os.path.join(os.path.dirname(sys.executable), "kb")
 
     def kb(*args: str, stdin: str | None = None) -> tuple[int, object, str]:
-        done = subprocess.run([kb_script, *args, "--json"], input=stdin, capture_output=True,
-                              text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            [kb_script, *args, "--json"],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
         return done.returncode, json.loads(done.stdout) if done.stdout else None, done.stdout
 
-    assert kb("user", "add", "redaktor", "--editor", "--password-stdin",
-              stdin=EDITOR_PASSWORD + "\n")[0] == 0  # fmt: skip
+    assert (
+        kb("user", "add", "redaktor", "--editor", "--password-stdin", stdin=EDITOR_PASSWORD + "\n")[
+            0
+        ]
+        == 0
+    )
     assert stored_hash(app).startswith("scrypt$131072$8$1$")  # the production cost
     first, second = (kb("token", "create", "redaktor")[1]["token"] for _ in range(2))
     code, listed, raw = kb("token", "list", "redaktor")
@@ -300,16 +323,17 @@ def test_account_and_token_commands_from_the_command_line(app, config, client, b
     assert code == 0 and revoked == {"id": token_id, "name": "redaktor", "revoked": True}
     assert kb("token", "revoke", token_id)[1] == {"error": f"no token with id {token_id!r}"}
     assert [t["id"] for t in kb("token", "list")[1]] == [listed[1]["id"]]
-    answers = sorted(client.get(EDITOR_ROUTE, headers=bearer(t)).status_code
-                     for t in (first, second))  # fmt: skip
+    answers = sorted(
+        client.get(EDITOR_ROUTE, headers=bearer(t)).status_code for t in (first, second)
+    )
     assert answers == [401, 404]  # the revoked one at once, the other still works
 
     assert login(client).status_code == 303 and logged_in(client)
-    assert kb("user", "set-role", "redaktor", "reader")[1] == {"name": "redaktor",
-                                                                "role": "reader"}  # fmt: skip
+    assert kb("user", "set-role", "redaktor", "reader")[1] == {"name": "redaktor", "role": "reader"}
     assert client.get("/upload/").status_code == 403
-    assert all(client.get(EDITOR_ROUTE, headers=bearer(t)).status_code == 401
-               for t in (first, second))  # fmt: skip
+    assert all(
+        client.get(EDITOR_ROUTE, headers=bearer(t)).status_code == 401 for t in (first, second)
+    )
     assert kb("token", "list", "redaktor")[1] == []
     assert kb("user", "set-role", "redaktor", "editor")[1]["role"] == "editor"
     assert logged_in(client)

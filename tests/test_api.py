@@ -37,8 +37,11 @@ def api(corpus_app):
 
 
 def test_every_api_route_is_documented(corpus_app):
-    rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in corpus_app.url_map.iter_rules()
-             if r.rule.startswith("/api/") and r.rule != "/api/openapi.json"}  # fmt: skip
+    rules = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule)
+        for r in corpus_app.url_map.iter_rules()
+        if r.rule.startswith("/api/") and r.rule != "/api/openapi.json"
+    }
     assert rules == set(SPEC["paths"])
 
 
@@ -54,18 +57,27 @@ def test_health(api):
 
 
 def test_search_with_the_pages_query_string(api):
-    body = check(api.get("/api/search?q=signalsystem&agency=Trafikverket&kind=report"
-                         "&from=2018&to=2018&mode=hybrid&page=1"))  # fmt: skip
+    body = check(
+        api.get(
+            "/api/search?q=signalsystem&agency=Trafikverket&kind=report"
+            "&from=2018&to=2018&mode=hybrid&page=1"
+        )
+    )
     assert body["total"] >= 1 and all(r["agency"] == "Trafikverket" for r in body["results"])
     assert body["facets"]["agency"] == [{"value": "Trafikverket", "count": body["total"]}]
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("/api/search", "empty"), ("/api/search?q=x&agency=Okänd", "unknown agency"),
-    ("/api/search?q=x&mode=fuzzy", "unknown mode"),
-    ("/api/search?q=x&sort=date", "unknown parameter"),
-    ("/api/search?q=x&page=-1", "whole number"), ("/api/search?q=" + "a" * 2001, "limit"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/search", "empty"),
+        ("/api/search?q=x&agency=Okänd", "unknown agency"),
+        ("/api/search?q=x&mode=fuzzy", "unknown mode"),
+        ("/api/search?q=x&sort=date", "unknown parameter"),
+        ("/api/search?q=x&page=-1", "whole number"),
+        ("/api/search?q=" + "a" * 2001, "limit"),
+    ],
+)
 def test_bad_searches_are_json_errors(api, url, message):
     body = check(api.get(url), 400)
     assert message in body["error"]
@@ -91,16 +103,23 @@ def test_similar_documents_and_similar_text(api):
 
 def test_writes_upload_patch_delete(client, editor_token):
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
-    upload = client.post("/api/documents?wait=1", data={
-        "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")],
-        "kind": "report", "agency": "Tullverket"}, content_type="multipart/form-data")  # fmt: skip
+    upload = client.post(
+        "/api/documents?wait=1",
+        data={
+            "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")],
+            "kind": "report",
+            "agency": "Tullverket",
+        },
+        content_type="multipart/form-data",
+    )
     job = check(upload)
     assert job["files"][0]["outcome"] == "added"
     assert check(client.get(f"/api/jobs/{job['id']}"))["status"] == "done"
     patched = check(client.patch("/api/documents/rapport", json={"title": "Ny", "tags": ["x"]}))
     assert patched["title"] == "Ny" and patched["tags"] == ["x"]
-    assert "kind" in check(client.patch("/api/documents/rapport", json={"kind": "memo"}),
-                           400)["error"]  # fmt: skip
+    assert (
+        "kind" in check(client.patch("/api/documents/rapport", json={"kind": "memo"}), 400)["error"]
+    )
     check(client.patch("/api/documents/rapport", json={"owner": "me"}), 400)
     check(client.patch("/api/documents/rapport", json={"tags": "inte en lista"}), 400)
     assert client.delete("/api/documents/rapport").status_code == 200
@@ -118,9 +137,13 @@ def test_edits_wait_briefly_for_a_writer_then_say_busy(app, client, editor_token
     from kb.storage.locking import write_lock
 
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
-    check(client.post("/api/documents?wait=1", data={
-        "files": [(io.BytesIO(b"# Beslag\n\nOm beslag och tull."), "beslag.md")]},
-        content_type="multipart/form-data"))  # fmt: skip
+    check(
+        client.post(
+            "/api/documents?wait=1",
+            data={"files": [(io.BytesIO(b"# Beslag\n\nOm beslag och tull."), "beslag.md")]},
+            content_type="multipart/form-data",
+        )
+    )
     app.config["WRITE_WAIT_SECONDS"] = 0.3
     with write_lock(app.config["KB_CONFIG"].data_dir):  # as a long `kb reindex` would
         busy = check(client.delete("/api/documents/beslag"), 503)
@@ -135,12 +158,25 @@ def test_searches_answer_while_an_upload_is_ingesting(app, client, editor_token)
     from tests.hostile import SV
 
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {editor_token}"
-    check(client.post("/api/documents?wait=1", data={
-        "files": [(io.BytesIO(b"# Grund\n\nBeslag och tullkontroller vid gr\xc3\xa4nsen."),
-                   "grund.md")]}, content_type="multipart/form-data"))  # fmt: skip
+    check(
+        client.post(
+            "/api/documents?wait=1",
+            data={
+                "files": [
+                    (
+                        io.BytesIO(b"# Grund\n\nBeslag och tullkontroller vid gr\xc3\xa4nsen."),
+                        "grund.md",
+                    )
+                ]
+            },
+            content_type="multipart/form-data",
+        )
+    )
     files = [(io.BytesIO(f"# Del {i}\n\n{SV * 40}".encode()), f"del-{i}.md") for i in range(6)]
-    job = check(client.post("/api/documents", data={"files": files},
-                            content_type="multipart/form-data"), 202)  # fmt: skip
+    job = check(
+        client.post("/api/documents", data={"files": files}, content_type="multipart/form-data"),
+        202,
+    )
     answered_while_running = 0
     while True:
         state = check(client.get(f"/api/jobs/{job['id']}"))

@@ -25,8 +25,9 @@ def site(base_config, embedder, tmp_path_factory):
     from web import create_app
 
     config = base_config.with_(data_dir=tmp_path_factory.mktemp("hostile-data"))
-    app = create_app({"TESTING": True, "UPLOAD_WAIT_SECONDS": 120}, kb_config=config,
-                     embedder=embedder)  # fmt: skip
+    app = create_app(
+        {"TESTING": True, "UPLOAD_WAIT_SECONDS": 120}, kb_config=config, embedder=embedder
+    )
     kb = app.extensions["kb"]["model"].open_kb()
     users = kb.accounts
     users.add("redaktor", EDITOR_PASSWORD, editor=True)
@@ -39,8 +40,11 @@ def site(base_config, embedder, tmp_path_factory):
 
 
 def upload(client, name: str, data: bytes):
-    return client.post("/api/documents?wait=1", content_type="multipart/form-data",
-                       data={"files": [(io.BytesIO(data), name)]})  # fmt: skip
+    return client.post(
+        "/api/documents?wait=1",
+        content_type="multipart/form-data",
+        data={"files": [(io.BytesIO(data), name)]},
+    )
 
 
 def cli(capsys, config, *args: str) -> tuple[int, str, str]:
@@ -154,8 +158,9 @@ def test_hostile_upload_name(site, tmp_path, case):
     # the original is kept inside the data folder under a plain name
     originals = [p for p in stored.rglob("*") if p.is_file() and p.read_bytes() == content]
     assert originals and all(p.resolve().is_relative_to(stored) for p in originals)
-    assert all(not re.search(r"[\x00-\x1f/\\]", p.name) and len(p.name.encode()) <= 255
-               for p in originals)  # fmt: skip
+    assert all(
+        not re.search(r"[\x00-\x1f/\\]", p.name) and len(p.name.encode()) <= 255 for p in originals
+    )
     assert not any(c in detail["source"] for c in "\x00\x1b\r\n")
     page = client.get(f"/documents/{result['doc_id']}")
     assert page.status_code == 200 and "\x1b" not in page.get_data(as_text=True)
@@ -189,8 +194,11 @@ def test_hostile_file_name_via_cli(site, capsys, tmp_path, case):
 
 # queries -------------------------------------------------------------------------------
 
-REFUSED_QUERIES = {"10000-characters": "limit", "only-punctuation": "no letters or digits",
-                   "nul-bytes": "control characters"}  # fmt: skip
+REFUSED_QUERIES = {
+    "10000-characters": "limit",
+    "only-punctuation": "no letters or digits",
+    "nul-bytes": "control characters",
+}
 
 
 @pytest.mark.parametrize("case", QUERIES)
@@ -203,7 +211,8 @@ def test_hostile_query_via_api(site, case):
     else:  # text that merely looks like syntax is searched as words
         assert response.status_code == 200 and isinstance(body["results"], list)
         assert "<script>" not in client.get("/", query_string={"q": QUERIES[case]}).get_data(
-            as_text=True)  # fmt: skip
+            as_text=True
+        )
     assert_healthy(app, client)
 
 
@@ -255,12 +264,21 @@ def test_bad_api_parameters_get_4xx_with_a_message(site, case):
     assert_healthy(app, client)
 
 
-@pytest.mark.parametrize("url", [
-    "/?q=beslag&page=" + "9" * 30, "/?q=%00", "/?q=beslag&from=abc",
-    "/documents/baslinje?chunk=" + "9" * 30, "/documents/baslinje?chunk=-5",
-    "/documents/..%2F..%2Fetc%2Fpasswd", "/documents/%00", "/upload/jobs/..%2F..%2Fsecret_key",
-    "/api/jobs/..%2Fsecret_key", "/api/documents/baslinje/similar?limit=" + "9" * 30,
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?q=beslag&page=" + "9" * 30,
+        "/?q=%00",
+        "/?q=beslag&from=abc",
+        "/documents/baslinje?chunk=" + "9" * 30,
+        "/documents/baslinje?chunk=-5",
+        "/documents/..%2F..%2Fetc%2Fpasswd",
+        "/documents/%00",
+        "/upload/jobs/..%2F..%2Fsecret_key",
+        "/api/jobs/..%2Fsecret_key",
+        "/api/documents/baslinje/similar?limit=" + "9" * 30,
+    ],
+)
 def test_odd_urls_answer_without_a_server_error(site, url):
     app, client, _ = site
     response = client.get(url)
@@ -269,11 +287,17 @@ def test_odd_urls_answer_without_a_server_error(site, url):
     assert_healthy(app, client)
 
 
-@pytest.mark.parametrize("args", [
-    ("search", "beslag", "--page", "9" * 30), ("search", "beslag", "--kind", "bogus"),
-    ("search", "beslag", "--agency", "Okänd"), ("search", "beslag", "--from", "abc"),
-    ("show", "../../etc/passwd"), ("delete", "finns-inte"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "beslag", "--page", "9" * 30),
+        ("search", "beslag", "--kind", "bogus"),
+        ("search", "beslag", "--agency", "Okänd"),
+        ("search", "beslag", "--from", "abc"),
+        ("show", "../../etc/passwd"),
+        ("delete", "finns-inte"),
+    ],
+)
 def test_bad_cli_arguments_get_a_readable_line(site, capsys, args):
     app, client, config = site
     try:
@@ -290,9 +314,33 @@ def test_bad_cli_arguments_get_a_readable_line(site, capsys, args):
 # every parameter of every route: non-ASCII digits, non-ASCII tokens, empty values ----
 
 FUZZ_VALUES = ["²", "٣", "１", "å", "", " "]
-FUZZ_PARAMS = ["q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk",
-               "limit", "sort", "next", "wait", "deleted", "csrf_token", "name", "password",
-               "text", "title", "date", "tags", "sources", "language", "source_url"]  # fmt: skip
+FUZZ_PARAMS = [
+    "q",
+    "agency",
+    "kind",
+    "from",
+    "to",
+    "tag",
+    "mode",
+    "page",
+    "per_page",
+    "chunk",
+    "limit",
+    "sort",
+    "next",
+    "wait",
+    "deleted",
+    "csrf_token",
+    "name",
+    "password",
+    "text",
+    "title",
+    "date",
+    "tags",
+    "sources",
+    "language",
+    "source_url",
+]
 # Routes that destroy or start work whatever their parameters are left out: their only
 # input is the path, which test_odd_urls_answer_without_a_server_error covers.
 FUZZ_SKIP = {"static", "api.delete", "documents.delete", "documents.reingest", "auth.logout"}

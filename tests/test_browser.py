@@ -58,22 +58,32 @@ def server(base_config, embedder, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])  # fmt: skip
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield chromium
         chromium.close()
 
 
 def _page(browser, bypass_csp: bool):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE",
-                                  bypass_csp=bypass_csp)  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="sv-SE", bypass_csp=bypass_csp
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.dialogs, page.csp_errors = [], []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.on("console", lambda m: "Content Security Policy" in m.text and
-            page.csp_errors.append(m.text))  # fmt: skip
+    page.on(
+        "console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text)
+    )
     return context, page
 
 
@@ -122,8 +132,10 @@ def test_a_facet_narrows_the_results(page, server):
     page.goto(server + "/?q=kostnader+för+IT-projekt")
     page.get_by_label("Trafikverket").first.check()
     page.wait_for_url("**agency=Trafikverket**")
-    page.wait_for_function("[...document.querySelectorAll('.hit .meta')].every("
-                           "m => m.textContent.includes('Trafikverket'))")  # fmt: skip
+    page.wait_for_function(
+        "[...document.querySelectorAll('.hit .meta')].every("
+        "m => m.textContent.includes('Trafikverket'))"
+    )
     shot(page, "search-facet")
 
 
@@ -161,9 +173,13 @@ def login(page, server) -> None:
 
 def test_upload_a_pdf_and_find_it(page, server, tmp_path):
     login(page, server)
-    pdf = make_pdf(tmp_path / "Sjöfartsverkets lotsportal.pdf",
-                   ["Sjöfartsverket byggde en lotsportal för beställning av lotsning.",
-                    "Erfarenheter: nyttorna mättes före och efter införandet."])  # fmt: skip
+    pdf = make_pdf(
+        tmp_path / "Sjöfartsverkets lotsportal.pdf",
+        [
+            "Sjöfartsverket byggde en lotsportal för beställning av lotsning.",
+            "Erfarenheter: nyttorna mättes före och efter införandet.",
+        ],
+    )
     page.goto(server + "/upload/")
     page.set_input_files("#files", str(pdf))
     page.select_option("#kind", "case")
@@ -180,8 +196,11 @@ def test_upload_a_pdf_and_find_it(page, server, tmp_path):
 def test_script_in_a_document_shows_as_text(page, server, tmp_path):
     login(page, server)
     evil = tmp_path / "elak.md"
-    evil.write_text('# Elak <script>alert("xss")</script>\n\nTexten <img src=x onerror='
-                    'alert(2)> nämner tullkodex.\n', encoding="utf-8")  # fmt: skip
+    evil.write_text(
+        '# Elak <script>alert("xss")</script>\n\nTexten <img src=x onerror='
+        "alert(2)> nämner tullkodex.\n",
+        encoding="utf-8",
+    )
     page.goto(server + "/upload/")
     page.set_input_files("#files", str(evil))
     page.click("#upload-form button[type=submit]")
@@ -205,11 +224,20 @@ def test_keyboard_skip_link_and_visible_focus(page, server):
     assert outline != "none"
 
 
-@pytest.mark.parametrize("path", [
-    "/", "/?q=kostnader+för+IT-projekt&agency=Trafikverket", "/?q=ERTMS&mode=keyword",
-    "/documents/", "/documents/tullverket-utredningsstod-analys?chunk=1&q=nyttor",
-    "/describe/", "/upload/", "/documents/finns-inte", "/login",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?q=kostnader+för+IT-projekt&agency=Trafikverket",
+        "/?q=ERTMS&mode=keyword",
+        "/documents/",
+        "/documents/tullverket-utredningsstod-analys?chunk=1&q=nyttor",
+        "/describe/",
+        "/upload/",
+        "/documents/finns-inte",
+        "/login",
+    ],
+)
 def test_no_accessibility_violations(axe_page, server, path):
     if path == "/upload/":
         login(axe_page, server)

@@ -84,19 +84,24 @@ def test_errors_are_one_readable_line(run):
 
 
 def test_kb_console_script_runs(tmp_path, base_config):
-    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "d"),
-           "KB_CACHE_DIR": str(base_config.cache_dir)}  # fmt: skip
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(tmp_path / "d"),
+        "KB_CACHE_DIR": str(base_config.cache_dir),
+    }
     kb = os.path.join(os.path.dirname(sys.executable), "kb")
-    done = subprocess.run([kb, "stats", "--json"], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [kb, "stats", "--json"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["documents"] == 0
 
 
 def test_search_filters_and_modes_from_the_command_line(run, folder):
     run("ingest", str(folder), "--quiet")
-    code, out, _ = run("search", "signalsystem", "--agency", "Trafikverket", "--mode", "keyword",
-                       "--json")  # fmt: skip
+    code, out, _ = run(
+        "search", "signalsystem", "--agency", "Trafikverket", "--mode", "keyword", "--json"
+    )
     assert code == 0 and [h["doc_id"] for h in json.loads(out)] == ["ertms"]
     code, out, err = run("search", "kostnad", "--kind", "case", "--from", "2019", "--json")
     assert code == 0 and json.loads(out) == []
@@ -127,8 +132,11 @@ def test_export_and_import_from_the_command_line(run, folder, tmp_path, base_con
     assert code == 0 and json.loads(out)["documents"] == 2
     code = main(["--data-dir", str(tmp_path / "copy"), "import", str(archive), "--json"])
     imported = json.loads(capsys.readouterr().out)
-    assert code == 0 and imported == {"documents": 2, "chunks": imported["chunks"],
-                                      "vectors_reused": True}  # fmt: skip
+    assert code == 0 and imported == {
+        "documents": 2,
+        "chunks": imported["chunks"],
+        "vectors_reused": True,
+    }
 
 
 def test_reindex_same_model_keeps_results(run, folder):

@@ -34,11 +34,15 @@ def test_fresh_ingest_is_consistent(kb, tmp_path):
 def test_every_kind_of_damage_is_found_and_repaired(kb, tmp_path):
     ingest(kb, [_docs(tmp_path)])
     kb.store.collection.delete(ids=["a#0"])
-    kb.store.collection.upsert(ids=["ghost#0"], embeddings=[np.ones(384, dtype=np.float32)],
-                               documents=["spöke"], metadatas=[{"doc_id": "ghost", "seq": 0,
-                                                                "kind": "other"}])  # fmt: skip
-    kb.store.collection.update(ids=["b#0"], documents=["annan text"],
-                               embeddings=kb.store.vectors(["b#0"]))  # fmt: skip
+    kb.store.collection.upsert(
+        ids=["ghost#0"],
+        embeddings=[np.ones(384, dtype=np.float32)],
+        documents=["spöke"],
+        metadatas=[{"doc_id": "ghost", "seq": 0, "kind": "other"}],
+    )
+    kb.store.collection.update(
+        ids=["b#0"], documents=["annan text"], embeddings=kb.store.vectors(["b#0"])
+    )
     with kb.catalog.connection as db:  # damage made under the facade, as a crash would
         db.execute("DELETE FROM chunk_terms WHERE doc_id = 'c'")
         db.execute("INSERT INTO chunk_terms (terms, doc_id, seq) VALUES ('x', 'borta', 0)")
@@ -79,8 +83,9 @@ def test_two_ingests_are_serialised_by_the_write_lock(config, embedder, tmp_path
     kb = KnowledgeBase(config, embedder=embedder)
     reports = []
     with write_lock(config.data_dir):  # another writer holds the knowledge base
-        worker = threading.Thread(target=lambda: reports.append(
-            ingest(kb, [folder], progress=Watch())))  # fmt: skip
+        worker = threading.Thread(
+            target=lambda: reports.append(ingest(kb, [folder], progress=Watch()))
+        )
         worker.start()
         assert waited.wait(10)
         time.sleep(0.3)

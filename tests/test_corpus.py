@@ -30,8 +30,11 @@ def test_documents_vary_in_length(corpus_kb):
 
 
 def test_pdfs_and_docx_rebuild_byte_for_byte(tmp_path):
-    subprocess.run([sys.executable, str(ROOT / "corpus" / "build.py"), str(tmp_path)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "corpus" / "build.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     built = sorted(p for p in tmp_path.iterdir() if p.suffix in (".pdf", ".docx", ".yaml"))
     assert len(built) >= 8
     for path in built:

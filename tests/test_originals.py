@@ -62,11 +62,28 @@ def test_original_is_served_only_from_the_originals_folder_whatever_the_catalog_
     kb = app.extensions["kb"]["model"].open_kb()
     try:
         items = []
-        for doc_id, source in (("nyckel", key), ("lank", upload_folder / "lank.md"),
-                               ("katalog", data_dir / "catalog.sqlite3")):  # fmt: skip
+        for doc_id, source in (
+            ("nyckel", key),
+            ("lank", upload_folder / "lank.md"),
+            ("katalog", data_dir / "catalog.sqlite3"),
+        ):
             meta = Metadata(title=doc_id)
-            doc = Document(doc_id, str(source), "h", meta, "markdown", 1, None, 1, "indexing",
-                           "", "", "", "", TEXT)  # fmt: skip
+            doc = Document(
+                doc_id,
+                str(source),
+                "h",
+                meta,
+                "markdown",
+                1,
+                None,
+                1,
+                "indexing",
+                "",
+                "",
+                "",
+                "",
+                TEXT,
+            )
             chunks = [Chunk(doc_id, 0, TEXT, None, 0, len(TEXT))]
             items.append((doc, chunks, embedder.embed_passages([TEXT])))
         with kb.writing() as writer:

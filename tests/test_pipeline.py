@@ -127,8 +127,15 @@ def test_one_bad_file_is_reported_and_the_run_goes_on(config, embedder, docs):
     kb = KnowledgeBase(config.with_(max_file_mb=1.0), embedder=embedder)
     report = ingest(kb, [docs])
     reasons = {path.rsplit("/", 1)[-1]: reason for path, reason in report.failed}
-    assert set(reasons) == {"corrupt.pdf", "secret.pdf", "scan.pdf", "binary.txt", "empty.md",
-                            "big.txt", "bad-kind.md"}  # fmt: skip
+    assert set(reasons) == {
+        "corrupt.pdf",
+        "secret.pdf",
+        "scan.pdf",
+        "binary.txt",
+        "empty.md",
+        "big.txt",
+        "bad-kind.md",
+    }
     assert "password" in reasons["secret.pdf"] and "text layer" in reasons["scan.pdf"]
     assert "binary" in reasons["binary.txt"] and "limit" in reasons["big.txt"]
     assert "kind" in reasons["bad-kind.md"]

@@ -20,8 +20,10 @@ def read(path):
 
 def test_pdf_keeps_page_numbers_and_drops_running_footers(tmp_path):
     topics = ["nyttor", "kostnader", "risker"]
-    pages = [f"Om {t}\n\nDen här sidan handlar om {t} i steg {n}. {SV}\n\n"
-             f"Erfarenhetsbanken - sida {n}" for n, t in enumerate(topics, start=1)]  # fmt: skip
+    pages = [
+        f"Om {t}\n\nDen här sidan handlar om {t} i steg {n}. {SV}\n\nErfarenhetsbanken - sida {n}"
+        for n, t in enumerate(topics, start=1)
+    ]
     parsed = read(make_pdf(tmp_path / "r.pdf", pages, title="Rapport om utredningsstöd"))
     assert parsed.file_type == "pdf" and parsed.n_pages == 3
     assert [b.page for b in parsed.blocks if "steg 2" in b.text] == [2]
@@ -65,8 +67,12 @@ def test_pdf_over_the_page_limit_is_refused(tmp_path):
 
 
 def test_docx_headings_and_core_properties(tmp_path):
-    path = make_docx(tmp_path / "a.docx", "Styrning av investeringar", [SV, "Andra stycket."],
-                     title="DIGG om styrning")  # fmt: skip
+    path = make_docx(
+        tmp_path / "a.docx",
+        "Styrning av investeringar",
+        [SV, "Andra stycket."],
+        title="DIGG om styrning",
+    )
     parsed = read(path)
     assert parsed.file_type == "docx"
     assert parsed.blocks[0].heading and parsed.blocks[0].text == "Styrning av investeringar"
@@ -121,11 +127,16 @@ def test_markdown_front_matter_and_headings(tmp_path):
     parsed = read(path)
     assert parsed.meta["title"] == "Fallet ERTMS" and parsed.meta["kind"] == "case"
     assert [b.text for b in parsed.blocks] == [
-        "Rubrik", "Ett fetstilt stycke med länk.", "punkt ett", "punkt två"]  # fmt: skip
+        "Rubrik",
+        "Ett fetstilt stycke med länk.",
+        "punkt ett",
+        "punkt två",
+    ]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
-                                      "cp1252"])  # fmt: skip
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252"]
+)
 def test_text_encodings_are_detected(tmp_path, encoding):
     path = tmp_path / "a.txt"
     path.write_bytes(f"Föråldrade system\r\n\r\n{SV}\r\n".encode(encoding))

@@ -46,8 +46,7 @@ def test_reindex_switches_model_and_collection(small_kb, other_model):
     old_collection = small_kb.store.name
     chunks_before = {d.id: small_kb.catalog.chunks(d.id) for d in small_kb.catalog.documents()}
 
-    result = reindex(config.with_(embed_model=other_model.model_name), other_model,
-                     drain_seconds=0)  # fmt: skip
+    result = reindex(config.with_(embed_model=other_model.model_name), other_model, drain_seconds=0)
 
     assert result.documents == len(FILES)
     assert result.chunks == sum(len(c) for c in chunks_before.values())
@@ -65,8 +64,11 @@ def test_reindex_switches_model_and_collection(small_kb, other_model):
         expected = other_model.embed_passages([passage_text(meta, c.text) for c in chunks])
         stored = moved.store.vectors([c.id for c in chunks])
         assert np.allclose(stored, expected, atol=1e-5)
-        assert not np.allclose(stored, small_kb.embedder.embed_passages(
-            [passage_text(meta, c.text) for c in chunks]), atol=1e-2)  # fmt: skip
+        assert not np.allclose(
+            stored,
+            small_kb.embedder.embed_passages([passage_text(meta, c.text) for c in chunks]),
+            atol=1e-2,
+        )
         hits = dense_search(moved, chunks[0].text[:300], 3)
         assert (hits[0].doc_id, hits[0].passages[0].seq) == (chunks[0].doc_id, chunks[0].seq)
     finally:
@@ -85,14 +87,20 @@ def test_web_app_keeps_serving_and_then_follows_the_switch(small_kb, other_model
 
     def search_while_reindexing(_n: int) -> None:
         response = client.get("/api/search?q=kostnader&mode=dense")
-        during.append((response.status_code, len(response.get_json()["results"]),
-                       shared_model.store.name))  # fmt: skip
+        during.append(
+            (response.status_code, len(response.get_json()["results"]), shared_model.store.name)
+        )
 
-    result = reindex(config.with_(embed_model=other_model.model_name), other_model,
-                     on_chunks=search_while_reindexing, drain_seconds=0)  # fmt: skip
+    result = reindex(
+        config.with_(embed_model=other_model.model_name),
+        other_model,
+        on_chunks=search_while_reindexing,
+        drain_seconds=0,
+    )
 
-    assert during and all(status == 200 and n > 0 and name == old_collection
-                          for status, n, name in during)  # fmt: skip
+    assert during and all(
+        status == 200 and n > 0 and name == old_collection for status, n, name in during
+    )
     after = client.get("/api/search?q=kostnader&mode=dense")
     assert after.status_code == 200 and after.get_json()["results"]
     assert shared_model.store.name == result.new_collection

@@ -52,9 +52,19 @@ def test_query_stems_find_compounds_that_start_with_them(searcher):
     assert results.total >= 3
 
 
-@pytest.mark.parametrize("text", ['"ERTMS', "ERTMS*", "NEAR(ertms kostnad)", "-ertms",
-                                  "kind:case", "ertms AND OR NOT", "'; DROP TABLE chunks; --",
-                                  "ertms (((( ?!.,;:"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"ERTMS',
+        "ERTMS*",
+        "NEAR(ertms kostnad)",
+        "-ertms",
+        "kind:case",
+        "ertms AND OR NOT",
+        "'; DROP TABLE chunks; --",
+        "ertms (((( ?!.,;:",
+    ],
+)
 def test_fts_syntax_in_queries_never_breaks_search(searcher, text):
     results = search(searcher, text)
     assert results.total >= 0  # answered, no exception
@@ -72,19 +82,22 @@ def test_results_are_grouped_by_document_with_highlighted_passages(searcher):
     assert len(ids) == len(set(ids))
     for hit in results.hits:
         assert 1 <= len(hit.passages) <= 3
-        assert [p.score for p in hit.passages] == sorted((p.score for p in hit.passages),
-                                                         reverse=True)  # fmt: skip
+        assert [p.score for p in hit.passages] == sorted(
+            (p.score for p in hit.passages), reverse=True
+        )
     marked = {
-        p.text[s:e].lower()
-        for h in results.hits for p in h.passages for s, e in p.highlights
-    }  # fmt: skip
+        p.text[s:e].lower() for h in results.hits for p in h.passages for s, e in p.highlights
+    }
     assert "investeringar" in marked or "investeringen" in marked  # stem-aware
     assert any(m.startswith("investerings") for m in marked)  # compounds too
 
 
 def test_pdf_passages_carry_page_numbers(searcher):
-    results = search(searcher, "Vad granskades i ERTMS och vilka rekommendationer gavs",
-                     filters=Filters(kinds=("report",)))  # fmt: skip
+    results = search(
+        searcher,
+        "Vad granskades i ERTMS och vilka rekommendationer gavs",
+        filters=Filters(kinds=("report",)),
+    )
     pdf_hit = next(h for h in results.hits if h.doc_id == "ertms-granskning-riksrevisionen")
     assert all(p.page in (1, 2) for p in pdf_hit.passages)
 

@@ -25,8 +25,11 @@ def test_top_hits_come_from_the_right_case(corpus_kb, query, expected):
 
 
 def test_hits_carry_text_page_and_metadata(corpus_kb):
-    hit = next(h for h in dense_search(corpus_kb, "ramavtal med rörlig arbetsmängd", 10)
-               if h.doc_id == "ertms-granskning-riksrevisionen")  # fmt: skip
+    hit = next(
+        h
+        for h in dense_search(corpus_kb, "ramavtal med rörlig arbetsmängd", 10)
+        if h.doc_id == "ertms-granskning-riksrevisionen"
+    )
     best = hit.passages[0]
     assert best.page in (1, 2) and hit.meta.agency == "Trafikverket"
     assert best.text in corpus_kb.catalog.get(hit.doc_id, with_text=True).text

@@ -30,9 +30,11 @@ def chroma_url(tmp_path_factory):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     path = tmp_path_factory.mktemp("chroma")
-    server = subprocess.Popen([BIN / "chroma", "run", "--host", "127.0.0.1", "--port", str(port),
-                               "--path", str(path)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [BIN / "chroma", "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(url, server)
         yield url
@@ -42,13 +44,18 @@ def chroma_url(tmp_path_factory):
 
 
 def _env(base_config, data_dir: Path, chroma_url: str) -> dict:
-    return {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_CACHE_DIR": str(base_config.cache_dir),
-            "KB_CHROMA_URL": chroma_url}  # fmt: skip
+    return {
+        **os.environ,
+        "KB_DATA_DIR": str(data_dir),
+        "KB_CACHE_DIR": str(base_config.cache_dir),
+        "KB_CHROMA_URL": chroma_url,
+    }
 
 
 def _kb(env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN / "kb", *args], env=env, input=stdin, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [BIN / "kb", *args], env=env, input=stdin, capture_output=True, text=True, timeout=300
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -61,8 +68,18 @@ def served(base_config, chroma_url, tmp_path_factory):
     data = tmp_path_factory.mktemp("workers-data")
     env = _env(base_config, data, chroma_url)
     assert _kb(env, "ingest", str(CORPUS), "--quiet").returncode == 0
-    assert _kb(env, "user", "add", "redaktor", "--editor", "--password-stdin",
-               stdin=EDITOR_PASSWORD + "\n").returncode == 0  # fmt: skip
+    assert (
+        _kb(
+            env,
+            "user",
+            "add",
+            "redaktor",
+            "--editor",
+            "--password-stdin",
+            stdin=EDITOR_PASSWORD + "\n",
+        ).returncode
+        == 0
+    )
     token = _kb(env, "token", "create", "redaktor").stdout.strip().split()[-1]
     port = free_port()
     command = [BIN / "kb", "serve", "--workers", "2", "--port", str(port)]
@@ -93,8 +110,9 @@ def test_two_workers_serve_and_share_state(served, tmp_path):
         # a session made by one worker is honoured by the other (shared key)
         page = web.get("/login").text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        login = web.post("/login", data={"name": "redaktor", "password": EDITOR_PASSWORD,
-                                          "csrf_token": csrf})  # fmt: skip
+        login = web.post(
+            "/login", data={"name": "redaktor", "password": EDITOR_PASSWORD, "csrf_token": csrf}
+        )
         assert login.status_code == 303
         assert all(web.get("/upload/").status_code == 200 for _ in range(8))
 
@@ -139,13 +157,16 @@ def test_a_dead_worker_is_replaced(served):
 def test_an_upload_whose_worker_dies_reports_failed_and_can_be_redone(served, tmp_path):
     base, token, server = served
     headers = {"Authorization": f"Bearer {token}"}
-    pages = [f"Avbrottsprovet sida {n}: myndighet {n} beskriver upphandling, drift och "
-             f"förvaltning av system {n * 7} med kostnad {n * 13} miljoner kronor. " * 12
-             for n in range(120)]  # fmt: skip
+    pages = [
+        f"Avbrottsprovet sida {n}: myndighet {n} beskriver upphandling, drift och "
+        f"förvaltning av system {n * 7} med kostnad {n * 13} miljoner kronor. " * 12
+        for n in range(120)
+    ]
     pdf = make_pdf(tmp_path / "avbrott.pdf", pages)
     files = {"files": ("avbrott.pdf", pdf.read_bytes(), "application/pdf")}
-    job_id = httpx.post(f"{base}/api/documents", headers=headers, files=files,
-                        timeout=60).json()["id"]  # fmt: skip
+    job_id = httpx.post(f"{base}/api/documents", headers=headers, files=files, timeout=60).json()[
+        "id"
+    ]
     state = _wait_for_job(base, job_id, headers, until=("running",))
     assert state["status"] == "running"
 
@@ -157,15 +178,17 @@ def test_an_upload_whose_worker_dies_reports_failed_and_can_be_redone(served, tm
     state = httpx.get(f"{base}/api/jobs/{job_id}", headers=headers, timeout=60).json()
     assert state["status"] == "failed" and "upload the files again" in state["error"]
     assert state["files"][0]["outcome"] == "failed"
-    hits = httpx.get(f"{base}/api/search", params={"q": "Avbrottsprovet", "mode": "keyword"},
-                     timeout=60).json()["results"]  # fmt: skip
+    hits = httpx.get(
+        f"{base}/api/search", params={"q": "Avbrottsprovet", "mode": "keyword"}, timeout=60
+    ).json()["results"]
     assert hits == []  # nothing half-ingested is shown
 
     again = httpx.post(f"{base}/api/documents", headers=headers, files=files, timeout=60)
     state = _wait_for_job(base, again.json()["id"], headers, until=("done", "failed"))
     assert state["status"] == "done" and state["files"][0]["outcome"] == "added"
-    hits = httpx.get(f"{base}/api/search", params={"q": "Avbrottsprovet", "mode": "keyword"},
-                     timeout=60).json()["results"]  # fmt: skip
+    hits = httpx.get(
+        f"{base}/api/search", params={"q": "Avbrottsprovet", "mode": "keyword"}, timeout=60
+    ).json()["results"]
     assert len(hits) == 1 and hits[0]["doc_id"] == state["files"][0]["doc_id"]
     check = _kb(server.env, "check")
     assert check.returncode == 0, check.stdout + check.stderr

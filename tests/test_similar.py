@@ -45,8 +45,10 @@ def test_planned_investment_finds_similar_cases_with_recommendations(similarity)
     assert with_advice, "a Tullverket case should bring the recommendations Tullverket got"
     for case in with_advice:
         assert case.hit.meta.kind != "recommendation"
-        assert all(p.doc_id == "tullverket-utredningsstod-rekommendationer"
-                   for _, p in case.recommendations)  # fmt: skip
+        assert all(
+            p.doc_id == "tullverket-utredningsstod-rekommendationer"
+            for _, p in case.recommendations
+        )
     assert all(c.hit.passages for c in cases)
 
 

@@ -272,11 +272,20 @@ def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_p
     from tests.chroma_server import free_port
 
     port = free_port()
-    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "KB_MAX_FILE_MB": "0.05",
-           "KB_CACHE_DIR": str(base_config.cache_dir), "KB_CHROMA_URL": ""}  # fmt: skip
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(tmp_path / "data"),
+        "KB_MAX_FILE_MB": "0.05",
+        "KB_CACHE_DIR": str(base_config.cache_dir),
+        "KB_CHROMA_URL": "",
+    }
     kb = Path(sys.executable).parent / "kb"
-    server = subprocess.Popen([kb, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [kb, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -287,8 +296,12 @@ def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_p
             except httpx.TransportError:
                 time.sleep(0.3)
         limit = base_config.with_(max_file_mb=0.05).max_upload_bytes
-        too_big = httpx.post(f"{base}/upload/", content=b"x" * (limit + 1), timeout=60,
-                             headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+        too_big = httpx.post(
+            f"{base}/upload/",
+            content=b"x" * (limit + 1),
+            timeout=60,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         assert too_big.status_code == 413
         assert "Erfarenhetsbanken" not in too_big.text  # waitress's answer, not a page of ours
     finally:

@@ -14,8 +14,9 @@ from kb.config import Config, load_config
 log = logging.getLogger(__name__)
 
 
-def create_app(test_config: dict | None = None, kb_config: Config | None = None,
-               embedder=None) -> Flask:  # fmt: skip
+def create_app(
+    test_config: dict | None = None, kb_config: Config | None = None, embedder=None
+) -> Flask:
     """App factory: configuration from a mapping, then the `KB_*` environment."""
     app = Flask(__name__)
     app.config.from_mapping(

@@ -16,7 +16,7 @@ from flask import (
     request,
     session,
     url_for,
-)  # fmt: skip
+)
 
 from kb.accounts.users import User, Users
 from web.services import get_kb
@@ -120,8 +120,9 @@ def login():
                 limiter.succeeded(attempt)
                 session.clear()
                 session.permanent = True  # expires after KB_SESSION_HOURS
-                session.update(user=user.name, since=time.time(),
-                               gen=get_kb().accounts.session_gen(user.name))  # fmt: skip
+                session.update(
+                    user=user.name, since=time.time(), gen=get_kb().accounts.session_gen(user.name)
+                )
                 return redirect(_safe_next(request.form.get("next")), code=303)
             error, status = "Fel namn eller lösenord.", 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status

@@ -20,15 +20,22 @@ from kb.errors import (
     ModelMismatch,
     NotFound,
     UnsupportedFile,
-)  # fmt: skip
+)
 
 log = logging.getLogger(__name__)
 
 STATUS = {
-    NotFound: 404, InvalidQuery: 400, InvalidMetadata: 400, UnsupportedFile: 415,
-    CorruptFile: 422, EncryptedFile: 422, EmptyDocument: 422, FileTooLarge: 413,
-    ModelMismatch: 409, Busy: 503,
-}  # fmt: skip
+    NotFound: 404,
+    InvalidQuery: 400,
+    InvalidMetadata: 400,
+    UnsupportedFile: 415,
+    CorruptFile: 422,
+    EncryptedFile: 422,
+    EmptyDocument: 422,
+    FileTooLarge: 413,
+    ModelMismatch: 409,
+    Busy: 503,
+}
 
 
 def wants_json() -> bool:
@@ -50,8 +57,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte här.",
-                    413: "Filerna är för stora."}  # fmt: skip
+        messages = {
+            404: "Sidan finns inte.",
+            405: "Metoden stöds inte här.",
+            413: "Filerna är för stora.",
+        }
         custom = exc.description != type(exc).description  # abort(…, description=…) of ours
         if wants_json() or custom:
             message = exc.description

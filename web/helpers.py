@@ -9,9 +9,14 @@ from kb.models import is_web_address
 from web import STATIC
 
 KIND_LABELS = {
-    "recommendation": "Rekommendation", "interview": "Intervju", "case": "Fallbeskrivning",
-    "analysis": "Analys", "report": "Rapport", "news": "Nyhet", "other": "Övrigt",
-}  # fmt: skip
+    "recommendation": "Rekommendation",
+    "interview": "Intervju",
+    "case": "Fallbeskrivning",
+    "analysis": "Analys",
+    "report": "Rapport",
+    "news": "Nyhet",
+    "other": "Övrigt",
+}
 
 
 def highlight(text: str, spans, limit: int | None = None) -> Markup:
@@ -60,12 +65,19 @@ def page_url(page: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(highlight=highlight, kind_label=kind_label, page_url=page_url,
-                                 with_args=with_args, is_web_address=is_web_address)  # fmt: skip
+    app.jinja_env.globals.update(
+        highlight=highlight,
+        kind_label=kind_label,
+        page_url=page_url,
+        with_args=with_args,
+        is_web_address=is_web_address,
+    )
 
     @app.context_processor
     def page_context():
         from web.auth import current_user
 
-        return {"htmx_available": (STATIC / "vendor" / "htmx.min.js").exists(),
-                "user": current_user()}  # fmt: skip
+        return {
+            "htmx_available": (STATIC / "vendor" / "htmx.min.js").exists(),
+            "user": current_user(),
+        }

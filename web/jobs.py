@@ -53,10 +53,13 @@ class Job:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "status": self.status, "error": self.error,
-            "done": self.done, "total": len(self.files),
+            "id": self.id,
+            "status": self.status,
+            "error": self.error,
+            "done": self.done,
+            "total": len(self.files),
             "files": [vars(f) for f in self.files],
-        }  # fmt: skip
+        }
 
 
 class _JobProgress(Progress):
@@ -83,13 +86,23 @@ class IngestJobs:
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, files: list[tuple[str, Path]], options: dict,
-               ids: list[str] | None = None, uploaded: bool = False) -> Job:  # fmt: skip
+    def submit(
+        self,
+        files: list[tuple[str, Path]],
+        options: dict,
+        ids: list[str] | None = None,
+        uploaded: bool = False,
+    ) -> Job:
         """Queue files for ingest; `ids` (one per file) make each file replace that document.
         `uploaded` files were saved for this job alone: a refused one is deleted."""
-        job = Job(uuid.uuid4().hex[:12], [FileResult(name) for name, _ in files], options,
-                  [path for _, path in files], ids or [None] * len(files),
-                  discard_failed=uploaded)  # fmt: skip
+        job = Job(
+            uuid.uuid4().hex[:12],
+            [FileResult(name) for name, _ in files],
+            options,
+            [path for _, path in files],
+            ids or [None] * len(files),
+            discard_failed=uploaded,
+        )
         self.jobs[job.id] = job
         self._forget_old_jobs()
         self._save(job)
@@ -107,13 +120,22 @@ class IngestJobs:
         except (OSError, ValueError):
             return None
         files = [FileResult(**f) for f in saved["files"]]
-        job = Job(saved["id"], files, {}, [], [], saved["status"], saved["error"],
-                  owner=saved.get("owner", ""))  # fmt: skip
+        job = Job(
+            saved["id"],
+            files,
+            {},
+            [],
+            [],
+            saved["status"],
+            saved["error"],
+            owner=saved.get("owner", ""),
+        )
         if job.status in ("queued", "running") and not _running(job.owner):
             # A worker killed mid-job never finishes it; say so rather than "running" for ever.
             # Its documents are safe: left `indexing`, never shown, redone by uploading again.
-            _fail_unfinished(job, "the server process running this upload stopped; "
-                                  "upload the files again")  # fmt: skip
+            _fail_unfinished(
+                job, "the server process running this upload stopped; upload the files again"
+            )
         return job
 
     def _save(self, job: Job) -> None:
@@ -156,15 +178,15 @@ class IngestJobs:
                 self.queue.task_done()
 
     def _ingest(self, job: Job) -> None:
-        kb = self.open_kb()
+        knowledge_base = self.open_kb()
         try:  # never beside a `kb ingest` or `kb reindex`
-            with kb.writing() as writer:
+            with knowledge_base.writing() as writer:
                 self._ingest_locked(job, writer)
         finally:
-            kb.close()
+            knowledge_base.close()
 
     def _ingest_locked(self, job: Job, writer: Writer) -> None:
-        kb = writer.base
+        knowledge_base = writer.base
         names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
         ingester = Ingester(writer, _JobProgress(job, names, self._save))
         for path, doc_id in zip(job.paths, job.ids):
@@ -176,7 +198,7 @@ class IngestJobs:
                 names[path].outcome, names[path].reason = "failed", reason
                 if job.discard_failed:
                     _delete_upload(Path(path))
-        by_source = {d.source: d.id for d in kb.catalog.documents()}
+        by_source = {d.source: d.id for d in knowledge_base.catalog.documents()}
         for path, result in names.items():
             result.doc_id = by_source.get(path)
 

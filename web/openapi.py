@@ -6,85 +6,161 @@ NULLABLE_STR = {"type": ["string", "null"]}
 STR_LIST = {"type": "array", "items": {"type": "string"}}
 
 META = {
-    "title": {"type": "string"}, "kind": {"type": "string"}, "agency": NULLABLE_STR,
-    "date": NULLABLE_STR, "year": {"type": ["integer", "null"]}, "source_url": NULLABLE_STR,
-    "source_urls": STR_LIST, "tags": STR_LIST, "language": {"type": "string"},
-}  # fmt: skip
+    "title": {"type": "string"},
+    "kind": {"type": "string"},
+    "agency": NULLABLE_STR,
+    "date": NULLABLE_STR,
+    "year": {"type": ["integer", "null"]},
+    "source_url": NULLABLE_STR,
+    "source_urls": STR_LIST,
+    "tags": STR_LIST,
+    "language": {"type": "string"},
+}
 
 PASSAGE = {
     "type": "object",
     "required": ["chunk_id", "seq", "page", "score", "text", "highlights"],
     "properties": {
-        "chunk_id": {"type": "string"}, "seq": {"type": "integer"},
-        "page": {"type": ["integer", "null"]}, "score": {"type": "number"},
+        "chunk_id": {"type": "string"},
+        "seq": {"type": "integer"},
+        "page": {"type": ["integer", "null"]},
+        "score": {"type": "number"},
         "text": {"type": "string"},
-        "highlights": {"type": "array", "items": {"type": "array", "items": {"type": "integer"},
-                                                  "minItems": 2, "maxItems": 2}},
+        "highlights": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+        },
     },
-}  # fmt: skip
+}
 
 HIT = {
     "type": "object",
     "required": ["doc_id", "score", "title", "kind", "passages"],
-    "properties": {"doc_id": {"type": "string"}, "score": {"type": "number"}, **META,
-                   "passages": {"type": "array",
-                                "items": {"$ref": "#/components/schemas/Passage"}}},
-}  # fmt: skip
+    "properties": {
+        "doc_id": {"type": "string"},
+        "score": {"type": "number"},
+        **META,
+        "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
+    },
+}
 
 DOCUMENT = {
     "type": "object",
     "required": ["id", "title", "kind", "status", "n_chunks", "file_type"],
     "properties": {
-        "id": {"type": "string"}, "content_hash": {"type": "string"},
-        "source": {"type": "string", "pattern": "^[^/]*$",
-                   "description": "the name of the file it came from (never a server path)"},
-        **META, "file_type": {"type": "string"}, "n_chunks": {"type": "integer"},
-        "n_pages": {"type": ["integer", "null"]}, "size_bytes": {"type": "integer"},
-        "status": {"enum": ["ready", "indexing"]}, "created_at": {"type": "string"},
+        "id": {"type": "string"},
+        "content_hash": {"type": "string"},
+        "source": {
+            "type": "string",
+            "pattern": "^[^/]*$",
+            "description": "the name of the file it came from (never a server path)",
+        },
+        **META,
+        "file_type": {"type": "string"},
+        "n_chunks": {"type": "integer"},
+        "n_pages": {"type": ["integer", "null"]},
+        "size_bytes": {"type": "integer"},
+        "status": {"enum": ["ready", "indexing"]},
+        "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
     },
-}  # fmt: skip
+}
 
-FACET = {"type": "array", "items": {"type": "object", "required": ["value", "count"],
-         "properties": {"value": {"type": "string"}, "count": {"type": "integer"}}}}  # fmt: skip
+FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["value", "count"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer"}},
+    },
+}
 
 SCHEMAS = {
-    "Error": {"type": "object", "required": ["error", "status"],
-              "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}},
-    "Health": {"type": "object", "required": ["status", "documents", "model"],
-               "properties": {"status": {"const": "ok"}, "documents": {"type": "integer"},
-                              "model": {"type": "string"}}},
+    "Error": {
+        "type": "object",
+        "required": ["error", "status"],
+        "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "documents", "model"],
+        "properties": {
+            "status": {"const": "ok"},
+            "documents": {"type": "integer"},
+            "model": {"type": "string"},
+        },
+    },
     "Passage": PASSAGE,
     "Hit": HIT,
     "SearchResults": {
         "type": "object",
         "required": ["query", "mode", "page", "pages", "total", "results", "facets", "filters"],
         "properties": {
-            "query": {"type": "string"}, "mode": {"enum": ["hybrid", "dense", "keyword"]},
-            "filters": {"type": "object"}, "page": {"type": "integer"},
-            "per_page": {"type": "integer"}, "pages": {"type": "integer"},
-            "total": {"type": "integer"}, "notice": NULLABLE_STR,
+            "query": {"type": "string"},
+            "mode": {"enum": ["hybrid", "dense", "keyword"]},
+            "filters": {"type": "object"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "total": {"type": "integer"},
+            "notice": NULLABLE_STR,
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-            "facets": {"type": "object", "properties": {k: FACET for k in
-                                                        ("agency", "kind", "year", "tag")}},
+            "facets": {
+                "type": "object",
+                "properties": {k: FACET for k in ("agency", "kind", "year", "tag")},
+            },
         },
     },
     "Document": DOCUMENT,
-    "DocumentDetail": {"allOf": [{"$ref": "#/components/schemas/Document"}, {
-        "type": "object", "required": ["text", "chunks"],
-        "properties": {"text": {"type": "string"}, "chunks": {"type": "array", "items": {
-            "type": "object", "required": ["seq", "page", "char_start", "char_end"]}}}}]},
-    "SimilarCase": {"allOf": [{"$ref": "#/components/schemas/Hit"}, {
-        "type": "object", "properties": {"recommendations": {"type": "array", "items": {
-            "type": "object", "required": ["doc_id", "title", "text"]}}}}]},
-    "Job": {"type": "object", "required": ["id", "status", "done", "total", "files"],
-            "properties": {"id": {"type": "string"},
-                           "status": {"enum": ["queued", "running", "done", "failed"]},
-                           "error": {"type": "string"}, "done": {"type": "integer"},
-                           "total": {"type": "integer"},
-                           "files": {"type": "array", "items": {"type": "object",
-                                     "required": ["name", "outcome", "reason"]}}}},
-}  # fmt: skip
+    "DocumentDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Document"},
+            {
+                "type": "object",
+                "required": ["text", "chunks"],
+                "properties": {
+                    "text": {"type": "string"},
+                    "chunks": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["seq", "page", "char_start", "char_end"],
+                        },
+                    },
+                },
+            },
+        ]
+    },
+    "SimilarCase": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Hit"},
+            {
+                "type": "object",
+                "properties": {
+                    "recommendations": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["doc_id", "title", "text"]},
+                    }
+                },
+            },
+        ]
+    },
+    "Job": {
+        "type": "object",
+        "required": ["id", "status", "done", "total", "files"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"enum": ["queued", "running", "done", "failed"]},
+            "error": {"type": "string"},
+            "done": {"type": "integer"},
+            "total": {"type": "integer"},
+            "files": {
+                "type": "array",
+                "items": {"type": "object", "required": ["name", "outcome", "reason"]},
+            },
+        },
+    },
+}
 
 
 def _json(ref: str, description: str = "OK") -> dict:
@@ -105,8 +181,10 @@ def _list(ref: str) -> dict:
     }
 
 
-ERRORS = {str(code): _json("Error", text) for code, text in
-          ((400, "Invalid input"), (404, "Not found"), (413, "Too large"))}  # fmt: skip
+ERRORS = {
+    str(code): _json("Error", text)
+    for code, text in ((400, "Invalid input"), (404, "Not found"), (413, "Too large"))
+}
 EDITOR = {"security": [{"editorToken": []}]}
 DENIED = {
     "401": _json("Error", "No editor token"),
@@ -142,54 +220,116 @@ DOC_ID = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "
 
 SPEC = {
     "openapi": "3.1.0",
-    "info": {"title": "Erfarenhetsbanken API", "version": "1.0",
-             "description": "Search the experiences of Swedish government digital investments."},
+    "info": {
+        "title": "Erfarenhetsbanken API",
+        "version": "1.0",
+        "description": "Search the experiences of Swedish government digital investments.",
+    },
     "paths": {
-        "/api/health": {"get": {"summary": "Liveness and size",
-                                "responses": {"200": _json("Health")}}},
-        "/api/search": {"get": {"summary": "Search (the same query string as the Sök page)",
-                                "parameters": SEARCH_PARAMS,
-                                "responses": {"200": _json("SearchResults"), **ERRORS}}},
+        "/api/health": {
+            "get": {"summary": "Liveness and size", "responses": {"200": _json("Health")}}
+        },
+        "/api/search": {
+            "get": {
+                "summary": "Search (the same query string as the Sök page)",
+                "parameters": SEARCH_PARAMS,
+                "responses": {"200": _json("SearchResults"), **ERRORS},
+            }
+        },
         "/api/documents": {
             "get": {"summary": "All documents", "responses": {"200": _list("Document")}},
-            "post": {**EDITOR, "summary": "Upload documents (editors); ingested in the background",
-                     "parameters": [_q("wait", {"enum": ["1"]}, "Answer when the ingest is done")],
-                     "requestBody": {"content": {"multipart/form-data": {"schema": {
-                         "type": "object", "required": ["files"], "properties": {
-                             "files": {"type": "array", "items": {"type": "string",
-                                                                  "format": "binary"}},
-                             "kind": {"type": "string"}, "agency": {"type": "string"},
-                             "date": {"type": "string"}, "tags": {"type": "string"},
-                             "source_url": {"type": "string"}}}}}},
-                     "responses": {"200": _json("Job"), "202": _json("Job"), **ERRORS, **DENIED}},
+            "post": {
+                **EDITOR,
+                "summary": "Upload documents (editors); ingested in the background",
+                "parameters": [_q("wait", {"enum": ["1"]}, "Answer when the ingest is done")],
+                "requestBody": {
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["files"],
+                                "properties": {
+                                    "files": {
+                                        "type": "array",
+                                        "items": {"type": "string", "format": "binary"},
+                                    },
+                                    "kind": {"type": "string"},
+                                    "agency": {"type": "string"},
+                                    "date": {"type": "string"},
+                                    "tags": {"type": "string"},
+                                    "source_url": {"type": "string"},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": _json("Job"), "202": _json("Job"), **ERRORS, **DENIED},
+            },
         },
         "/api/documents/{doc_id}": {
             "parameters": [DOC_ID],
-            "get": {"summary": "One document with its text", "responses": {
-                "200": _json("DocumentDetail"), **ERRORS}},
-            "patch": {**EDITOR, "summary": "Change metadata (editors)", "requestBody": {
-                "content": {"application/json": {"schema": {"type": "object"}}}},
-                "responses": {"200": _json("Document"), **ERRORS, **DENIED}},
-            "delete": {**EDITOR, "summary": "Delete (editors)", "responses": {"200": {
-                "description": "Deleted"}, **ERRORS, **DENIED}},
+            "get": {
+                "summary": "One document with its text",
+                "responses": {"200": _json("DocumentDetail"), **ERRORS},
+            },
+            "patch": {
+                **EDITOR,
+                "summary": "Change metadata (editors)",
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": _json("Document"), **ERRORS, **DENIED},
+            },
+            "delete": {
+                **EDITOR,
+                "summary": "Delete (editors)",
+                "responses": {"200": {"description": "Deleted"}, **ERRORS, **DENIED},
+            },
         },
-        "/api/documents/{doc_id}/similar": {"parameters": [DOC_ID], "get": {
-            "summary": "Documents similar to this one", "responses": {"200": _list("Hit"),
-                                                                      **ERRORS}}},
-        "/api/similar": {"post": {
-            "summary": "Past cases similar to a planned investment's description",
-            "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object", "required": ["text"],
-                "properties": {"text": {"type": "string", "maxLength": 20000},
-                               "limit": {"type": "integer"}}}}}},
-            "responses": {"200": _list("SimilarCase"), **ERRORS}}},
-        "/api/jobs/{job_id}": {"parameters": [{"name": "job_id", "in": "path", "required": True,
-                                               "schema": {"type": "string"}}],
-                               "get": {**EDITOR, "summary": "An upload's progress",
-                                       "responses": {"200": _json("Job"), **ERRORS,
-                                                     **DENIED}}},
+        "/api/documents/{doc_id}/similar": {
+            "parameters": [DOC_ID],
+            "get": {
+                "summary": "Documents similar to this one",
+                "responses": {"200": _list("Hit"), **ERRORS},
+            },
+        },
+        "/api/similar": {
+            "post": {
+                "summary": "Past cases similar to a planned investment's description",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["text"],
+                                "properties": {
+                                    "text": {"type": "string", "maxLength": 20000},
+                                    "limit": {"type": "integer"},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": _list("SimilarCase"), **ERRORS},
+            }
+        },
+        "/api/jobs/{job_id}": {
+            "parameters": [
+                {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "get": {
+                **EDITOR,
+                "summary": "An upload's progress",
+                "responses": {"200": _json("Job"), **ERRORS, **DENIED},
+            },
+        },
     },
-    "components": {"schemas": SCHEMAS, "securitySchemes": {"editorToken": {
-        "type": "http", "scheme": "bearer",
-        "description": "A token from `kb token create NAME` (editors only)"}}},
-}  # fmt: skip
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "editorToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from `kb token create NAME` (editors only)",
+            }
+        },
+    },
+}

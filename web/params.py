@@ -31,10 +31,12 @@ def _int(args: MultiDict, name: str, default: int) -> int:
 
 def filters_from(args: MultiDict) -> Filters:
     return Filters(
-        agencies=_list(args, "agency"), kinds=_list(args, "kind"),
-        year_from=parse_year(args.get("from"), "from"), year_to=parse_year(args.get("to"), "to"),
+        agencies=_list(args, "agency"),
+        kinds=_list(args, "kind"),
+        year_from=parse_year(args.get("from"), "from"),
+        year_to=parse_year(args.get("to"), "to"),
         tags=_list(args, "tag"),
-    )  # fmt: skip
+    )
 
 
 def search_query(args: MultiDict, strict: bool = False) -> SearchQuery:
@@ -49,6 +51,9 @@ def search_query(args: MultiDict, strict: bool = False) -> SearchQuery:
     if mode not in MODES:
         raise InvalidQuery(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     return SearchQuery(
-        text=args.get("q", ""), mode=mode, filters=filters_from(args),
-        page=_int(args, "page", 1), per_page=_int(args, "per_page", 10),
-    )  # fmt: skip
+        text=args.get("q", ""),
+        mode=mode,
+        filters=filters_from(args),
+        page=_int(args, "page", 1),
+        per_page=_int(args, "per_page", 10),
+    )

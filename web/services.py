@@ -59,9 +59,11 @@ class SharedModel:
         catalog = Catalog(self.config.catalog_path)
         try:
             with self.lock:  # a `kb reindex` switch is followed once, for everyone
-                kb = KnowledgeBase(self.config, self.embedder, self.store, catalog=catalog)
-                self.embedder, self.store = kb.embedder, kb.store
-            return kb
+                knowledge_base = KnowledgeBase(
+                    self.config, self.embedder, self.store, catalog=catalog
+                )
+                self.embedder, self.store = knowledge_base.embedder, knowledge_base.store
+            return knowledge_base
         except BaseException:
             catalog.close()
             raise
@@ -114,6 +116,6 @@ def jobs() -> IngestJobs:
 
 
 def close_kb(_exc=None) -> None:
-    kb = g.pop("kb", None)
-    if kb is not None:
-        kb.close()
+    knowledge_base = g.pop("kb", None)
+    if knowledge_base is not None:
+        knowledge_base.close()

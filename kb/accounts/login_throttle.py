@@ -26,9 +26,16 @@ class LoginThrottle:
     catalog's database, so all `kb serve --workers` processes count together.
     """
 
-    def __init__(self, db: sqlite3.Connection, per_name: int = 5, per_address: int = 20,
-                 window: float = 300.0, free_per_name: int = 3, delay_step: float = 0.25,
-                 max_delay: float = 2.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        per_name: int = 5,
+        per_address: int = 20,
+        window: float = 300.0,
+        free_per_name: int = 3,
+        delay_step: float = 0.25,
+        max_delay: float = 2.0,
+    ) -> None:
         self.db, self.window = db, window
         self.per_name, self.per_address = per_name, per_address
         self.free_per_name, self.delay_step, self.max_delay = free_per_name, delay_step, max_delay
@@ -46,10 +53,11 @@ class LoginThrottle:
                 self.db.commit()
                 return None
             rowids = tuple(
-                self.db.execute("INSERT INTO login_failures(key, at) VALUES (?, ?)",
-                                (key, now)).lastrowid
+                self.db.execute(
+                    "INSERT INTO login_failures(key, at) VALUES (?, ?)", (key, now)
+                ).lastrowid
                 for key in keys
-            )  # fmt: skip
+            )
             self.db.commit()
         except BaseException:
             self.db.rollback()
@@ -61,10 +69,12 @@ class LoginThrottle:
     def succeeded(self, attempt: Attempt) -> None:
         """Take back this attempt and forget this address's earlier typos of the password."""
         with self.db:
-            self.db.executemany("DELETE FROM login_failures WHERE rowid = ?",
-                                [(rowid,) for rowid in attempt.rowids])  # fmt: skip
+            self.db.executemany(
+                "DELETE FROM login_failures WHERE rowid = ?", [(rowid,) for rowid in attempt.rowids]
+            )
             self.db.execute("DELETE FROM login_failures WHERE key = ?", (attempt.pair_key,))
 
     def _count(self, key: str) -> int:
-        return self.db.execute("SELECT count(*) FROM login_failures WHERE key = ?",
-                               (key,)).fetchone()[0]  # fmt: skip
+        return self.db.execute(
+            "SELECT count(*) FROM login_failures WHERE key = ?", (key,)
+        ).fetchone()[0]

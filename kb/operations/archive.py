@@ -31,12 +31,20 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def export(kb: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
-    docs = [kb.catalog.get(d.id, with_text=True) for d in kb.catalog.documents(status="ready")]
-    chunks = [c for d in docs for c in kb.catalog.chunks(d.id)]
-    manifest = {"format": FORMAT, "model": kb.catalog.setting("embed_model"),
-                "dimension": kb.catalog.setting("embed_dimension"),
-                "documents": len(docs), "chunks": len(chunks), "vectors": with_vectors}  # fmt: skip
+def export(knowledge_base: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
+    docs = [
+        knowledge_base.catalog.get(d.id, with_text=True)
+        for d in knowledge_base.catalog.documents(status="ready")
+    ]
+    chunks = [c for d in docs for c in knowledge_base.catalog.chunks(d.id)]
+    manifest = {
+        "format": FORMAT,
+        "model": knowledge_base.catalog.setting("embed_model"),
+        "dimension": knowledge_base.catalog.setting("embed_dimension"),
+        "documents": len(docs),
+        "chunks": len(chunks),
+        "vectors": with_vectors,
+    }
     tmp = target.with_name(target.name + ".partial")
     with tarfile.open(tmp, "w:gz") as tar:
         _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
@@ -44,7 +52,9 @@ def export(kb: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
         for doc in docs:
             row = {**doc.to_dict(with_text=True), "index_signature": doc.index_signature}
             # the copy that was indexed, else the operator's file; never another file
-            source = originals.servable(kb.config, doc) or originals.operator_file(kb.config, doc)
+            source = originals.servable(knowledge_base.config, doc) or originals.operator_file(
+                knowledge_base.config, doc
+            )
             if source is not None:
                 name = f"originals/{doc.id}/{source.name}"
                 with source.open("rb") as f:
@@ -56,7 +66,7 @@ def export(kb: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
         _add_bytes(tar, "chunks.jsonl", "\n".join(chunk_lines).encode())
         if with_vectors and chunks:
             buffer = io.BytesIO()
-            np.save(buffer, kb.store.vectors([c.id for c in chunks]))
+            np.save(buffer, knowledge_base.store.vectors([c.id for c in chunks]))
             _add_bytes(tar, "vectors.npy", buffer.getvalue())
             _add_bytes(tar, "vector_ids.json", json.dumps([c.id for c in chunks]).encode())
     tmp.replace(target)  # a crash never leaves a half archive under the real name
@@ -65,49 +75,67 @@ def export(kb: KnowledgeBase, target: Path, with_vectors: bool = False) -> dict:
 
 def import_archive(writer: Writer, source: Path) -> dict:
     """Add every document of the archive (replacing those with the same id)."""
-    kb = writer.base
+    knowledge_base = writer.base
     try:
         tar = tarfile.open(source, "r:gz")
     except (tarfile.TarError, OSError) as exc:
         raise KBError(f"{source} is not a readable export archive ({exc})") from exc
-    with tar, tempfile.TemporaryDirectory(dir=kb.config.data_dir, prefix=".import-") as tmp:
+    with (
+        tar,
+        tempfile.TemporaryDirectory(dir=knowledge_base.config.data_dir, prefix=".import-") as tmp,
+    ):
         # staged on the data folder's file system, so that moving an original in is atomic
-        members, staged = read_members(tar, Path(tmp), kb.config.max_file_bytes)
-        contents = check_contents(members, staged, kb.embedder.model_id, kb.embedder.dimension)
+        members, staged = read_members(tar, Path(tmp), knowledge_base.config.max_file_bytes)
+        contents = check_contents(
+            members, staged, knowledge_base.embedder.model_id, knowledge_base.embedder.dimension
+        )
         items, placed = [], []
         for row, doc_chunks in contents.documents:
             meta = Metadata.from_dict(row)
             original = row.get("original")
             name = PurePosixPath(original).name if original else ""
             doc = Document(
-                id=row["id"], source=_source(kb, row, name), content_hash=row["content_hash"],
-                meta=meta, file_type=row["file_type"], n_chunks=len(doc_chunks),
-                n_pages=row.get("n_pages"), size_bytes=row.get("size_bytes") or 0,
-                status="indexing", meta_inputs="", created_at="", updated_at="",
+                id=row["id"],
+                source=_source(knowledge_base, row, name),
+                content_hash=row["content_hash"],
+                meta=meta,
+                file_type=row["file_type"],
+                n_chunks=len(doc_chunks),
+                n_pages=row.get("n_pages"),
+                size_bytes=row.get("size_bytes") or 0,
+                status="indexing",
+                meta_inputs="",
+                created_at="",
+                updated_at="",
                 index_signature=row.get("index_signature", "") if contents.same_model else "",
                 text=row["text"],
-            )  # fmt: skip
+            )
             if all(c.id in contents.vectors for c in doc_chunks):
                 matrix = np.array([contents.vectors[c.id] for c in doc_chunks], dtype=np.float32)
                 matrix = matrix.reshape(len(doc_chunks), -1)
             else:  # another model, or exported without vectors: embed again
-                matrix = embed_chunks(kb, meta, doc_chunks)
+                matrix = embed_chunks(knowledge_base, meta, doc_chunks)
             items.append((doc, doc_chunks, matrix))
             placed.append((doc.id, name, staged.get(original) if original else None))
         # everything is checked (and embedded): only now is anything written
         for doc_id, name, staged_file in placed:
             if staged_file is None:
-                originals.discard(kb.config, doc_id)  # never serve the copy of what it replaces
+                originals.discard(
+                    knowledge_base.config, doc_id
+                )  # never serve the copy of what it replaces
             else:
-                originals.install(kb.config, doc_id, name, staged_file)
+                originals.install(knowledge_base.config, doc_id, name, staged_file)
         writer.write_documents(items)
-    return {"documents": len(items), "chunks": sum(len(c) for _, c, _ in items),
-            "vectors_reused": bool(contents.vectors)}  # fmt: skip
+    return {
+        "documents": len(items),
+        "chunks": sum(len(c) for _, c, _ in items),
+        "vectors_reused": bool(contents.vectors),
+    }
 
 
-def _source(kb: KnowledgeBase, row: dict, original_name: str) -> str:
+def _source(knowledge_base: KnowledgeBase, row: dict, original_name: str) -> str:
     """The archive's `source` is only display text: a path in it could name any file here."""
     if original_name:
-        return str(originals.kept_path(kb.config, row["id"], original_name))
+        return str(originals.kept_path(knowledge_base.config, row["id"], original_name))
     given = row.get("source")
     return originals.safe_name(PurePosixPath(given).name) if isinstance(given, str) else row["id"]

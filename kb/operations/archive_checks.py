@@ -17,8 +17,13 @@ from kb.errors import InvalidMetadata, KBError
 from kb.models import FILE_TYPES, Chunk, Metadata, valid_doc_id
 
 FORMAT = "erfarenhetsbanken-export/1"
-DATA_MEMBERS = ("manifest.json", "documents.jsonl", "chunks.jsonl", "vectors.npy",
-                "vector_ids.json")  # fmt: skip
+DATA_MEMBERS = (
+    "manifest.json",
+    "documents.jsonl",
+    "chunks.jsonl",
+    "vectors.npy",
+    "vector_ids.json",
+)
 MAX_MEMBER_BYTES = 256 * 2**20  # a data member is read into memory: at most this much
 MAX_ARCHIVE_BYTES = 8 * 2**30  # everything unpacked, originals (staged on disk) included
 MAX_MEMBERS = 100_000
@@ -33,8 +38,9 @@ class Contents:
     same_model: bool
 
 
-def read_members(tar: tarfile.TarFile, staging: Path,
-                 max_original: int) -> tuple[dict[str, bytes], dict[str, Path]]:  # fmt: skip
+def read_members(
+    tar: tarfile.TarFile, staging: Path, max_original: int
+) -> tuple[dict[str, bytes], dict[str, Path]]:
     """The data members in memory and the originals staged in `staging` (by member name), read
     in one streaming pass with every size bounded; links, devices, pipes and paths that could
     leave the data folder are refused."""
@@ -49,15 +55,18 @@ def read_members(tar: tarfile.TarFile, staging: Path,
             if member.isdir():
                 continue  # nothing is extracted, so a folder entry needs nothing
             if not member.isreg():
-                raise KBError(f"{member.name!r} in the archive is not a regular file "
-                              "(links, devices and pipes are refused)")  # fmt: skip
+                raise KBError(
+                    f"{member.name!r} in the archive is not a regular file "
+                    "(links, devices and pipes are refused)"
+                )
             if name in data or name in staged:
                 raise KBError(f"{name!r} appears twice in the archive")
             limit = MAX_MEMBER_BYTES if name in DATA_MEMBERS else max_original
             total += member.size
             if member.size > limit:
-                raise KBError(f"{name} in the archive is too large "
-                              f"({_mb(member.size)}; at most {_mb(limit)})")  # fmt: skip
+                raise KBError(
+                    f"{name} in the archive is too large ({_mb(member.size)}; at most {_mb(limit)})"
+                )
             if total > MAX_ARCHIVE_BYTES:
                 raise KBError(f"the archive is too large: over {_mb(MAX_ARCHIVE_BYTES)} unpacked")
             source = tar.extractfile(member)
@@ -70,8 +79,9 @@ def read_members(tar: tarfile.TarFile, staging: Path,
     return data, staged
 
 
-def check_contents(members: dict[str, bytes], staged: dict[str, Path], model_id: str,
-                   dimension: int) -> Contents:  # fmt: skip
+def check_contents(
+    members: dict[str, bytes], staged: dict[str, Path], model_id: str, dimension: int
+) -> Contents:
     manifest = _json(_need(members, "manifest.json"), "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
@@ -159,8 +169,10 @@ def _documents(data: bytes) -> list[dict]:
         if not isinstance(row, dict):
             raise KBError(f"{where} is not a JSON object")
         if not valid_doc_id(row.get("id")):
-            raise KBError(f"{where}: invalid document id {row.get('id')!r} (expected lowercase "
-                          "letters, digits and '-')")  # fmt: skip
+            raise KBError(
+                f"{where}: invalid document id {row.get('id')!r} (expected lowercase "
+                "letters, digits and '-')"
+            )
         if row["id"] in seen:
             raise KBError(f"{where}: document {row['id']!r} appears twice")
         seen.add(row["id"])
@@ -179,8 +191,9 @@ def _check_row(row: dict, where: str) -> None:
             raise KBError(f"{where}: {key!r} must be a string or null")
     for key in ("tags", "source_urls"):
         value = row.get(key)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(v, str) for v in value)):  # fmt: skip
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
             raise KBError(f"{where}: {key!r} must be a list of strings")
     for key in ("n_pages", "size_bytes"):
         if row.get(key) is not None and not (_is_int(row[key]) and row[key] >= 0):
@@ -206,14 +219,21 @@ def _chunks(data: bytes, texts: dict[str, str]) -> dict[str, list[Chunk]]:
         if not isinstance(doc_id, str) or doc_id not in texts:
             raise KBError(f"{where}: chunk of a document not in the archive ({doc_id!r})")
         page = item["page"]
-        if not (all(_is_int(v) for v in (seq, start, end)) and isinstance(item["text"], str)
-                and (page is None or _is_int(page) and page >= 1)):  # fmt: skip
-            raise KBError(f"{where}: seq, char_start and char_end must be whole numbers, "
-                          "page a whole number or null, and text a string")  # fmt: skip
+        if not (
+            all(_is_int(v) for v in (seq, start, end))
+            and isinstance(item["text"], str)
+            and (page is None or _is_int(page) and page >= 1)
+        ):
+            raise KBError(
+                f"{where}: seq, char_start and char_end must be whole numbers, "
+                "page a whole number or null, and text a string"
+            )
         text = texts[doc_id]
         if seq < 0 or not 0 <= start <= end <= len(text):
-            raise KBError(f"{where}: offsets {start}..{end} lie outside the text of {doc_id!r} "
-                          f"({len(text)} characters)")  # fmt: skip
+            raise KBError(
+                f"{where}: offsets {start}..{end} lie outside the text of {doc_id!r} "
+                f"({len(text)} characters)"
+            )
         if text[start:end] != item["text"]:
             raise KBError(f"{where}: the chunk's text is not {doc_id!r}'s text at {start}..{end}")
         if seq in by_doc.setdefault(doc_id, {}):
@@ -222,8 +242,9 @@ def _chunks(data: bytes, texts: dict[str, str]) -> dict[str, list[Chunk]]:
     out = {}
     for doc_id, chunks in by_doc.items():
         if sorted(chunks) != list(range(len(chunks))):
-            raise KBError(f"chunks.jsonl: the chunks of {doc_id!r} are not numbered from 0 "
-                          "without gaps")  # fmt: skip
+            raise KBError(
+                f"chunks.jsonl: the chunks of {doc_id!r} are not numbered from 0 without gaps"
+            )
         out[doc_id] = [chunks[seq] for seq in sorted(chunks)]
     return out
 
@@ -257,8 +278,10 @@ def _vectors(members: dict[str, bytes], dimension: int) -> dict[str, np.ndarray]
     except (ValueError, OSError, EOFError) as exc:
         raise KBError(f"vectors.npy is not a saved array of vectors ({exc})") from exc
     if matrix.shape != (len(ids), dimension) or matrix.dtype.kind != "f":
-        raise KBError(f"vectors.npy holds {matrix.dtype} values of shape {matrix.shape}; "
-                      f"expected {len(ids)} vectors of dimension {dimension}")  # fmt: skip
+        raise KBError(
+            f"vectors.npy holds {matrix.dtype} values of shape {matrix.shape}; "
+            f"expected {len(ids)} vectors of dimension {dimension}"
+        )
     if not np.isfinite(matrix).all():
         raise KBError("vectors.npy holds values that are not finite numbers")
     return dict(zip(ids, matrix, strict=True))

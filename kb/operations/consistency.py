@@ -24,8 +24,14 @@ class CheckReport:
 
     @property
     def clean(self) -> bool:
-        return not (self.incomplete or self.missing_vectors or self.orphan_vectors
-                    or self.stale_vectors or self.missing_terms or self.orphan_terms)  # fmt: skip
+        return not (
+            self.incomplete
+            or self.missing_vectors
+            or self.orphan_vectors
+            or self.stale_vectors
+            or self.missing_terms
+            or self.orphan_terms
+        )
 
     def to_dict(self) -> dict:
         return {k: v if isinstance(v, int) else list(v) for k, v in vars(self).items()} | {
@@ -37,22 +43,23 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check(kb: KnowledgeBase) -> CheckReport:
+def check(knowledge_base: KnowledgeBase) -> CheckReport:
     report = CheckReport()
-    docs = kb.catalog.documents()
+    docs = knowledge_base.catalog.documents()
     report.documents = len(docs)
     report.incomplete = [d.id for d in docs if d.status != "ready"]
     expected: dict[str, str] = {}
     for doc in docs:
-        for chunk in kb.catalog.chunks(doc.id):
+        for chunk in knowledge_base.catalog.chunks(doc.id):
             expected[chunk.id] = _digest(chunk.text)
     report.chunks = len(expected)
-    stored = {cid: _digest(text) for cid, text in kb.store.chunk_texts().items()}
+    stored = {cid: _digest(text) for cid, text in knowledge_base.store.chunk_texts().items()}
     report.missing_vectors = sorted(set(expected) - set(stored))
     report.orphan_vectors = sorted(set(stored) - set(expected))
-    report.stale_vectors = sorted(c for c in set(expected) & set(stored)
-                                  if expected[c] != stored[c])  # fmt: skip
-    terms = {chunk_id(doc_id, seq) for doc_id, seq in kb.catalog.keyword_keys()}
+    report.stale_vectors = sorted(
+        c for c in set(expected) & set(stored) if expected[c] != stored[c]
+    )
+    terms = {chunk_id(doc_id, seq) for doc_id, seq in knowledge_base.catalog.keyword_keys()}
     report.missing_terms = sorted(set(expected) - terms)
     report.orphan_terms = sorted(terms - set(expected))
     return report
@@ -61,8 +68,8 @@ def check(kb: KnowledgeBase) -> CheckReport:
 def repair(writer: Writer) -> CheckReport:
     """Make the three agree, from the catalog (the source of truth): drop orphans, re-index
     terms, re-embed documents whose vectors are missing, stale or half-written."""
-    kb = writer.base
-    found = check(kb)
+    knowledge_base = writer.base
+    found = check(knowledge_base)
     if found.orphan_vectors:
         writer.delete_vectors(found.orphan_vectors)
         found.repaired.append(f"deleted {len(found.orphan_vectors)} orphan vectors")
@@ -74,6 +81,6 @@ def repair(writer: Writer) -> CheckReport:
     if broken:
         writer.reembed(sorted(broken))
         found.repaired.append(f"re-embedded {len(broken)} documents")
-    after = check(kb)
+    after = check(knowledge_base)
     after.repaired = found.repaired
     return after

@@ -86,14 +86,21 @@ def _reindex(writer: Writer, embedder, on_start, on_chunks, drain_seconds) -> Re
         flush()
 
     old_model = catalog.setting("embed_model")
-    writer.set_settings({"collection": new_name, "embed_model": embedder.model_id,
-                         "embed_dimension": str(dimension), PENDING: ""})  # fmt: skip
+    writer.set_settings(
+        {
+            "collection": new_name,
+            "embed_model": embedder.model_id,
+            "embed_dimension": str(dimension),
+            PENDING: "",
+        }
+    )
     log.info("switched from %s to %s", old_name, new_name)
     # Requests already running on the old collection finish before it goes.
     time.sleep(drain_seconds)
     drop_collection(client, old_name)
-    return ReindexResult(len(documents), chunks_done, old_model, embedder.model_id,
-                         old_name, new_name)  # fmt: skip
+    return ReindexResult(
+        len(documents), chunks_done, old_model, embedder.model_id, old_name, new_name
+    )
 
 
 def _drop_leftover(catalog: Catalog, client, active: str) -> None:

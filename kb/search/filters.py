@@ -40,5 +40,10 @@ def validate(filters: Filters, known_agencies: list[str], known_tags: list[str])
             raise InvalidQuery(f"unknown tag {tag[:80]!r}")
     if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
         raise InvalidQuery("'from' is later than 'to'")
-    return Filters(tuple(canonical), filters.kinds, filters.year_from, filters.year_to,
-                   tuple(t.lower() for t in filters.tags))  # fmt: skip
+    return Filters(
+        tuple(canonical),
+        filters.kinds,
+        filters.year_from,
+        filters.year_to,
+        tuple(t.lower() for t in filters.tags),
+    )

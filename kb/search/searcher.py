@@ -50,9 +50,14 @@ class Passage:
         return f"{self.doc_id}#{self.seq}"
 
     def to_dict(self) -> dict:
-        return {"chunk_id": self.chunk_id, "seq": self.seq, "page": self.page,
-                "score": round(self.score, 6), "text": self.text,
-                "highlights": [list(s) for s in self.highlights]}  # fmt: skip
+        return {
+            "chunk_id": self.chunk_id,
+            "seq": self.seq,
+            "page": self.page,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "highlights": [list(s) for s in self.highlights],
+        }
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,12 @@ class DocumentHit:
     passages: tuple[Passage, ...]
 
     def to_dict(self) -> dict:
-        return {"doc_id": self.doc_id, "score": round(self.score, 6), **self.meta.to_dict(),
-                "passages": [p.to_dict() for p in self.passages]}  # fmt: skip
+        return {
+            "doc_id": self.doc_id,
+            "score": round(self.score, 6),
+            **self.meta.to_dict(),
+            "passages": [p.to_dict() for p in self.passages],
+        }
 
 
 @dataclass(frozen=True)
@@ -82,13 +91,19 @@ class SearchResults:
     def to_dict(self) -> dict:
         q = self.query
         return {
-            "query": q.text, "mode": q.mode, "filters": q.filters.to_dict(),
-            "page": q.page, "per_page": q.per_page, "pages": self.pages, "total": self.total,
+            "query": q.text,
+            "mode": q.mode,
+            "filters": q.filters.to_dict(),
+            "page": q.page,
+            "per_page": q.per_page,
+            "pages": self.pages,
+            "total": self.total,
             "notice": self.notice,
             "results": [h.to_dict() for h in self.hits],
-            "facets": {k: [{"value": v, "count": n} for v, n in vs]
-                       for k, vs in self.facets.items()},
-        }  # fmt: skip
+            "facets": {
+                k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -103,8 +118,13 @@ class SearchSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> SearchSettings:
-        return cls(config.fusion, config.rrf_k, config.dense_weight, config.keyword_prefix,
-                   config.search_candidates)  # fmt: skip
+        return cls(
+            config.fusion,
+            config.rrf_k,
+            config.dense_weight,
+            config.keyword_prefix,
+            config.search_candidates,
+        )
 
 
 def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -162,9 +182,11 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
 
 
 class Searcher:
-    def __init__(self, kb: KnowledgeBase, settings: SearchSettings | None = None) -> None:
-        self.kb = kb
-        self.settings = settings or SearchSettings.from_config(kb.config)
+    def __init__(
+        self, knowledge_base: KnowledgeBase, settings: SearchSettings | None = None
+    ) -> None:
+        self.kb = knowledge_base
+        self.settings = settings or SearchSettings.from_config(knowledge_base.config)
         self._fuse = fusion_strategy(self.settings)
 
     # public ----------------------------------------------------------------
@@ -178,8 +200,9 @@ class Searcher:
     def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
         """Every matching document per query, best first (for evaluation)."""
         prepared = [self.prepare(q) for q in queries]
-        return [[(d, s) for d, s, _ in group_by_document(scores)]
-                for scores, _ in self._score(prepared)]  # fmt: skip
+        return [
+            [(d, s) for d, s, _ in group_by_document(scores)] for scores, _ in self._score(prepared)
+        ]
 
     def prepare(self, q: SearchQuery) -> PreparedQuery:
         if q.mode not in MODES:
@@ -210,10 +233,13 @@ class Searcher:
         the embedding was tried: on 2 cores it slows torch more than it saves.)"""
         vectors = self._embed([q for q in queries if q.mode != "keyword"])
         return [
-            self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
-                      self.keyword(q.stems, q.filters) if q.mode != "dense" else {})
+            self.fuse(
+                q,
+                self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
+                self.keyword(q.stems, q.filters) if q.mode != "dense" else {},
+            )
             for q in queries
-        ]  # fmt: skip
+        ]
 
     def fuse(self, q: PreparedQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
         if q.mode == "dense":
@@ -247,15 +273,20 @@ class Searcher:
         grouped = [g for g in grouped if g[0] in docs]
         start = (q.query.page - 1) * q.query.per_page
         hits = self.document_hits(grouped[start : start + q.query.per_page], docs, q.stems)
-        return SearchResults(q.query, len(grouped), hits,
-                             facet_counts([docs[g[0]] for g in grouped]), notice)  # fmt: skip
+        return SearchResults(
+            q.query, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]), notice
+        )
 
     def ready_documents(self, ids: list[str]) -> dict[str, Document]:
         """Documents fully written; a half-written one (status 'indexing') is never shown."""
         return {i: d for i, d in self.kb.catalog.find_many(ids).items() if d.status == "ready"}
 
-    def document_hits(self, grouped: list[tuple[str, float, list]], docs: dict[str, Document],
-                      stems: tuple[str, ...] = ()) -> list[DocumentHit]:  # fmt: skip
+    def document_hits(
+        self,
+        grouped: list[tuple[str, float, list]],
+        docs: dict[str, Document],
+        stems: tuple[str, ...] = (),
+    ) -> list[DocumentHit]:
         """Hits for grouped scores, their best passages fetched in one catalog call."""
         best = {doc_id: chunks[:PASSAGES_PER_DOCUMENT] for doc_id, _, chunks in grouped}
         found = self.kb.catalog.chunks_by_id(
@@ -273,8 +304,14 @@ class Searcher:
 
 
 def passage(chunk: Chunk, score: float, stems: tuple[str, ...] | list[str]) -> Passage:
-    return Passage(chunk.doc_id, chunk.seq, chunk.text, chunk.page, score,
-                   tuple(highlight_spans(chunk.text, stems)))  # fmt: skip
+    return Passage(
+        chunk.doc_id,
+        chunk.seq,
+        chunk.text,
+        chunk.page,
+        score,
+        tuple(highlight_spans(chunk.text, stems)),
+    )
 
 
 def group_by_document(scores: dict[ChunkKey, float]) -> list[tuple[str, float, list]]:

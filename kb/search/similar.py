@@ -62,8 +62,9 @@ class Similarity:
         scores = {(m.doc_id, m.seq): m.score for m in matches}
         return self._hits(scores, limit)
 
-    def similar_to_text(self, text: str, limit: int = 10,
-                        filters: Filters | None = None) -> list[SimilarCase]:  # fmt: skip
+    def similar_to_text(
+        self, text: str, limit: int = 10, filters: Filters | None = None
+    ) -> list[SimilarCase]:
         text = _CONTROL.sub(" ", text or "").strip()
         if len(text) > MAX_DESCRIPTION_CHARS:
             raise InvalidQuery(

@@ -41,8 +41,9 @@ class Catalog:
         return self._db
 
     # keyword index ---------------------------------------------------------
-    def keyword_search(self, stems: list[str], limit: int, filters: Filters,
-                       prefix: bool) -> list[keyword_index.KeywordMatch]:  # fmt: skip
+    def keyword_search(
+        self, stems: list[str], limit: int, filters: Filters, prefix: bool
+    ) -> list[keyword_index.KeywordMatch]:
         # Unfiltered searches skip the documents subquery; unready documents are dropped
         # when results are grouped, as they are for dense matches.
         doc_filter = sql_documents(filters) if filters.active else None
@@ -98,8 +99,9 @@ class Catalog:
         if value is not None:
             return value
         with self._db:
-            self._db.execute("INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
-                            (key, default))  # fmt: skip
+            self._db.execute(
+                "INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)", (key, default)
+            )
         return self.setting(key) or default
 
     # documents -------------------------------------------------------------
@@ -145,12 +147,24 @@ class Catalog:
                 " meta_inputs, text, created_at, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?)",
                 (
-                    doc.id, doc.source, doc.content_hash, json.dumps(doc.meta.to_dict()),
-                    doc.meta.kind, doc.meta.agency, doc.meta.year, doc.file_type, len(chunks),
-                    doc.n_pages, doc.size_bytes, doc.index_signature, doc.meta_inputs, doc.text,
-                    old["created_at"] if old else now, now,
+                    doc.id,
+                    doc.source,
+                    doc.content_hash,
+                    json.dumps(doc.meta.to_dict()),
+                    doc.meta.kind,
+                    doc.meta.agency,
+                    doc.meta.year,
+                    doc.file_type,
+                    len(chunks),
+                    doc.n_pages,
+                    doc.size_bytes,
+                    doc.index_signature,
+                    doc.meta_inputs,
+                    doc.text,
+                    old["created_at"] if old else now,
+                    now,
                 ),
-            )  # fmt: skip
+            )
             self._db.executemany(
                 "INSERT INTO chunks (doc_id, seq, text, page, char_start, char_end)"
                 " VALUES (?,?,?,?,?,?)",
@@ -169,9 +183,16 @@ class Catalog:
             self._db.execute(
                 "UPDATE documents SET meta = ?, kind = ?, agency = ?, year = ?,"
                 " meta_inputs = COALESCE(?, meta_inputs), updated_at = ? WHERE id = ?",
-                (json.dumps(meta.to_dict()), meta.kind, meta.agency, meta.year, meta_inputs,
-                 _now(), doc_id),
-            )  # fmt: skip
+                (
+                    json.dumps(meta.to_dict()),
+                    meta.kind,
+                    meta.agency,
+                    meta.year,
+                    meta_inputs,
+                    _now(),
+                    doc_id,
+                ),
+            )
             keyword_index.delete_document(self._db, doc_id)  # the title is indexed with each chunk
             keyword_index.add_chunks(self._db, meta.title, self.chunks(doc_id))
 
@@ -192,8 +213,9 @@ class Catalog:
         for start in range(0, len(keys), 400):
             part = keys[start : start + 400]
             where = " OR ".join(["(doc_id = ? AND seq = ?)"] * len(part))
-            rows = self._db.execute(f"SELECT * FROM chunks WHERE {where}",
-                                   [v for key in part for v in key])  # fmt: skip
+            rows = self._db.execute(
+                f"SELECT * FROM chunks WHERE {where}", [v for key in part for v in key]
+            )
             out.update(((r["doc_id"], r["seq"]), _chunk(r)) for r in rows)
         return out
 
@@ -264,7 +286,9 @@ def sql_documents(filters: Filters) -> tuple[str, list]:
         sql += " AND year <= ?"
         args.append(filters.year_to)
     if filters.tags:
-        sql += (" AND EXISTS (SELECT 1 FROM json_each(documents.meta, '$.tags')"
-                f" WHERE value IN ({','.join('?' * len(filters.tags))}))")  # fmt: skip
+        sql += (
+            " AND EXISTS (SELECT 1 FROM json_each(documents.meta, '$.tags')"
+            f" WHERE value IN ({','.join('?' * len(filters.tags))}))"
+        )
         args += list(filters.tags)
     return sql, args

@@ -78,8 +78,10 @@ def common_terms(db: sqlite3.Connection, stems: list[str], prefix: bool) -> set[
         if row and row[0] > total / 2:
             common.add(stem)
         if prefix and len(stem) >= MIN_PREFIX:
-            (n,) = db.execute("SELECT COALESCE(SUM(doc), 0) FROM chunk_vocab WHERE term >= ?"
-                              " AND term < ?", (stem, stem + "\U0010ffff")).fetchone()  # fmt: skip
+            (n,) = db.execute(
+                "SELECT COALESCE(SUM(doc), 0) FROM chunk_vocab WHERE term >= ? AND term < ?",
+                (stem, stem + "\U0010ffff"),
+            ).fetchone()
             if n > total / 2:
                 common.add(f"{stem}*")
     if all(s in common for s in stems):

@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def write_lock(data_dir: Path, on_wait: Callable[[], None] | None = None,
-               timeout: float | None = None) -> Iterator[None]:  # fmt: skip
+def write_lock(
+    data_dir: Path, on_wait: Callable[[], None] | None = None, timeout: float | None = None
+) -> Iterator[None]:
     """Hold the knowledge base's write lock; wait (after calling `on_wait`) while another
     process or thread holds it, at most `timeout` seconds if given (then `Busy`).
     The lock is released even if the holder is killed."""

@@ -55,9 +55,11 @@ def open_client(config: Config):
         raise StoreUnavailable(f"KB_CHROMA_URL={config.chroma_url!r} is not an http(s) URL")
     try:
         return chromadb.HttpClient(
-            host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
-            ssl=url.scheme == "https", settings=settings,
-        )  # fmt: skip
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 80),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
     except Exception as exc:  # chromadb raises plain ValueError/ConnectError on a dead server
         raise StoreUnavailable(
             f"cannot reach the Chroma server at {config.chroma_url} ({exc}); "
@@ -112,8 +114,9 @@ class VectorStore:
                 metadatas=metadatas[i : i + step],
             )
 
-    def update_metadata(self, chunks: list[Chunk], meta: Metadata,
-                        vectors: np.ndarray | None = None) -> None:  # fmt: skip
+    def update_metadata(
+        self, chunks: list[Chunk], meta: Metadata, vectors: np.ndarray | None = None
+    ) -> None:
         """New metadata on a document's chunks, and new vectors if its title changed."""
         step = self.client.get_max_batch_size()
         for i in range(0, len(chunks), step):
@@ -144,8 +147,13 @@ class VectorStore:
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return np.asarray(got["embeddings"], dtype=np.float32)
 
-    def query(self, vector: np.ndarray, limit: int, filters: Filters | None = None,
-              exclude_doc: str | None = None) -> list[VectorMatch]:  # fmt: skip
+    def query(
+        self,
+        vector: np.ndarray,
+        limit: int,
+        filters: Filters | None = None,
+        exclude_doc: str | None = None,
+    ) -> list[VectorMatch]:
         res = self.collection.query(
             query_embeddings=[vector],
             n_results=limit,  # Chroma returns fewer when the store holds fewer

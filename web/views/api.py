@@ -19,9 +19,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
-    kb = get_kb()
-    return jsonify(status="ok", documents=len(kb.catalog.documents()),
-                   model=kb.embedder.model_id)  # fmt: skip
+    knowledge_base = get_kb()
+    return jsonify(
+        status="ok",
+        documents=len(knowledge_base.catalog.documents()),
+        model=knowledge_base.embedder.model_id,
+    )
 
 
 @bp.get("/openapi.json")
@@ -49,12 +52,12 @@ def documents():
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str):
-    kb = get_kb()
-    doc = kb.catalog.get(doc_id, with_text=True)
+    knowledge_base = get_kb()
+    doc = knowledge_base.catalog.get(doc_id, with_text=True)
     out = _public(doc, with_text=True)
     out["chunks"] = [
         {"seq": c.seq, "page": c.page, "char_start": c.char_start, "char_end": c.char_end}
-        for c in kb.catalog.chunks(doc.id)
+        for c in knowledge_base.catalog.chunks(doc.id)
     ]
     return jsonify(out)
 
@@ -75,8 +78,11 @@ def similar_text():
         raise InvalidQuery("limit must be a whole number from 1 to 50")
     from werkzeug.datastructures import MultiDict
 
-    filters = filters_from(MultiDict([(k, v) for k in ("agency", "kind", "tag", "from", "to")
-                                      for v in _as_list(body.get(k))]))  # fmt: skip
+    filters = filters_from(
+        MultiDict(
+            [(k, v) for k in ("agency", "kind", "tag", "from", "to") for v in _as_list(body.get(k))]
+        )
+    )
     cases = get_similarity().similar_to_text(body["text"], limit, filters)
     return jsonify([c.to_dict() for c in cases])
 
@@ -110,8 +116,8 @@ def job(job_id: str):
 @bp.patch("/documents/<doc_id>")
 @editor_required
 def update(doc_id: str):
-    kb = get_kb()
-    doc = kb.catalog.get(doc_id)
+    knowledge_base = get_kb()
+    doc = knowledge_base.catalog.get(doc_id)
     body = request.get_json(silent=True)
     allowed = {"title", "kind", "agency", "date", "source_urls", "tags", "language"}
     if not isinstance(body, dict) or not body or set(body) - allowed:
@@ -131,7 +137,7 @@ def update(doc_id: str):
         raise InvalidMetadata(f"invalid metadata: {exc}") from exc
     with writing() as writer:
         writer.update_metadata(doc.id, meta)
-    return jsonify(_public(kb.catalog.get(doc.id)))
+    return jsonify(_public(knowledge_base.catalog.get(doc.id)))
 
 
 @bp.delete("/documents/<doc_id>")

@@ -67,8 +67,8 @@ def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[st
 
 @bp.get("/")
 def index():
-    kb = get_kb()
-    docs = kb.catalog.documents()
+    knowledge_base = get_kb()
+    docs = knowledge_base.catalog.documents()
     kind, agency = request.args.get("kind", ""), request.args.get("agency", "")
     if kind:
         docs = [d for d in docs if d.meta.kind == kind]
@@ -76,25 +76,37 @@ def index():
         docs = [d for d in docs if d.meta.agency == agency]
     sort = request.args.get("sort", "title")
     docs.sort(key=SORTS.get(sort, SORTS["title"]), reverse=sort in ("date", "updated"))
-    agencies = sorted({d.meta.agency for d in kb.catalog.documents() if d.meta.agency})
-    return render_template("documents.html", docs=docs, kinds=KINDS, agencies=agencies,
-                           kind=kind, agency=agency, sort=sort)  # fmt: skip
+    agencies = sorted({d.meta.agency for d in knowledge_base.catalog.documents() if d.meta.agency})
+    return render_template(
+        "documents.html",
+        docs=docs,
+        kinds=KINDS,
+        agencies=agencies,
+        kind=kind,
+        agency=agency,
+        sort=sort,
+    )
 
 
 @bp.get("/<doc_id>")
 def show(doc_id: str):
-    kb = get_kb()
-    doc = kb.catalog.get(doc_id, with_text=True)
-    chunks = kb.catalog.chunks(doc.id)
+    knowledge_base = get_kb()
+    doc = knowledge_base.catalog.get(doc_id, with_text=True)
+    chunks = knowledge_base.catalog.chunks(doc.id)
     focus = request.args.get("chunk", type=int)
     stems = query_stems(request.args.get("q", "")[:2000])
     similar = get_similarity().similar_documents(doc.id, limit=5)
     focus_page = next((c.page for c in chunks if c.seq == focus), None)
     return render_template(
-        "document.html", doc=doc, chunks=chunks, similar=similar, focus=focus,
+        "document.html",
+        doc=doc,
+        chunks=chunks,
+        similar=similar,
+        focus=focus,
         paragraphs=paragraphs_with_anchors(doc.text, chunks, focus, stems),
-        original=_original(doc) is not None, focus_page=focus_page,
-    )  # fmt: skip
+        original=_original(doc) is not None,
+        focus_page=focus_page,
+    )
 
 
 def _original(doc) -> Path | None:
@@ -108,13 +120,19 @@ def original(doc_id: str):
     if path is None:
         abort(404)
     mimetypes = {
-        "pdf": "application/pdf", "html": "text/plain", "markdown": "text/plain",
+        "pdf": "application/pdf",
+        "html": "text/plain",
+        "markdown": "text/plain",
         "text": "text/plain",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    }  # fmt: skip
+    }
     # HTML is sent as text: an uploaded page must never run in our origin.
-    return send_file(path, mimetype=mimetypes.get(doc.file_type, "application/octet-stream"),
-                     download_name=path.name, as_attachment=doc.file_type == "docx")  # fmt: skip
+    return send_file(
+        path,
+        mimetype=mimetypes.get(doc.file_type, "application/octet-stream"),
+        download_name=path.name,
+        as_attachment=doc.file_type == "docx",
+    )
 
 
 @bp.get("/<doc_id>/edit")
@@ -129,17 +147,20 @@ def metadata_from_form(form, current: Metadata) -> Metadata:
     sources = tuple(u.strip() for u in form.get("sources", "").split() if u.strip())
     return Metadata(
         title=form.get("title", current.title).strip()[:300],
-        kind=form.get("kind", current.kind), agency=form.get("agency", "").strip() or None,
-        date=form.get("date", "").strip() or None, source_urls=sources, tags=tags,
+        kind=form.get("kind", current.kind),
+        agency=form.get("agency", "").strip() or None,
+        date=form.get("date", "").strip() or None,
+        source_urls=sources,
+        tags=tags,
         language=form.get("language", current.language).strip() or current.language,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/<doc_id>/edit")
 @editor_required
 def update(doc_id: str):
-    kb = get_kb()
-    doc = kb.catalog.get(doc_id)
+    knowledge_base = get_kb()
+    doc = knowledge_base.catalog.get(doc_id)
     try:
         meta = metadata_from_form(request.form, doc.meta)
     except InvalidMetadata as exc:
@@ -160,10 +181,10 @@ def delete(doc_id: str):
 @bp.post("/<doc_id>/reingest")
 @editor_required
 def reingest(doc_id: str):
-    kb = get_kb()
-    doc = kb.catalog.get(doc_id)
+    knowledge_base = get_kb()
+    doc = knowledge_base.catalog.get(doc_id)
     # the operator's own file when it was ingested from disk, so the document keeps its source
-    path = originals.operator_file(kb.config, doc) or _original(doc)
+    path = originals.operator_file(knowledge_base.config, doc) or _original(doc)
     if path is None:
         abort(409, description="Originalfilen finns inte längre; ladda upp den igen.")
     job = jobs().submit([(path.name, path)], {}, [doc.id])

@@ -25,8 +25,13 @@ def index():
             results = get_searcher().search(query)
         except InvalidQuery as exc:
             error, status = str(exc), 400
-    context = {"results": results, "error": error, "args": args, "kinds": KINDS,
-               "selected": {k: args.getlist(k) for k in ("agency", "kind", "tag")}}  # fmt: skip
+    context = {
+        "results": results,
+        "error": error,
+        "args": args,
+        "kinds": KINDS,
+        "selected": {k: args.getlist(k) for k in ("agency", "kind", "tag")},
+    }
     if is_fragment_request():
         return render_template("_results.html", **context)  # htmx swaps even on bad input
     return render_template("search.html", **context), status

@@ -73,8 +73,9 @@ def submit_upload(files, form):
     saved = store_uploads(files)
     # A file keeps its id across uploads, so uploading it again updates the document
     # (each upload's original is kept in its own folder: nothing is overwritten).
-    return jobs().submit(saved, options, [slugify(Path(name).stem) for name, _ in saved],
-                         uploaded=True)  # fmt: skip
+    return jobs().submit(
+        saved, options, [slugify(Path(name).stem) for name, _ in saved], uploaded=True
+    )
 
 
 @bp.post("/")
