@@ -29,7 +29,8 @@ from kb.embedding.embedder import Embedder  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.models import Chunk, Document  # noqa: E402
 from kb.search.evaluation import load_beir  # noqa: E402
-from kb.search.searcher import MODES, Searcher, SearchQuery  # noqa: E402
+from kb.search.query import MODES, SearchQuery  # noqa: E402
+from kb.search.searcher import Searcher  # noqa: E402
 
 CHUNKS_PER_DOC = 8
 

@@ -16,11 +16,13 @@ from ingest.pipeline import ingest as run_ingest
 from kb.config import Config
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
+from kb.models import Filters
 from kb.operations.archive import export, import_archive
 from kb.operations.consistency import check, repair
 from kb.search.evaluation import METRICS, load_beir, score_run
-from kb.search.filters import Filters, parse_year
-from kb.search.searcher import MAX_QUERY_CHARS, MODES, Searcher, SearchQuery
+from kb.search.filters import build_filters
+from kb.search.query import MAX_QUERY_CHARS, MODES, SearchQuery
+from kb.search.searcher import Searcher
 from kb.search.similar import Similarity
 
 
@@ -108,16 +110,7 @@ def show(config: Config, args: argparse.Namespace) -> int:
     if args.json:
         out = doc.to_dict()
         if args.chunks:
-            out["chunks"] = [
-                {
-                    "seq": c.seq,
-                    "page": c.page,
-                    "char_start": c.char_start,
-                    "char_end": c.char_end,
-                    "text": c.text,
-                }
-                for c in chunks
-            ]
+            out["chunks"] = [c.to_dict(with_text=True) for c in chunks]
         emit_json(out)
         return 0
     for key, value in doc.to_dict().items():
@@ -161,13 +154,7 @@ def stats(config: Config, args: argparse.Namespace) -> int:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(
-        agencies=tuple(args.agency),
-        kinds=tuple(args.kind),
-        year_from=parse_year(args.year_from, "from"),
-        year_to=parse_year(args.year_to, "to"),
-        tags=tuple(args.tag),
-    )
+    return build_filters(args.agency, args.kind, args.year_from, args.year_to, args.tag)
 
 
 def search(config: Config, args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from kb.accounts.users import ROLES
 from kb.config import load_config
 from kb.errors import KBError
 from kb.models import KINDS
-from kb.search.searcher import MODES
+from kb.search.query import MODES
 
 
 def _add_json(p: argparse.ArgumentParser) -> None:

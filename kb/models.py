@@ -105,6 +105,13 @@ class Chunk:
     def id(self) -> str:
         return chunk_id(self.doc_id, self.seq)
 
+    def to_dict(self, with_text: bool = False) -> dict:
+        out = {"seq": self.seq, "page": self.page}
+        out |= {"char_start": self.char_start, "char_end": self.char_end}
+        if with_text:
+            out["text"] = self.text
+        return out
+
 
 def chunk_id(doc_id: str, seq: int) -> str:
     return f"{doc_id}#{seq}"
@@ -149,30 +156,6 @@ class Document:
         if with_text:
             d["text"] = self.text
         return d
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk_id: str
-    doc_id: str
-    title: str
-    score: float
-    text: str
-    page: int | None
-    meta: Metadata
-
-    def to_dict(self) -> dict:
-        return {
-            "doc_id": self.doc_id,
-            "chunk_id": self.chunk_id,
-            "title": self.title,
-            "score": round(self.score, 6),
-            "text": self.text,
-            "page": self.page,
-            "kind": self.meta.kind,
-            "agency": self.meta.agency,
-            "date": self.meta.date,
-        }
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ def editor_token(app):
 
 def dense_search(knowledge_base, text: str, limit: int = 10):
     """Documents by meaning alone, best first (the dense side of the searcher)."""
-    from kb.search.searcher import Searcher, SearchQuery
+    from kb.search.query import SearchQuery
+    from kb.search.searcher import Searcher
 
     return Searcher(knowledge_base).search(SearchQuery(text, "dense", per_page=limit)).hits
 

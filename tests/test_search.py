@@ -7,7 +7,8 @@ import pytest
 from ingest.pipeline import ingest
 from kb.errors import InvalidQuery
 from kb.search.filters import Filters
-from kb.search.searcher import Searcher, SearchQuery
+from kb.search.query import SearchQuery
+from kb.search.searcher import Searcher
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,11 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidQuery
-from kb.search.filters import Filters, parse_year
-from kb.search.searcher import MODES, SearchQuery
+from kb.models import Filters
+from kb.search.filters import build_filters
+from kb.search.query import SearchQuery
 
 KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk"}
-MAX_VALUES = 50  # per repeated parameter
-
-
-def _list(args: MultiDict, name: str) -> tuple[str, ...]:
-    values = [v.strip() for v in args.getlist(name) if v.strip()]
-    if len(values) > MAX_VALUES:
-        raise InvalidQuery(f"too many '{name}' values (at most {MAX_VALUES})")
-    return tuple(dict.fromkeys(values))
 
 
 def _int(args: MultiDict, name: str, default: int) -> int:
@@ -30,12 +23,12 @@ def _int(args: MultiDict, name: str, default: int) -> int:
 
 
 def filters_from(args: MultiDict) -> Filters:
-    return Filters(
-        agencies=_list(args, "agency"),
-        kinds=_list(args, "kind"),
-        year_from=parse_year(args.get("from"), "from"),
-        year_to=parse_year(args.get("to"), "to"),
-        tags=_list(args, "tag"),
+    return build_filters(
+        agency=args.getlist("agency"),
+        kind=args.getlist("kind"),
+        year_from=args.get("from"),
+        year_to=args.get("to"),
+        tag=args.getlist("tag"),
     )
 
 
@@ -47,12 +40,9 @@ def search_query(args: MultiDict, strict: bool = False) -> SearchQuery:
             raise InvalidQuery(
                 f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(KNOWN))}"
             )
-    mode = args.get("mode", "hybrid") or "hybrid"
-    if mode not in MODES:
-        raise InvalidQuery(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    return SearchQuery(
+    return SearchQuery(  # the searcher checks the mode, the page and the text
         text=args.get("q", ""),
-        mode=mode,
+        mode=args.get("mode", "hybrid") or "hybrid",
         filters=filters_from(args),
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", 10),

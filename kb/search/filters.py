@@ -8,6 +8,28 @@ from kb.models import KINDS, Filters
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
+MAX_VALUES = 50  # per facet
+
+
+def build_filters(agency=(), kind=(), year_from=None, year_to=None, tag=()) -> Filters:
+    """Filters from what a visitor sent (the query string, the CLI's options, a JSON body):
+    values trimmed, repeats dropped, years parsed. The one place filters are built."""
+    return Filters(
+        agencies=_values(agency, "agency"),
+        kinds=_values(kind, "kind"),
+        year_from=parse_year(year_from, "from"),
+        year_to=parse_year(year_to, "to"),
+        tags=_values(tag, "tag"),
+    )
+
+
+def _values(raw, name: str) -> tuple[str, ...]:
+    values = [str(v).strip() for v in raw if str(v).strip()]
+    if len(values) > MAX_VALUES:
+        raise InvalidQuery(f"too many '{name}' values (at most {MAX_VALUES})")
+    return tuple(dict.fromkeys(values))
+
+
 def parse_year(value, name: str) -> int | None:
     if value in (None, ""):
         return None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -13,108 +12,29 @@ from kb.analysis import query_stems
 from kb.config import Config
 from kb.errors import InvalidQuery
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Chunk, Document, Filters, Metadata
+from kb.models import Chunk, Document, Filters
 from kb.search import fusion
 from kb.search.filters import validate
 from kb.search.highlight import highlight_spans
+from kb.search.query import MAX_PAGE, MODES, PreparedQuery, SearchQuery, clean_query
+from kb.search.results import DocumentHit, Passage, SearchResults
 
-MODES = ("hybrid", "dense", "keyword")
-MAX_QUERY_CHARS = 2000
-MAX_PAGE = 1000
 PASSAGES_PER_DOCUMENT = 3
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_DEFAULTS = {f.name: f.default for f in fields(Config)}
 
 ChunkKey = tuple[str, int]  # (doc_id, seq)
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    text: str
-    mode: str = "hybrid"
-    filters: Filters = field(default_factory=Filters)
-    page: int = 1
-    per_page: int = 10
-
-
-@dataclass(frozen=True)
-class Passage:
-    doc_id: str
-    seq: int
-    text: str
-    page: int | None
-    score: float
-    highlights: tuple[tuple[int, int], ...]
-
-    @property
-    def chunk_id(self) -> str:
-        return f"{self.doc_id}#{self.seq}"
-
-    def to_dict(self) -> dict:
-        return {
-            "chunk_id": self.chunk_id,
-            "seq": self.seq,
-            "page": self.page,
-            "score": round(self.score, 6),
-            "text": self.text,
-            "highlights": [list(s) for s in self.highlights],
-        }
-
-
-@dataclass(frozen=True)
-class DocumentHit:
-    doc_id: str
-    meta: Metadata
-    score: float
-    passages: tuple[Passage, ...]
-
-    def to_dict(self) -> dict:
-        return {
-            "doc_id": self.doc_id,
-            "score": round(self.score, 6),
-            **self.meta.to_dict(),
-            "passages": [p.to_dict() for p in self.passages],
-        }
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    query: SearchQuery
-    total: int  # documents in the whole result set
-    hits: list[DocumentHit]
-    facets: dict[str, list[tuple[str, int]]]
-    notice: str | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
-
-    def to_dict(self) -> dict:
-        q = self.query
-        return {
-            "query": q.text,
-            "mode": q.mode,
-            "filters": q.filters.to_dict(),
-            "page": q.page,
-            "per_page": q.per_page,
-            "pages": self.pages,
-            "total": self.total,
-            "notice": self.notice,
-            "results": [h.to_dict() for h in self.hits],
-            "facets": {
-                k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()
-            },
-        }
 
 
 @dataclass(frozen=True)
 class SearchSettings:
     """How the two rankings are fused; defaults chosen on corpus/eval's dev split."""
 
-    fusion: str = "convex"  # "convex" or "rrf"
-    rrf_k: float = 60.0
-    dense_weight: float = 0.7  # the keyword ranking gets 1 - dense_weight
-    keyword_prefix: bool = True  # match query stems as prefixes (Swedish compounds)
-    candidates: int = 100  # chunks fetched from each retriever
+    # The defaults are Config's (KB_FUSION, KB_RRF_K, …; documented there), not repeated here.
+    fusion: str = _DEFAULTS["fusion"]  # "convex" or "rrf"
+    rrf_k: float = _DEFAULTS["rrf_k"]
+    dense_weight: float = _DEFAULTS["dense_weight"]  # the keyword ranking gets the rest
+    keyword_prefix: bool = _DEFAULTS["keyword_prefix"]  # stems also match as prefixes
+    candidates: int = _DEFAULTS["search_candidates"]  # chunks fetched from each retriever
 
     @classmethod
     def from_config(cls, config: Config) -> SearchSettings:
@@ -125,42 +45,6 @@ class SearchSettings:
             config.keyword_prefix,
             config.search_candidates,
         )
-
-
-def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
-    """Whitespace folded; control characters (NUL and the like), over-long queries and
-    queries with nothing to search for refused. FTS or SQL syntax is just text here: the
-    keyword side quotes every stem, so it can never act as an operator."""
-    if _CONTROL.search(text or ""):
-        raise InvalidQuery("the query contains control characters (such as NUL); remove them")
-    text = " ".join((text or "").split())
-    if not text:
-        raise InvalidQuery("the query is empty")
-    if len(text) > limit:
-        raise InvalidQuery(f"the query is {len(text)} characters long; the limit is {limit}")
-    if not any(c.isalnum() for c in text):
-        raise InvalidQuery("the query has no letters or digits to search for")
-    return text
-
-
-@dataclass(frozen=True)
-class PreparedQuery:
-    """A query checked and analysed once: its cleaned text, canonical filters and stems."""
-
-    query: SearchQuery
-    stems: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return self.query.text
-
-    @property
-    def mode(self) -> str:
-        return self.query.mode
-
-    @property
-    def filters(self) -> Filters:
-        return self.query.filters
 
 
 Fuse = Callable[[dict, dict], dict]

@@ -9,12 +9,13 @@ import numpy as np
 
 from kb.errors import InvalidQuery
 from kb.models import Filters
-from kb.search.searcher import DocumentHit, Passage, Searcher, group_by_document, passage
+from kb.search.query import CONTROL_CHARACTERS
+from kb.search.results import DocumentHit, Passage
+from kb.search.searcher import Searcher, group_by_document, passage
 
 MAX_DESCRIPTION_CHARS = 20_000
 PIECE_CHARS = 1200  # about 250 tokens: the size the passages were embedded at
 CANDIDATES = 200
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \n: paragraphs matter
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Similarity:
     def similar_to_text(
         self, text: str, limit: int = 10, filters: Filters | None = None
     ) -> list[SimilarCase]:
-        text = _CONTROL.sub(" ", text or "").strip()
+        text = CONTROL_CHARACTERS.sub(" ", text or "").strip()
         if len(text) > MAX_DESCRIPTION_CHARS:
             raise InvalidQuery(
                 f"the description is {len(text)} characters long; the limit is "

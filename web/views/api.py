@@ -8,9 +8,10 @@ from flask import Blueprint, current_app, jsonify, request
 
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import Document, Metadata
+from kb.search.filters import build_filters
 from web.auth import editor_required
 from web.openapi import SPEC
-from web.params import filters_from, search_query
+from web.params import search_query
 from web.services import get_kb, get_searcher, get_similarity, jobs, writing
 from web.views.upload import submit_upload
 
@@ -55,10 +56,7 @@ def document(doc_id: str):
     knowledge_base = get_kb()
     doc = knowledge_base.catalog.get(doc_id, with_text=True)
     out = _public(doc, with_text=True)
-    out["chunks"] = [
-        {"seq": c.seq, "page": c.page, "char_start": c.char_start, "char_end": c.char_end}
-        for c in knowledge_base.catalog.chunks(doc.id)
-    ]
+    out["chunks"] = [c.to_dict() for c in knowledge_base.catalog.chunks(doc.id)]
     return jsonify(out)
 
 
@@ -76,12 +74,12 @@ def similar_text():
     limit = body.get("limit", 10)
     if not isinstance(limit, int) or not 1 <= limit <= 50:
         raise InvalidQuery("limit must be a whole number from 1 to 50")
-    from werkzeug.datastructures import MultiDict
-
-    filters = filters_from(
-        MultiDict(
-            [(k, v) for k in ("agency", "kind", "tag", "from", "to") for v in _as_list(body.get(k))]
-        )
+    filters = build_filters(
+        _as_list(body.get("agency")),
+        _as_list(body.get("kind")),
+        body.get("from"),
+        body.get("to"),
+        _as_list(body.get("tag")),
     )
     cases = get_similarity().similar_to_text(body["text"], limit, filters)
     return jsonify([c.to_dict() for c in cases])

@@ -11,6 +11,7 @@ from kb.analysis import query_stems
 from kb.errors import InvalidMetadata
 from kb.models import KINDS, Metadata
 from kb.search.highlight import highlight_spans
+from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
 from web.auth import editor_required
 from web.services import get_kb, get_similarity, jobs, writing
@@ -94,7 +95,7 @@ def show(doc_id: str):
     doc = knowledge_base.catalog.get(doc_id, with_text=True)
     chunks = knowledge_base.catalog.chunks(doc.id)
     focus = request.args.get("chunk", type=int)
-    stems = query_stems(request.args.get("q", "")[:2000])
+    stems = query_stems(request.args.get("q", "")[:MAX_QUERY_CHARS])
     similar = get_similarity().similar_documents(doc.id, limit=5)
     focus_page = next((c.page for c in chunks if c.seq == focus), None)
     return render_template(

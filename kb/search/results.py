@@ -1,0 +1,78 @@
+"""What a search answers: documents with their best passages, a total and facet counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.models import Metadata
+from kb.search.query import SearchQuery
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc_id: str
+    seq: int
+    text: str
+    page: int | None
+    score: float
+    highlights: tuple[tuple[int, int], ...]
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}#{self.seq}"
+
+    def to_dict(self) -> dict:
+        return {
+            "chunk_id": self.chunk_id,
+            "seq": self.seq,
+            "page": self.page,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "highlights": [list(s) for s in self.highlights],
+        }
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    doc_id: str
+    meta: Metadata
+    score: float
+    passages: tuple[Passage, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "score": round(self.score, 6),
+            **self.meta.to_dict(),
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: SearchQuery
+    total: int  # documents in the whole result set
+    hits: list[DocumentHit]
+    facets: dict[str, list[tuple[str, int]]]
+    notice: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+    def to_dict(self) -> dict:
+        q = self.query
+        return {
+            "query": q.text,
+            "mode": q.mode,
+            "filters": q.filters.to_dict(),
+            "page": q.page,
+            "per_page": q.per_page,
+            "pages": self.pages,
+            "total": self.total,
+            "notice": self.notice,
+            "results": [h.to_dict() for h in self.hits],
+            "facets": {
+                k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()
+            },
+        }
