@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from ingest.yaml_meta import load_yaml
 from kb.errors import InvalidMetadata
 from kb.models import Metadata
 
@@ -38,7 +39,7 @@ def is_sidecar(path: Path) -> bool:
 
 def read_sidecar(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InvalidMetadata(f"sidecar {path.name} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -8,6 +8,7 @@ import yaml
 
 from ingest.readers.base import Block, ParsedFile, clean_text
 from ingest.readers.text import decode_text
+from ingest.yaml_meta import load_yaml
 from kb.errors import EmptyDocument, InvalidMetadata
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
@@ -101,7 +102,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = load_yaml(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise InvalidMetadata(f"front matter is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):
