@@ -161,19 +161,22 @@ class Ingester:
         ):
             if existing.meta_inputs == meta_inputs:
                 return "unchanged"
-            parsed = read_document(source.path.name, data, self.config.max_pages)
+            parsed = self._read(source.path.name, data)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
             self.report.chunks_embedded += self.kb.update_metadata(doc_id, meta, meta_inputs)
             return "updated"
 
-        parsed = read_document(source.path.name, data, self.config.max_pages)
+        parsed = self._read(source.path.name, data)
         self._queue(
             doc_id, str(source.path), parsed, content_hash, size, existing is None,
             lambda text: md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text),
             meta_inputs,
         )  # fmt: skip
         return None  # reported when flushed
+
+    def _read(self, name: str, data: bytes) -> ParsedFile:
+        return read_document(name, data, self.config.max_pages, self.config.max_text_chars)
 
     def ingest_parsed(self, doc_id: str, source: str, parsed: ParsedFile, options: dict) -> None:
         """Ingest text that did not come from a file (an evaluation corpus, an API call)."""

@@ -42,6 +42,9 @@ class Config:
     chunk_overlap: int = 40  # KB_CHUNK_OVERLAP: tokens carried into the next chunk
     max_file_mb: float = 50.0  # KB_MAX_FILE_MB: larger files are refused
     max_pages: int = 2000  # KB_MAX_PAGES: larger PDFs are refused
+    # KB_MAX_TEXT_CHARS: a file whose extracted text is longer is refused (so is one with more
+    # than 20 characters of text per byte of file); 20 M characters is ~10,000 pages of prose.
+    max_text_chars: int = 20_000_000
     # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
     fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
