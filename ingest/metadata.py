@@ -9,16 +9,67 @@ from pathlib import Path
 
 import yaml
 
+from ingest.yaml_meta import load_yaml
 from kb.errors import InvalidMetadata
 from kb.models import Metadata
 
-FIELDS = ("id", "title", "kind", "agency", "date", "source_url", "source_urls", "sources",
-          "tags", "language")  # fmt: skip
+FIELDS = (
+    "id",
+    "title",
+    "kind",
+    "agency",
+    "date",
+    "source_url",
+    "source_urls",
+    "sources",
+    "tags",
+    "language",
+)
 
-_SV_WORDS = {"och", "att", "som", "för", "med", "inte", "det", "är", "av", "på", "till", "har",
-             "den", "ett", "en", "om", "vi", "de", "var", "kan"}  # fmt: skip
-_EN_WORDS = {"the", "and", "of", "to", "is", "in", "that", "for", "with", "not", "are", "was",
-             "on", "as", "be", "by", "this", "have", "it", "we"}  # fmt: skip
+_SV_WORDS = {
+    "och",
+    "att",
+    "som",
+    "för",
+    "med",
+    "inte",
+    "det",
+    "är",
+    "av",
+    "på",
+    "till",
+    "har",
+    "den",
+    "ett",
+    "en",
+    "om",
+    "vi",
+    "de",
+    "var",
+    "kan",
+}
+_EN_WORDS = {
+    "the",
+    "and",
+    "of",
+    "to",
+    "is",
+    "in",
+    "that",
+    "for",
+    "with",
+    "not",
+    "are",
+    "was",
+    "on",
+    "as",
+    "be",
+    "by",
+    "this",
+    "have",
+    "it",
+    "we",
+}
 
 
 def sidecar_path(path: Path) -> Path | None:
@@ -38,7 +89,7 @@ def is_sidecar(path: Path) -> bool:
 
 def read_sidecar(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InvalidMetadata(f"sidecar {path.name} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

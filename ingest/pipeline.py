@@ -93,8 +93,9 @@ class Ingester:
         self.report = IngestReport()
 
     # public ----------------------------------------------------------------
-    def ingest_paths(self, paths: list[Path], options: dict | None = None,
-                     prune: bool = False) -> IngestReport:  # fmt: skip
+    def ingest_paths(
+        self, paths: list[Path], options: dict | None = None, prune: bool = False
+    ) -> IngestReport:
         files, missing, roots = collect(paths)
         self.report.failed.extend(missing)
         self.progress.start(len(files))
@@ -165,19 +166,24 @@ class Ingester:
             self._keep_copy(source, doc_id, data)  # also makes the copies an older version lacks
             if existing.meta_inputs == meta_inputs:
                 return "unchanged"
-            parsed = read_document(source.path.name, data, self.config.max_pages)
+            parsed = self._read(source.path.name, data)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
             self.report.chunks_embedded += self.writer.update_metadata(doc_id, meta, meta_inputs)
             return "updated"
 
-        parsed = read_document(source.path.name, data, self.config.max_pages)
+        parsed = self._read(source.path.name, data)
         self._keep_copy(source, doc_id, data)
         self._queue(
-            doc_id, str(source.path), parsed, content_hash, size, existing is None,
+            doc_id,
+            str(source.path),
+            parsed,
+            content_hash,
+            size,
+            existing is None,
             lambda text: md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text),
             meta_inputs,
-        )  # fmt: skip
+        )
         return None  # reported when flushed
 
     def _keep_copy(self, source: SourceFile, doc_id: str, data: bytes) -> None:
@@ -187,6 +193,9 @@ class Ingester:
         if not source.path.is_relative_to(originals.root(self.config).resolve()):
             originals.keep(self.config, doc_id, source.path.name, data)
 
+    def _read(self, name: str, data: bytes) -> ParsedFile:
+        return read_document(name, data, self.config.max_pages, self.config.max_text_chars)
+
     def ingest_parsed(self, doc_id: str, source: str, parsed: ParsedFile, options: dict) -> None:
         """Ingest text that did not come from a file (an evaluation corpus, an API call)."""
         content_hash = _sha256("\n\n".join(b.text for b in parsed.blocks).encode())
@@ -195,12 +204,19 @@ class Ingester:
             self.report.unchanged.append(source)
             return
         self._queue(
-            doc_id, source, parsed, content_hash, len(content_hash), existing is None,
-            lambda text: md.resolve(source, parsed.meta, {}, options, text), "",
-        )  # fmt: skip
+            doc_id,
+            source,
+            parsed,
+            content_hash,
+            len(content_hash),
+            existing is None,
+            lambda text: md.resolve(source, parsed.meta, {}, options, text),
+            "",
+        )
 
-    def _queue(self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta,
-               meta_inputs) -> None:  # fmt: skip
+    def _queue(
+        self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta, meta_inputs
+    ) -> None:
         text, spans = chunk_blocks(
             parsed.blocks,
             self.kb.embedder.token_counts,
@@ -214,15 +230,30 @@ class Ingester:
             for seq, s in enumerate(spans)
         ]
         doc = Document(
-            id=doc_id, source=source, content_hash=content_hash, meta=meta,
-            file_type=parsed.file_type, n_chunks=len(chunks), n_pages=parsed.n_pages,
-            size_bytes=size, status="indexing", index_signature=self.signature,
-            meta_inputs=meta_inputs, created_at="", updated_at="", text=text,
-        )  # fmt: skip
+            id=doc_id,
+            source=source,
+            content_hash=content_hash,
+            meta=meta,
+            file_type=parsed.file_type,
+            n_chunks=len(chunks),
+            n_pages=parsed.n_pages,
+            size_bytes=size,
+            status="indexing",
+            index_signature=self.signature,
+            meta_inputs=meta_inputs,
+            created_at="",
+            updated_at="",
+            text=text,
+        )
         self._pending.append(
-            _Pending(doc, chunks, [passage_text(meta, c.text) for c in chunks],
-                     "added" if is_new else "updated", source)
-        )  # fmt: skip
+            _Pending(
+                doc,
+                chunks,
+                [passage_text(meta, c.text) for c in chunks],
+                "added" if is_new else "updated",
+                source,
+            )
+        )
         if sum(len(p.chunks) for p in self._pending) >= self.config.embed_pool_chunks:
             self.flush()
 
@@ -252,8 +283,13 @@ class Ingester:
                 self.report.removed.append(doc.id)
 
 
-def ingest(knowledge_base: KnowledgeBase, paths: list[Path], options: dict | None = None,
-           prune: bool = False, progress: Progress | None = None) -> IngestReport:  # fmt: skip
+def ingest(
+    knowledge_base: KnowledgeBase,
+    paths: list[Path],
+    options: dict | None = None,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
     progress = progress or Progress()
     with knowledge_base.writing(on_wait=progress.waiting) as writer:
         return Ingester(writer, progress).ingest_paths(paths, options, prune)

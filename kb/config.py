@@ -45,6 +45,9 @@ class Config:
     # KB_MAX_FORM_KB: the body limit of every request but an editor's upload; room for a
     # 20,000-character description, percent-encoded.
     max_form_kb: int = 256
+    # KB_MAX_TEXT_CHARS: a file whose extracted text is longer is refused (so is one with more
+    # than 20 characters of text per byte of file); 20 M characters is ~10,000 pages of prose.
+    max_text_chars: int = 20_000_000
     # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
     fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only

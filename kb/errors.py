@@ -22,7 +22,7 @@ class EmptyDocument(KBError):
 
 
 class FileTooLarge(KBError):
-    """The file is over the configured size limit."""
+    """The file, or the text extracted from it, is over a configured size limit."""
 
 
 class InvalidMetadata(KBError):

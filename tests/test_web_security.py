@@ -307,3 +307,16 @@ def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_p
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_page_whose_own_address_is_not_a_web_address_is_read_without_it():
+    from ingest.readers.html import read_html
+
+    page = (
+        b'<html><head><link rel="canonical" href="javascript:alert(1)">'
+        b'<meta property="og:url" content="/relativ/sida"></head>'
+        b"<body><main><h1>Rubrik</h1><p>Text om e-arkiv.</p></main></body></html>"
+    )
+    parsed = read_html(page)
+    assert "source_url" not in parsed.meta
+    assert parsed.blocks[0].text == "Rubrik"

@@ -7,8 +7,11 @@ import codecs
 from ingest.readers.base import ParsedFile, paragraphs
 from kb.errors import EmptyDocument, UnsupportedFile
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _cp1252_for_invalid_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
