@@ -111,6 +111,33 @@ def html_with_script(tmp: Path) -> bytes:
 
 
 # name: (file name, builder, True when it must be refused)
+# Accepted hostile files say something else than the baseline, which must stay first for its word.
+OTHER = "Skatteverket byggde om sin e-tjänst för deklarationer i tre etapper."
+
+
+def html_unclosed_nested(tmp: Path, depth: int = 600) -> bytes:
+    """Unclosed <h1>/<td>: each one used to hold all the text after it (quadratic)."""
+    return ("<html><body>" + f"<h1>{OTHER}<td>rad" * depth + "</body></html>").encode()
+
+
+def markdown_open_brackets(tmp: Path) -> bytes:
+    """One long paragraph of "[" and "![" the inline regexes used to backtrack on."""
+    return ("# Rubrik\n\n" + OTHER + " " + "[" * 40_000 + "![" * 20_000 + " _a" * 3000).encode()
+
+
+def yaml_alias_bomb(tmp: Path) -> bytes:
+    """Front matter of a few hundred bytes whose aliases stand for millions of strings."""
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for n in range(1, 9):
+        prev, name = chr(ord("a") + n - 1), chr(ord("a") + n)
+        lines.append(f"{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    return ("---\n" + "\n".join(lines) + "\n---\n# Rubrik\n\n" + SV + "\n").encode()
+
+
+def javascript_source(tmp: Path) -> bytes:
+    return f"---\nsource_url: 'javascript:alert(document.cookie)'\n---\n# Rubrik\n\n{SV}\n".encode()
+
+
 FILES = {
     "corrupt-pdf": ("rapport.pdf", corrupt_pdf, True),
     "truncated-pdf": ("rapport.pdf", truncated_pdf, True),
@@ -126,6 +153,10 @@ FILES = {
     "invalid-utf8-txt": ("trasig.txt", invalid_utf8_txt, False),
     "mixed-encodings-txt": ("blandad.txt", mixed_encodings_txt, False),
     "html-with-script": ("sida.html", html_with_script, False),
+    "html-unclosed-nested-blocks": ("nastlad.html", html_unclosed_nested, False),
+    "markdown-open-brackets": ("hakar.md", markdown_open_brackets, False),
+    "front-matter-alias-bomb": ("alias.md", yaml_alias_bomb, True),
+    "front-matter-javascript-source": ("kalla.md", javascript_source, True),
 }
 
 # Upload names (API) and on-disk names (CLI) that try to escape or confuse.

@@ -70,8 +70,13 @@ def assert_healthy(app, client) -> None:
         assert report.clean, report.to_dict()
     finally:
         kb.close()
+    exact = {"q": "beslagshantering", "mode": "keyword"}
+    assert client.get("/api/search", query_string=exact).get_json()["results"][0]["doc_id"] == (
+        "baslinje"
+    )
+    # by meaning, a junk document may come close (issue 13 weighs that); it must not hide it
     found = client.get("/api/search", query_string={"q": "beslagshantering"}).get_json()
-    assert found["results"][0]["doc_id"] == "baslinje"
+    assert "baslinje" in [hit["doc_id"] for hit in found["results"][:3]]
 
 
 def assert_no_trace(*texts: str) -> None:

@@ -162,3 +162,11 @@ def test_pagination(searcher):
 def test_bad_queries_get_clear_errors(searcher, kwargs, message):
     with pytest.raises(InvalidQuery, match=message):
         searcher.search(SearchQuery(**kwargs))
+
+
+def test_a_single_keyword_match_counts_in_the_fusion():
+    """Min-max over one score used to give it 0: a word found in one document added nothing."""
+    from kb.search import fusion
+
+    fused = fusion.convex([{"a": 0.9, "b": 0.8}, {"b": 3.0}], [0.7, 0.3])
+    assert fused["b"] == pytest.approx(0.3) and fused["a"] == pytest.approx(0.7)

@@ -21,7 +21,9 @@ def convex(scores: list[dict], weights: list[float]) -> dict:
         if not table:
             continue
         low, high = min(table.values()), max(table.values())
-        span = (high - low) or 1.0
         for key, value in table.items():
-            fused[key] = fused.get(key, 0.0) + weight * (value - low) / span
+            # One match (or all alike) is a full match, not the minimum: a word found in a
+            # single document must count for that document.
+            share = (value - low) / (high - low) if high > low else 1.0
+            fused[key] = fused.get(key, 0.0) + weight * share
     return fused
