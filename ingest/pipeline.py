@@ -71,7 +71,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _meta_inputs(sidecar: dict, options: dict) -> str:
+def _meta_inputs_hash(sidecar: dict, options: dict) -> str:
     blob = json.dumps([sidecar, options], sort_keys=True, default=str, ensure_ascii=False)
     return _sha256(blob.encode())[:16]
 
@@ -154,7 +154,7 @@ class Ingester:
         sidecar_file = md.sidecar_path(source.path)
         sidecar = md.read_sidecar(sidecar_file) if sidecar_file else {}
         content_hash = _sha256(data)
-        meta_inputs = _meta_inputs(sidecar, options)
+        meta_inputs_hash = _meta_inputs_hash(sidecar, options)
         doc_id = self._document_id(source, sidecar, options)
         existing = self.kb.catalog.find(doc_id)
         if (
@@ -164,12 +164,14 @@ class Ingester:
             and existing.index_signature == self.signature
         ):
             self._keep_copy(source, doc_id, data)  # also makes the copies an older version lacks
-            if existing.meta_inputs == meta_inputs:
+            if existing.meta_inputs_hash == meta_inputs_hash:
                 return "unchanged"
             parsed = self._read(source.path.name, data)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
-            self.report.chunks_embedded += self.writer.update_metadata(doc_id, meta, meta_inputs)
+            self.report.chunks_embedded += self.writer.update_metadata(
+                doc_id, meta, meta_inputs_hash
+            )
             return "updated"
 
         parsed = self._read(source.path.name, data)
@@ -182,7 +184,7 @@ class Ingester:
             size,
             existing is None,
             lambda text: md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text),
-            meta_inputs,
+            meta_inputs_hash,
         )
         return None  # reported when flushed
 
@@ -215,7 +217,7 @@ class Ingester:
         )
 
     def _queue(
-        self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta, meta_inputs
+        self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta, meta_inputs_hash
     ) -> None:
         text, spans = chunk_blocks(
             parsed.blocks,
@@ -240,7 +242,7 @@ class Ingester:
             size_bytes=size,
             status="indexing",
             index_signature=self.signature,
-            meta_inputs=meta_inputs,
+            meta_inputs_hash=meta_inputs_hash,
             created_at="",
             updated_at="",
             text=text,

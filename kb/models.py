@@ -134,7 +134,7 @@ class Document:
     size_bytes: int
     status: str  # "ready", or "indexing" while (or if a crash left it) half-written
     index_signature: str  # embedding model + chunking settings the chunks were made with
-    meta_inputs: str  # hash of the metadata given outside the file (sidecar, options)
+    meta_inputs_hash: str  # hash of the metadata given outside the file (sidecar, options)
     created_at: str
     updated_at: str
     text: str = field(default="", repr=False)

@@ -60,7 +60,9 @@ class Writer:
         self.write_documents(items)
         return sum(len(chunks) for _, chunks, _ in items)
 
-    def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> int:
+    def update_metadata(
+        self, doc_id: str, meta: Metadata, meta_inputs_hash: str | None = None
+    ) -> int:
         """Change a document's metadata; returns how many passages had to be re-embedded."""
         base = self.base
         before, chunks = base.catalog.get(doc_id), base.catalog.chunks(doc_id)
@@ -68,7 +70,7 @@ class Writer:
         if meta.title != before.meta.title and chunks:
             # the title is embedded with every passage (passage_text), so the vectors change too
             vectors = embed_chunks(base, meta, chunks)
-        base.catalog.update_metadata(doc_id, meta, meta_inputs)
+        base.catalog.update_metadata(doc_id, meta, meta_inputs_hash)
         base.store.update_metadata(chunks, meta, vectors)
         return 0 if vectors is None else len(chunks)
 

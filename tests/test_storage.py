@@ -17,7 +17,7 @@ CREATE TABLE documents (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, content_hash TEXT NOT NULL, meta TEXT NOT NULL,
     kind TEXT NOT NULL, agency TEXT, year INTEGER, file_type TEXT NOT NULL,
     n_chunks INTEGER NOT NULL DEFAULT 0, n_pages INTEGER, size_bytes INTEGER NOT NULL,
-    status TEXT NOT NULL, index_signature TEXT NOT NULL, meta_inputs TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL, index_signature TEXT NOT NULL, meta_inputs_hash TEXT NOT NULL DEFAULT '',
     text TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 CREATE TABLE chunks (

@@ -104,7 +104,7 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 n_pages=row.get("n_pages"),
                 size_bytes=row.get("size_bytes") or 0,
                 status="indexing",
-                meta_inputs="",
+                meta_inputs_hash="",
                 created_at="",
                 updated_at="",
                 index_signature=row.get("index_signature", "") if contents.same_model else "",

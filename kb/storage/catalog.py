@@ -144,7 +144,7 @@ class Catalog:
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
-                " meta_inputs, text, created_at, updated_at)"
+                " meta_inputs_hash, text, created_at, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?)",
                 (
                     doc.id,
@@ -159,7 +159,7 @@ class Catalog:
                     doc.n_pages,
                     doc.size_bytes,
                     doc.index_signature,
-                    doc.meta_inputs,
+                    doc.meta_inputs_hash,
                     doc.text,
                     old["created_at"] if old else now,
                     now,
@@ -178,17 +178,19 @@ class Catalog:
                 "UPDATE documents SET status = 'ready' WHERE id = ?", [(i,) for i in doc_ids]
             )
 
-    def update_metadata(self, doc_id: str, meta: Metadata, meta_inputs: str | None = None) -> None:
+    def update_metadata(
+        self, doc_id: str, meta: Metadata, meta_inputs_hash: str | None = None
+    ) -> None:
         with self._db:
             self._db.execute(
                 "UPDATE documents SET meta = ?, kind = ?, agency = ?, year = ?,"
-                " meta_inputs = COALESCE(?, meta_inputs), updated_at = ? WHERE id = ?",
+                " meta_inputs_hash = COALESCE(?, meta_inputs_hash), updated_at = ? WHERE id = ?",
                 (
                     json.dumps(meta.to_dict()),
                     meta.kind,
                     meta.agency,
                     meta.year,
-                    meta_inputs,
+                    meta_inputs_hash,
                     _now(),
                     doc_id,
                 ),
@@ -252,7 +254,7 @@ def _document(row: sqlite3.Row, with_text: bool) -> Document:
         size_bytes=row["size_bytes"],
         status=row["status"],
         index_signature=row["index_signature"],
-        meta_inputs=row["meta_inputs"],
+        meta_inputs_hash=row["meta_inputs_hash"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         text=row["text"] if with_text else "",

@@ -142,3 +142,10 @@ def m004_revocable_sessions_and_tokens(db: sqlite3.Connection) -> None:
 def m005_login_failures(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL)")
     db.execute("CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at)")
+
+
+@migration
+def m006_name_the_metadata_hash(db: sqlite3.Connection) -> None:
+    # It holds a hash of the metadata given outside the file (sidecar, options), not the inputs.
+    if "meta_inputs" in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents RENAME COLUMN meta_inputs TO meta_inputs_hash")
