@@ -188,6 +188,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=None)
     parser.add_argument("--during-upload", action="store_true")
     parser.add_argument("--upload-files", type=int, default=12)
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        default=["waitress"],
+        choices=["waitress", "gunicorn"],
+        help="one process under each, measured one after the other in this run",
+    )
     args = parser.parse_args()
     args.clients = args.clients or ([50] if args.during_upload else [1, 10, 50])
     if not shutil.which("wrk"):
@@ -196,8 +203,14 @@ def main() -> None:
         json.loads(line)["text"]
         for line in (ROOT / "corpus/eval/queries.jsonl").read_text().splitlines()
     ]
+    for server_name in args.servers:
+        print(f"\n{server_name}, one process, {args.seconds} s per row:")
+        run(args, queries, server_name)
+
+
+def run(args, queries: list[str], server_name: str) -> None:
     with tempfile.TemporaryDirectory(prefix="kb-bench-web-") as tmp:
-        env = {**os.environ, "KB_DATA_DIR": tmp}
+        env = {**os.environ, "KB_DATA_DIR": tmp, "KB_SERVER": server_name}
         subprocess.run(
             [str(KB), "ingest", str(ROOT / "corpus/documents"), "--quiet"],
             env=env,

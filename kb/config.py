@@ -57,6 +57,9 @@ class Config:
     # KB_CHROMA_URL: a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, instead of the
     # embedded store in the data folder; needed for `kb serve --workers N` with N > 1.
     chroma_url: str = ""
+    # KB_SERVER: auto runs waitress in one process and gunicorn for --workers N; waitress or
+    # gunicorn force one (gunicorn with one worker serves the embedded store too).
+    server: str = "auto"
     secure_cookies: bool = False  # KB_SECURE_COOKIES: set when served over HTTPS
     read_requires_login: bool = False  # KB_READ_REQUIRES_LOGIN: readers need an account too
     # KB_TRUSTED_HOSTS: comma-separated host names the app answers to (e.g. "kb.example.se");

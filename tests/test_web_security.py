@@ -320,3 +320,54 @@ def test_a_page_whose_own_address_is_not_a_web_address_is_read_without_it():
     parsed = read_html(page)
     assert "source_url" not in parsed.meta
     assert parsed.blocks[0].text == "Rubrik"
+
+
+def test_gunicorn_serves_one_process_and_stops_on_sigterm(base_config, tmp_path):
+    """KB_SERVER=gunicorn: the same app under gunicorn's gthread worker (bench/web.py compares)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    from tests.chroma_server import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(tmp_path / "data"),
+        "KB_SERVER": "gunicorn",
+        "KB_CACHE_DIR": str(base_config.cache_dir),
+        "KB_CHROMA_URL": "",
+    }
+    kb = Path(sys.executable).parent / "kb"
+    server = subprocess.Popen(
+        [kb, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline, answer = time.monotonic() + 120, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10)
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert answer is not None and answer.status_code == 200
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    bad = subprocess.run(
+        [kb, "serve"],
+        env={**env, "KB_SERVER": "apache"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 1 and "KB_SERVER" in bad.stderr and "Traceback" not in bad.stderr

@@ -47,10 +47,14 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int = 1) 
         f"Erfarenhetsbanken: http://{host}:{port}/  (data {config.data_dir}{vectors}{several})",
         file=sys.stderr,
     )
-    if workers == 1:
-        _serve_waitress(config, host, port, threads)
-    else:
+    if config.server not in ("auto", "waitress", "gunicorn"):
+        raise KBError(f"KB_SERVER={config.server!r}: expected auto, waitress or gunicorn")
+    if config.server == "waitress" and workers > 1:
+        raise KBError("waitress serves one process: --workers above 1 runs under gunicorn")
+    if config.server == "gunicorn" or workers > 1:
         _serve_gunicorn(config, host, port, threads, workers)
+    else:
+        _serve_waitress(config, host, port, threads)
 
 
 def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
