@@ -47,6 +47,7 @@ SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_simil
 
 test: setup browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 	$(BIN)/python -m tests.chroma_server $(BIN)/pytest -p no:cacheprovider $(SERVER_TESTS)
 

@@ -169,6 +169,12 @@ def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> 
     )
 
 
+def upload_id(name: str) -> str:
+    """An uploaded file's document id: its name's slug, so that uploading it again updates
+    the document instead of adding another."""
+    return slugify(Path(name).stem)
+
+
 def slugify(value: str, max_length: int = 80) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.metadata import upload_id
 from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
 from kb.knowledge_base import KnowledgeBase
@@ -94,7 +95,10 @@ class IngestJobs:
         uploaded: bool = False,
     ) -> Job:
         """Queue files for ingest; `ids` (one per file) make each file replace that document.
-        `uploaded` files were saved for this job alone: a refused one is deleted."""
+        `uploaded` files were saved for this job alone (a refused one is deleted) and are
+        known by their names unless `ids` says otherwise."""
+        if ids is None and uploaded:
+            ids = [upload_id(name) for name, _ in files]
         job = Job(
             uuid.uuid4().hex[:12],
             [FileResult(name) for name, _ in files],

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from ingest.metadata import slugify
 from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import KINDS, Metadata
 from kb.storage.data_folder import private_folder
@@ -71,11 +70,8 @@ def submit_upload(files, form):
     files = [f for f in files if f and f.filename]
     options = upload_options(form)
     saved = store_uploads(files)
-    # A file keeps its id across uploads, so uploading it again updates the document
-    # (each upload's original is kept in its own folder: nothing is overwritten).
-    return jobs().submit(
-        saved, options, [slugify(Path(name).stem) for name, _ in saved], uploaded=True
-    )
+    # Each upload's original is kept in its own folder: nothing is overwritten.
+    return jobs().submit(saved, options, uploaded=True)
 
 
 @bp.post("/")
