@@ -24,8 +24,8 @@ def ingest_corpus(kb: KnowledgeBase, dataset: Dataset, progress: Progress | None
             n += 1
             doc_id = f"{base}-{n}"
         ids[doc_id] = entry["_id"]
-        title = entry["title"].strip() or entry["_id"]
+        # An entry without a title gets none: resolve() shows its id, but embeds nothing.
         ingester.ingest_parsed(doc_id, entry["_id"], ParsedFile("text", blocks),
-                               {"title": title, "kind": "other"})  # fmt: skip
+                               {"title": entry["title"].strip(), "kind": "other"})  # fmt: skip
     ingester.flush()
     return ids

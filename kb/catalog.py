@@ -73,7 +73,7 @@ class Catalog:
         with self.db:
             self.db.execute("DELETE FROM chunk_terms")
             for doc in self.documents():
-                keyword_index.add_chunks(self.db, doc.meta.title, self.chunks(doc.id))
+                keyword_index.add_chunks(self.db, doc.meta.context_title, self.chunks(doc.id))
 
     def close(self) -> None:
         self.db.close()
@@ -169,7 +169,7 @@ class Catalog:
                 " VALUES (?,?,?,?,?,?)",
                 [(c.doc_id, c.seq, c.text, c.page, c.char_start, c.char_end) for c in chunks],
             )
-            keyword_index.add_chunks(self.db, doc.meta.title, chunks)
+            keyword_index.add_chunks(self.db, doc.meta.context_title, chunks)
 
     def mark_ready(self, doc_ids: list[str]) -> None:
         with self.db:
@@ -186,7 +186,7 @@ class Catalog:
                  _now(), doc_id),
             )  # fmt: skip
             keyword_index.delete_document(self.db, doc_id)  # the title is indexed with each chunk
-            keyword_index.add_chunks(self.db, meta.title, self.chunks(doc_id))
+            keyword_index.add_chunks(self.db, meta.context_title, self.chunks(doc_id))
 
     def delete(self, doc_id: str) -> bool:
         with self.db:

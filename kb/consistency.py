@@ -71,7 +71,7 @@ def repair(kb: KnowledgeBase) -> CheckReport:
         with kb.catalog.transaction() as db:
             for doc in kb.catalog.documents():
                 keyword_index.delete_document(db, doc.id)
-                keyword_index.add_chunks(db, doc.meta.title, kb.catalog.chunks(doc.id))
+                keyword_index.add_chunks(db, doc.meta.context_title, kb.catalog.chunks(doc.id))
             db.execute("DELETE FROM chunk_terms WHERE doc_id NOT IN (SELECT id FROM documents)")
         found.repaired.append("rebuilt the keyword index")
     broken = {c.split("#")[0] for c in found.missing_vectors + found.stale_vectors}

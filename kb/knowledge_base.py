@@ -89,8 +89,8 @@ class KnowledgeBase:
         """Change a document's metadata; returns how many passages had to be re-embedded."""
         before, chunks = self.catalog.get(doc_id), self.catalog.chunks(doc_id)
         vectors = None
-        if meta.title != before.meta.title and chunks:
-            # the title is embedded with every passage (passage_text), so the vectors change too
+        if meta.context_title != before.meta.context_title and chunks:
+            # a real title is embedded with every passage (passage_text), so the vectors change too
             vectors = self.embedder.embed_passages([passage_text(meta, c.text) for c in chunks])
         self.catalog.update_metadata(doc_id, meta, meta_inputs)
         self.store.update_metadata(chunks, meta, vectors)

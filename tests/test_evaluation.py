@@ -66,3 +66,22 @@ def test_kb_eval_json_on_the_held_out_split(base_config, monkeypatch, capsys, tm
     assert out["results"]["hybrid"]["ndcg@10"] >= out["results"]["dense"]["ndcg@10"]
     assert out["results"]["hybrid"]["ndcg@10"] >= 0.85
     assert not (tmp_path / "untouched").exists()  # eval never writes into the user's KB
+
+
+def test_an_entry_without_title_is_embedded_and_indexed_as_its_bare_text(kb):
+    from ingest.beir import ingest_corpus
+    from kb.evaluation import Dataset
+
+    text = "Ansökan om bostadsbidrag görs digitalt hos myndigheten."
+    corpus = [{"_id": "a17", "title": "", "text": text},
+              {"_id": "b2", "title": "Bidrag", "text": text + " Mer."}]  # fmt: skip
+    dataset = Dataset("t", corpus, {}, {})
+    ids = ingest_corpus(kb, dataset)
+    doc = kb.catalog.get("a17")
+    assert doc.meta.title == "A17" and doc.meta.context_title == ""  # shown, not used
+    chunk = kb.catalog.chunks("a17")[0]
+    stored = kb.store.vectors([chunk.id])[0]
+    assert abs(float(stored @ kb.embedder.embed_passages([text])[0]) - 1.0) < 1e-4
+    terms = kb.catalog.db.execute("SELECT terms FROM chunk_terms WHERE doc_id = 'a17'").fetchone()
+    assert "a17" not in terms[0].split()
+    assert kb.catalog.get("b2").meta.context_title == "Bidrag" and len(ids) == 2
