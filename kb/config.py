@@ -46,11 +46,15 @@ class Config:
     # 20,000-character description, percent-encoded.
     max_form_kb: int = 256
     # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
-    fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
+    # KB_FUSION: convex (min-max scores, weighted), zscore, distribution (mean ± 3 sd) or rrf
+    fusion: str = "convex"
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
     dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
+    doc_decay: float = 0.0  # KB_DOC_DECAY: weight of a document's 2nd, 3rd (squared), … chunk
+    compound_split: bool = False  # KB_COMPOUND_SPLIT: also search compounds' parts
+    thesaurus: bool = True  # KB_THESAURUS: also search corpus/thesaurus.yaml's synonyms
     # KB_CHROMA_URL: a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, instead of the
     # embedded store in the data folder; needed for `kb serve --workers N` with N > 1.
     chroma_url: str = ""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kb import fusion, keyword_index
+from kb import compounds, fusion, keyword_index, thesaurus
 from kb.config import Config
 from kb.errors import InvalidQuery
 from kb.filters import Filters, chroma_where, known_values, sql_documents, validate
@@ -93,18 +93,23 @@ class SearchResults:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How the two rankings are fused; defaults chosen on corpus/eval's dev split."""
+    """How the two rankings are fused; defaults chosen with bench/tune_search.py (README)."""
 
-    fusion: str = "convex"  # "convex" or "rrf"
+    fusion: str = "convex"  # "convex", "zscore", "distribution" or "rrf"
     rrf_k: float = 60.0
     dense_weight: float = 0.7  # the keyword ranking gets 1 - dense_weight
     keyword_prefix: bool = True  # match query stems as prefixes (Swedish compounds)
     candidates: int = 100  # chunks fetched from each retriever
+    # A document scores its best chunk plus doc_decay**i times its (i+1)-th best (if > 0).
+    doc_decay: float = 0.0
+    compounds: bool = False  # also search the parts of compounds (kb/compounds.py)
+    thesaurus: bool = True  # also search synonyms and abbreviations (corpus/thesaurus.yaml)
 
     @classmethod
     def from_config(cls, config: Config) -> SearchSettings:
         return cls(config.fusion, config.rrf_k, config.dense_weight, config.keyword_prefix,
-                   config.search_candidates)  # fmt: skip
+                   config.search_candidates, config.doc_decay, config.compound_split,
+                   config.thesaurus)  # fmt: skip
 
 
 def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -128,7 +133,13 @@ class PreparedQuery:
     """A query checked and analysed once: its cleaned text, canonical filters and stems."""
 
     query: SearchQuery
-    stems: tuple[str, ...]
+    stems: tuple[str, ...]  # the query's own
+    extra: tuple[str, ...] = ()  # stems added by the thesaurus and compound splitting
+    also: tuple[str, ...] = ()  # the thesaurus terms searched too, as written, for the notice
+
+    @property
+    def search_stems(self) -> tuple[str, ...]:
+        return self.stems + self.extra
 
     @property
     def text(self) -> str:
@@ -156,8 +167,9 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
             return fusion.reciprocal_rank(rankings, weights, settings.rrf_k)
 
         return rrf
-    if settings.fusion == "convex":
-        return lambda dense, keyword: fusion.convex([dense, keyword], weights)
+    if settings.fusion in ("convex", "zscore", "distribution"):
+        method = getattr(fusion, settings.fusion)
+        return lambda dense, keyword: method([dense, keyword], weights)
     raise ValueError(f"unknown fusion method {settings.fusion!r}")
 
 
@@ -166,6 +178,7 @@ class Searcher:
         self.kb = kb
         self.settings = settings or SearchSettings.from_config(kb.config)
         self._fuse = fusion_strategy(self.settings)
+        self.thesaurus = thesaurus.load()
 
     # public ----------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
@@ -178,7 +191,8 @@ class Searcher:
     def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
         """Every matching document per query, best first (for evaluation)."""
         prepared = [self.prepare(q) for q in queries]
-        return [[(d, s) for d, s, _ in group_by_document(scores)]
+        decay = self.settings.doc_decay
+        return [[(d, s) for d, s, _ in group_by_document(scores, decay)]
                 for scores, _ in self._score(prepared)]  # fmt: skip
 
     def prepare(self, q: SearchQuery) -> PreparedQuery:
@@ -196,7 +210,18 @@ class Searcher:
                 "specific word, or search by meaning (mode dense or hybrid)"
             )
         filters = self.valid_filters(q.filters)
-        return PreparedQuery(SearchQuery(text, q.mode, filters, q.page, q.per_page), stems)
+        cleaned = SearchQuery(text, q.mode, filters, q.page, q.per_page)
+        if q.mode == "dense" or not stems:
+            return PreparedQuery(cleaned, stems)
+        return PreparedQuery(cleaned, stems, *self.expand(stems))
+
+    def expand(self, stems: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(extra stems, thesaurus terms as written) for the keyword side of a query."""
+        also = tuple(self.thesaurus.expansions(stems)) if self.settings.thesaurus else ()
+        extra = [s for term in also for s in query_stems(term)]
+        if self.settings.compounds:
+            extra += compounds.expand(list(stems), compounds.vocabulary(self.kb.catalog.db))
+        return tuple(s for s in dict.fromkeys(extra) if s not in stems), also
 
     def valid_filters(self, filters: Filters) -> Filters:
         if not filters.active:
@@ -211,7 +236,7 @@ class Searcher:
         vectors = self._embed([q for q in queries if q.mode != "keyword"])
         return [
             self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
-                      self.keyword(q.stems, q.filters) if q.mode != "dense" else {})
+                      self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {})
             for q in queries
         ]  # fmt: skip
 
@@ -246,11 +271,15 @@ class Searcher:
         return dict(zip(texts, self.kb.embedder.embed_queries(texts)))
 
     def _results(self, q: PreparedQuery, scores: dict, notice: str | None) -> SearchResults:
-        grouped = group_by_document(scores)
+        grouped = group_by_document(scores, self.settings.doc_decay)
         docs = self.ready_documents([d for d, _, _ in grouped])
         grouped = [g for g in grouped if g[0] in docs]
         start = (q.query.page - 1) * q.query.per_page
-        hits = self.document_hits(grouped[start : start + q.query.per_page], docs, q.stems)
+        hits = self.document_hits(grouped[start : start + q.query.per_page], docs,
+                                  q.search_stems)  # fmt: skip
+        if q.also:
+            also = "also searched: " + ", ".join(q.also)
+            notice = f"{notice}; {also}" if notice else also
         return SearchResults(q.query, len(grouped), hits,
                              facet_counts([docs[g[0]] for g in grouped]), notice)  # fmt: skip
 
@@ -281,15 +310,21 @@ def passage(chunk: Chunk, score: float, stems: tuple[str, ...] | list[str]) -> P
                    tuple(highlight_spans(chunk.text, stems)))  # fmt: skip
 
 
-def group_by_document(scores: dict[ChunkKey, float]) -> list[tuple[str, float, list]]:
-    """(doc_id, best chunk score, [(seq, score) best first]) for each document, best first."""
+def group_by_document(scores: dict[ChunkKey, float],
+                      decay: float = 0.0) -> list[tuple[str, float, list]]:  # fmt: skip
+    """(doc_id, score, [(seq, score) best first]) for each document, best first. The score is
+    the best chunk's, plus `decay`**i times the (i+1)-th best chunk's where that is positive:
+    a document that matches in several places beats one lucky chunk."""
     per_doc: dict[str, list[tuple[int, float]]] = {}
     for (doc_id, seq), score in scores.items():
         per_doc.setdefault(doc_id, []).append((seq, score))
     grouped = []
     for doc_id, chunks in per_doc.items():
         chunks.sort(key=lambda c: -c[1])
-        grouped.append((doc_id, chunks[0][1], chunks))
+        score = chunks[0][1]
+        if decay:
+            score += sum(decay**i * max(0.0, s) for i, (_, s) in enumerate(chunks[1:], 1))
+        grouped.append((doc_id, score, chunks))
     grouped.sort(key=lambda g: (-g[1], g[0]))
     return grouped
 
