@@ -13,7 +13,7 @@ from kb import keyword_index
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Metadata
 
-SCHEMA_VERSION = 2  # 2: the keyword index (chunk_terms)
+SCHEMA_VERSION = 3  # 2: the keyword index (chunk_terms); 3: its title column
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,8 +63,12 @@ class Catalog:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA + keyword_index.SCHEMA)
-        if int(self.setting("schema_version") or SCHEMA_VERSION) < 2:
+        self.db.executescript(_SCHEMA)
+        version = int(self.setting("schema_version") or SCHEMA_VERSION)
+        if version < 3:
+            keyword_index.drop(self.db)  # its shape changed: made anew below
+        self.db.executescript(keyword_index.SCHEMA)
+        if version < 3:
             self.rebuild_keyword_index()
         self.set_setting("schema_version", str(SCHEMA_VERSION))
 

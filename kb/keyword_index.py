@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from kb.text_analysis import index_terms
 
+# The title is a column of its own, so that a match in it can weigh more than one in the text
+# (bm25's column weights, chosen per query); it is repeated for each chunk of a document.
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
-    terms, doc_id UNINDEXED, seq UNINDEXED,
+    terms, title, doc_id UNINDEXED, seq UNINDEXED,
     tokenize = "unicode61 remove_diacritics 0"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row');
@@ -29,10 +31,16 @@ class KeywordMatch:
 
 def add_chunks(db: sqlite3.Connection, title: str, chunks) -> None:
     # The title goes with every chunk, as it does for the embedded passage.
+    title_terms = index_terms(title)
     db.executemany(
-        "INSERT INTO chunk_terms (terms, doc_id, seq) VALUES (?, ?, ?)",
-        [(index_terms(f"{title}\n{c.text}"), c.doc_id, c.seq) for c in chunks],
+        "INSERT INTO chunk_terms (terms, title, doc_id, seq) VALUES (?, ?, ?, ?)",
+        [(index_terms(c.text), title_terms, c.doc_id, c.seq) for c in chunks],
     )
+
+
+def drop(db: sqlite3.Connection) -> None:
+    """Drop the index's tables (before SCHEMA makes them anew, in a changed shape)."""
+    db.executescript("DROP TABLE IF EXISTS chunk_vocab; DROP TABLE IF EXISTS chunk_terms;")
 
 
 def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
@@ -82,12 +90,16 @@ def search(
     limit: int,
     doc_filter: tuple[str, list] | None = None,
     prefix: bool = False,
+    title_weight: float = 1.0,
 ) -> list[KeywordMatch]:
     expression = match_expression(stems, prefix, common_terms(db, stems, prefix))
     if not expression:
         return []
-    sql = "SELECT doc_id, seq, bm25(chunk_terms) AS rank FROM chunk_terms WHERE chunk_terms MATCH ?"
-    args: list = [expression]
+    sql = (
+        "SELECT doc_id, seq, bm25(chunk_terms, 1.0, ?) AS rank FROM chunk_terms"
+        " WHERE chunk_terms MATCH ?"
+    )
+    args: list = [float(title_weight), expression]
     if doc_filter:
         sql += f" AND doc_id IN ({doc_filter[0]})"
         args += doc_filter[1]
