@@ -56,3 +56,39 @@ def distribution(scores: list[dict], weights: list[float]) -> dict:
         for key, value in z.items():
             fused[key] = fused.get(key, 0.0) + weight * min(1.0, max(0.0, (value + 3) / 6))
     return fused
+
+
+def confidence(table: dict, depth: int = 10) -> float:
+    """How far a ranking's best score stands out: (best - depth-th best) / standard deviation."""
+    if len(table) < 2:
+        return 0.0
+    values = sorted(table.values(), reverse=True)
+    mean = sum(values) / len(values)
+    std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+    return (values[0] - values[min(depth, len(values)) - 1]) / std if std else 0.0
+
+
+def confident_weights(scores: list[dict], weights: list[float], strength: float) -> list[float]:
+    """Weights moved towards each ranking's confidence for this query, by `strength` (0..1):
+    a keyword side whose best match stands out gets more say than one that found a crowd."""
+    if not strength:
+        return weights
+    shares = [w * confidence(t) for t, w in zip(scores, weights)]
+    total = sum(shares)
+    if not total:
+        return weights
+    return [(1 - strength) * w + strength * s / total for w, s in zip(weights, shares)]
+
+
+def cap_per_document(table: dict, n: int) -> dict:
+    """Only each document's `n` best chunks of a (doc_id, seq) -> score table: one long
+    document's many near-identical chunks then cannot crowd the others out of the fusion."""
+    if not n:
+        return table
+    kept: dict = {}
+    counts: dict = {}
+    for key in sorted(table, key=table.get, reverse=True):
+        if counts.get(key[0], 0) < n:
+            counts[key[0]] = counts.get(key[0], 0) + 1
+            kept[key] = table[key]
+    return kept

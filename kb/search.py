@@ -100,16 +100,25 @@ class SearchSettings:
     dense_weight: float = 0.7  # the keyword ranking gets 1 - dense_weight
     keyword_prefix: bool = True  # match query stems as prefixes (Swedish compounds)
     candidates: int = 100  # chunks fetched from each retriever
+    chunks_per_doc: int = 0  # the most chunks of one document each side brings (0: any)
+    title_weight: float = 1.0  # BM25 weight of a match in the title against one in the text
     # A document scores its best chunk plus doc_decay**i times its (i+1)-th best (if > 0).
     doc_decay: float = 0.0
+    # Weights moved this far (0..1) towards how much each side's best stands out per query.
+    confidence: float = 0.0
     compounds: bool = False  # also search the parts of compounds (kb/compounds.py)
     thesaurus: bool = True  # also search synonyms and abbreviations (corpus/thesaurus.yaml)
 
     @classmethod
     def from_config(cls, config: Config) -> SearchSettings:
-        return cls(config.fusion, config.rrf_k, config.dense_weight, config.keyword_prefix,
-                   config.search_candidates, config.doc_decay, config.compound_split,
-                   config.thesaurus)  # fmt: skip
+        c = config
+        return cls(
+            fusion=c.fusion, rrf_k=c.rrf_k, dense_weight=c.dense_weight,
+            keyword_prefix=c.keyword_prefix, candidates=c.search_candidates,
+            chunks_per_doc=c.chunks_per_doc, title_weight=c.keyword_title_weight,
+            doc_decay=c.doc_decay, confidence=c.fusion_confidence, compounds=c.compound_split,
+            thesaurus=c.thesaurus,
+        )  # fmt: skip
 
 
 def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -169,7 +178,12 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
         return rrf
     if settings.fusion in ("convex", "zscore", "distribution"):
         method = getattr(fusion, settings.fusion)
-        return lambda dense, keyword: method([dense, keyword], weights)
+
+        def fuse(dense: dict, keyword: dict) -> dict:
+            tables = [dense, keyword]
+            return method(tables, fusion.confident_weights(tables, weights, settings.confidence))
+
+        return fuse
     raise ValueError(f"unknown fusion method {settings.fusion!r}")
 
 
@@ -247,7 +261,9 @@ class Searcher:
             return keyword, None
         if not q.stems:
             return dense, "only common words in the query: results are by meaning alone"
-        return self._fuse(dense, keyword), None
+        cap = self.settings.chunks_per_doc
+        return self._fuse(fusion.cap_per_document(dense, cap),
+                          fusion.cap_per_document(keyword, cap)), None  # fmt: skip
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
@@ -259,7 +275,7 @@ class Searcher:
         matches = keyword_index.search(
             self.kb.catalog.db, list(stems), self.settings.candidates,
             sql_documents(filters) if filters.active else None,
-            prefix=self.settings.keyword_prefix,
+            prefix=self.settings.keyword_prefix, title_weight=self.settings.title_weight,
         )  # fmt: skip
         return {(m.doc_id, m.seq): m.score for m in matches}
 
