@@ -17,6 +17,7 @@ in the same run; the chosen default (SearchSettings()) is marked with "*". A row
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -35,7 +36,7 @@ from kb.evaluation import Dataset, load_beir, score_run  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.search import Searcher, SearchSettings  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "eval"
+SHARED = Path(os.environ.get("KB_TUNE_SHARED") or ROOT.parent / "shared" / "eval")
 SETS = {  # name -> (folder, split)
     "regeringen-dev": (SHARED / "regeringen-dev", "test"),
     "swequad-train": (SHARED / "swequad-train", "test"),
@@ -133,7 +134,7 @@ def open_set(name: str, data: Path, embedder: Embedder) -> DevSet:
 
 # One step each way from the default, one field at a time: a plateau, not a spike.
 NEIGHBOURS = {
-    "dense_weight": (0.3, 0.4, 0.5, 0.6, 0.7),
+    "dense_weight": (0.4, 0.45, 0.55, 0.6),
     "candidates": (100, 200, 300),
     "chunks_per_doc": (0, 2, 4),
     "title_weight": (1.0, 2.0, 3.0, 5.0),
@@ -148,8 +149,8 @@ def candidates() -> list[tuple[str, SearchSettings]]:
     """(label, settings) for every setting measured: today's, each fusion method over a range
     of weights, then the default (SearchSettings()) with one field changed at a time."""
     today = SearchSettings(fusion="convex", dense_weight=0.7, candidates=100, chunks_per_doc=0,
-                           title_weight=1.0, doc_decay=0.0, confidence=0.0, compounds=False,
-                           thesaurus=False)  # fmt: skip
+                           title_weight=1.0, doc_decay=0.0, confidence=0.0,
+                           compounds=False, thesaurus=False)  # fmt: skip
     default = SearchSettings()
     grid = [("today: convex w=0.7", today)]
     for method in ("convex", "zscore", "distribution"):

@@ -36,13 +36,17 @@ def split(stem: str, frequency: Callable[[str], int]) -> tuple[str, str] | None:
 
 
 def vocabulary(db: sqlite3.Connection) -> Callable[[str], int]:
-    """How many chunks hold a term, from the keyword index's vocabulary (remembered per call)."""
+    """How often the index holds a term or its continuations (as the search matches stems as
+    prefixes: Snowball stems "kostnad" to "kostn" but "kostnaden" to "kostnad"), from the
+    keyword index's vocabulary; remembered per call."""
     seen: dict[str, int] = {}
 
     def frequency(term: str) -> int:
         if term not in seen:
-            row = db.execute("SELECT doc FROM chunk_vocab WHERE term = ?", (term,)).fetchone()
-            seen[term] = row[0] if row else 0
+            (seen[term],) = db.execute(
+                "SELECT COALESCE(SUM(doc), 0) FROM chunk_vocab WHERE term >= ? AND term < ?",
+                (term, term + "\U0010ffff"),
+            ).fetchone()
         return seen[term]
 
     return frequency

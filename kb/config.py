@@ -45,11 +45,11 @@ class Config:
     # KB_MAX_FORM_KB: the body limit of every request but an editor's upload; room for a
     # 20,000-character description, percent-encoded.
     max_form_kb: int = 256
-    # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
-    # KB_FUSION: convex (min-max scores, weighted), zscore, distribution (mean ± 3 sd) or rrf
-    fusion: str = "convex"
+    # Fusion chosen by the mean over the development sets with bench/tune_search.py (README):
+    # KB_FUSION: zscore (weighted z-scores), convex (min-max), distribution (mean ± 3 sd), rrf
+    fusion: str = "zscore"
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
-    dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
+    dense_weight: float = 0.5  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
     chunks_per_doc: int = 0  # KB_CHUNKS_PER_DOC: chunks of one document per side, 0 = any

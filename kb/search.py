@@ -95,9 +95,9 @@ class SearchResults:
 class SearchSettings:
     """How the two rankings are fused; defaults chosen with bench/tune_search.py (README)."""
 
-    fusion: str = "convex"  # "convex", "zscore", "distribution" or "rrf"
+    fusion: str = "zscore"  # "zscore", "convex", "distribution" or "rrf"
     rrf_k: float = 60.0
-    dense_weight: float = 0.7  # the keyword ranking gets 1 - dense_weight
+    dense_weight: float = 0.5  # the keyword ranking gets 1 - dense_weight
     keyword_prefix: bool = True  # match query stems as prefixes (Swedish compounds)
     candidates: int = 100  # chunks fetched from each retriever
     chunks_per_doc: int = 0  # the most chunks of one document each side brings (0: any)
@@ -115,9 +115,10 @@ class SearchSettings:
         return cls(
             fusion=c.fusion, rrf_k=c.rrf_k, dense_weight=c.dense_weight,
             keyword_prefix=c.keyword_prefix, candidates=c.search_candidates,
-            chunks_per_doc=c.chunks_per_doc, title_weight=c.keyword_title_weight,
-            doc_decay=c.doc_decay, confidence=c.fusion_confidence, compounds=c.compound_split,
-            thesaurus=c.thesaurus,
+            chunks_per_doc=c.chunks_per_doc,
+            title_weight=c.keyword_title_weight,
+            doc_decay=c.doc_decay, confidence=c.fusion_confidence,
+            compounds=c.compound_split, thesaurus=c.thesaurus,
         )  # fmt: skip
 
 
@@ -248,11 +249,12 @@ class Searcher:
         runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
         the embedding was tried: on 2 cores it slows torch more than it saves.)"""
         vectors = self._embed([q for q in queries if q.mode != "keyword"])
-        return [
-            self.fuse(q, self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
-                      self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {})
-            for q in queries
-        ]  # fmt: skip
+        scored = []
+        for q in queries:
+            dense = self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {}
+            keyword = self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {}
+            scored.append(self.fuse(q, dense, keyword))
+        return scored
 
     def fuse(self, q: PreparedQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
         if q.mode == "dense":
@@ -262,8 +264,8 @@ class Searcher:
         if not q.stems:
             return dense, "only common words in the query: results are by meaning alone"
         cap = self.settings.chunks_per_doc
-        return self._fuse(fusion.cap_per_document(dense, cap),
-                          fusion.cap_per_document(keyword, cap)), None  # fmt: skip
+        tables = [fusion.cap_per_document(dense, cap), fusion.cap_per_document(keyword, cap)]
+        return self._fuse(*tables), None
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ingest.pipeline import ingest
 from kb.errors import InvalidQuery
 from kb.filters import Filters
-from kb.search import Searcher, SearchQuery
+from kb.search import Searcher, SearchQuery, SearchSettings
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +150,43 @@ def test_pagination(searcher):
 def test_bad_queries_get_clear_errors(searcher, kwargs, message):
     with pytest.raises(InvalidQuery, match=message):
         searcher.search(SearchQuery(**kwargs))
+
+
+def test_zscore_fusion_lets_a_standout_keyword_match_beat_bunched_cosines():
+    from kb import fusion
+
+    dense = {k: 0.84 - 0.004 * i for i, k in enumerate("abcdefghij")}  # cosines bunch
+    keyword = {"e": 30.0, **{k: 3.0 - 0.2 * i for i, k in enumerate("abcdfghik")}}  # a standout
+    fused = fusion.zscore([dense, keyword], [0.5, 0.5])
+    assert sorted(fused, key=fused.get, reverse=True)[:2] == ["e", "a"]
+    # absent from one side: that side's lowest z-score, never more
+    assert fused["k"] < fused["i"] and fused["j"] < fused["i"]
+
+
+def test_title_weight_ranks_a_title_match_above_a_text_match(kb, tmp_path):
+    (tmp_path / "a.md").write_text("# Budgetunderlag\n\nDokumentet handlar om ekonomi.",
+                                   encoding="utf-8")  # fmt: skip
+    (tmp_path / "b.md").write_text("# Ekonomi\n\nHär nämns budgetunderlag en gång, bland "
+                                   "mycket annat om planering och styrning.",
+                                   encoding="utf-8")  # fmt: skip
+    ingest(kb, [tmp_path / "a.md", tmp_path / "b.md"])
+    heavy = Searcher(kb, replace(SearchSettings(), title_weight=5.0))
+    assert heavy.search(SearchQuery("budgetunderlag", mode="keyword")).hits[0].doc_id == "a"
+
+
+def test_a_keyword_index_of_schema_2_is_rebuilt_with_its_title_column(kb, tmp_path, config):
+    from kb.catalog import Catalog
+
+    (tmp_path / "a.md").write_text("# Tullverket\n\nUtredningsstöd för brottsutredningar.",
+                                   encoding="utf-8")  # fmt: skip
+    ingest(kb, [tmp_path / "a.md"])
+    db = kb.catalog.db
+    db.executescript("DROP TABLE chunk_vocab; DROP TABLE chunk_terms; CREATE VIRTUAL TABLE "
+                     "chunk_terms USING fts5(terms, doc_id UNINDEXED, seq UNINDEXED);")  # fmt: skip
+    kb.catalog.set_setting("schema_version", "2")
+    reopened = Catalog(config.catalog_path)
+    columns = [r[1] for r in reopened.db.execute("PRAGMA table_info(chunk_terms)")]
+    assert "title" in columns
+    assert reopened.db.execute("SELECT COUNT(*) FROM chunk_terms WHERE chunk_terms MATCH "
+                               "'tullverket'").fetchone()[0] == 1  # fmt: skip
+    reopened.close()
