@@ -47,6 +47,7 @@ SETS = {  # name -> (folder, split)
 MARGIN = 0.03  # the hybrid must beat BM25-sv by this much
 # Settings that change a side's own ranking (the rest only change how the sides are fused).
 SIDE_FIELDS = ("candidates", "keyword_prefix", "title_weight", "compounds", "thesaurus")
+SHORT = {"candidates": "c", "keyword_prefix": "prefix", "title_weight": "title"}
 
 
 class QueryCache(Embedder):
@@ -134,7 +135,7 @@ def open_set(name: str, data: Path, embedder: Embedder) -> DevSet:
 
 # One step each way from the default, one field at a time: a plateau, not a spike.
 NEIGHBOURS = {
-    "dense_weight": (0.4, 0.45, 0.55, 0.6),
+    "dense_weight": (0.35, 0.4, 0.5, 0.55),
     "candidates": (100, 200, 300),
     "chunks_per_doc": (0, 2, 4),
     "title_weight": (1.0, 2.0, 3.0, 5.0),
@@ -205,7 +206,9 @@ def main() -> None:
             dense = [measure(d, settings, "dense") for d in devs]
             keyword = [measure(d, settings, "keyword") for d in devs]
             sides[key] = (dense, keyword)
-            tag = " ".join(f"{f}={v}" for f, v in zip(SIDE_FIELDS, key) if v is not None)
+            tag = " ".join(f"{SHORT.get(f, f)}={v:g}" if isinstance(v, float) else
+                           f"{SHORT.get(f, f)}={v:d}" for f, v in zip(SIDE_FIELDS, key)
+                           if v is not None)  # fmt: skip
             lines.append(row(f"  dense   {tag}", dense, [""] * len(devs), width))
             lines.append(row(f"  keyword {tag}", keyword, [""] * len(devs), width))
         dense, keyword = sides[key]

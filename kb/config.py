@@ -49,12 +49,12 @@ class Config:
     # KB_FUSION: zscore (weighted z-scores), convex (min-max), distribution (mean ± 3 sd), rrf
     fusion: str = "zscore"
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
-    dense_weight: float = 0.5  # KB_DENSE_WEIGHT: the keyword side gets the rest
+    dense_weight: float = 0.45  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
     chunks_per_doc: int = 0  # KB_CHUNKS_PER_DOC: chunks of one document per side, 0 = any
     keyword_title_weight: float = 1.0  # KB_KEYWORD_TITLE_WEIGHT: a title match against a text one
-    doc_decay: float = 0.0  # KB_DOC_DECAY: weight of a document's 2nd, 3rd (squared), … chunk
+    doc_decay: float = 0.1  # KB_DOC_DECAY: weight of a document's 2nd, 3rd (squared), … chunk
     fusion_confidence: float = 0.0  # KB_FUSION_CONFIDENCE: per-query weights, 0 = fixed
     compound_split: bool = False  # KB_COMPOUND_SPLIT: also search compounds' parts
     thesaurus: bool = True  # KB_THESAURUS: also search corpus/thesaurus.yaml's synonyms

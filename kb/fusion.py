@@ -92,3 +92,23 @@ def cap_per_document(table: dict, n: int) -> dict:
             counts[key[0]] = counts.get(key[0], 0) + 1
             kept[key] = table[key]
     return kept
+
+
+def add_document_evidence(fused: dict, decay: float) -> dict:
+    """Each document's best chunk of a fused (doc_id, seq) table gains decay**i times its
+    (i+1)-th best chunk's score where that is positive, so a document that matches in several
+    places beats one lucky chunk. Only for fused z-scores (centred on the candidates' mean):
+    raw cosines are all positive and close, and a sum of them would favour long documents
+    (measured on regeringen-dev: dense alone 0.745 -> 0.300)."""
+    if not decay:
+        return fused
+    per_doc: dict = {}
+    for key, score in fused.items():
+        per_doc.setdefault(key[0], []).append((score, key))
+    boosted = dict(fused)
+    for chunks in per_doc.values():
+        if len(chunks) > 1:
+            chunks.sort(reverse=True)
+            extra = sum(decay**i * max(0.0, s) for i, (s, _) in enumerate(chunks[1:], 1))
+            boosted[chunks[0][1]] += extra
+    return boosted

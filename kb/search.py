@@ -97,13 +97,13 @@ class SearchSettings:
 
     fusion: str = "zscore"  # "zscore", "convex", "distribution" or "rrf"
     rrf_k: float = 60.0
-    dense_weight: float = 0.5  # the keyword ranking gets 1 - dense_weight
+    dense_weight: float = 0.45  # the keyword ranking gets 1 - dense_weight
     keyword_prefix: bool = True  # match query stems as prefixes (Swedish compounds)
     candidates: int = 100  # chunks fetched from each retriever
     chunks_per_doc: int = 0  # the most chunks of one document each side brings (0: any)
     title_weight: float = 1.0  # BM25 weight of a match in the title against one in the text
-    # A document scores its best chunk plus doc_decay**i times its (i+1)-th best (if > 0).
-    doc_decay: float = 0.0
+    # Hybrid: a document's best chunk gains doc_decay**i times its (i+1)-th best fused score.
+    doc_decay: float = 0.1
     # Weights moved this far (0..1) towards how much each side's best stands out per query.
     confidence: float = 0.0
     compounds: bool = False  # also search the parts of compounds (kb/compounds.py)
@@ -206,8 +206,7 @@ class Searcher:
     def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
         """Every matching document per query, best first (for evaluation)."""
         prepared = [self.prepare(q) for q in queries]
-        decay = self.settings.doc_decay
-        return [[(d, s) for d, s, _ in group_by_document(scores, decay)]
+        return [[(d, s) for d, s, _ in group_by_document(scores)]
                 for scores, _ in self._score(prepared)]  # fmt: skip
 
     def prepare(self, q: SearchQuery) -> PreparedQuery:
@@ -265,7 +264,8 @@ class Searcher:
             return dense, "only common words in the query: results are by meaning alone"
         cap = self.settings.chunks_per_doc
         tables = [fusion.cap_per_document(dense, cap), fusion.cap_per_document(keyword, cap)]
-        return self._fuse(*tables), None
+        fused = self._fuse(*tables)
+        return fusion.add_document_evidence(fused, self.settings.doc_decay), None
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, chroma_where(filters))
@@ -289,7 +289,7 @@ class Searcher:
         return dict(zip(texts, self.kb.embedder.embed_queries(texts)))
 
     def _results(self, q: PreparedQuery, scores: dict, notice: str | None) -> SearchResults:
-        grouped = group_by_document(scores, self.settings.doc_decay)
+        grouped = group_by_document(scores)
         docs = self.ready_documents([d for d, _, _ in grouped])
         grouped = [g for g in grouped if g[0] in docs]
         start = (q.query.page - 1) * q.query.per_page
@@ -328,21 +328,15 @@ def passage(chunk: Chunk, score: float, stems: tuple[str, ...] | list[str]) -> P
                    tuple(highlight_spans(chunk.text, stems)))  # fmt: skip
 
 
-def group_by_document(scores: dict[ChunkKey, float],
-                      decay: float = 0.0) -> list[tuple[str, float, list]]:  # fmt: skip
-    """(doc_id, score, [(seq, score) best first]) for each document, best first. The score is
-    the best chunk's, plus `decay`**i times the (i+1)-th best chunk's where that is positive:
-    a document that matches in several places beats one lucky chunk."""
+def group_by_document(scores: dict[ChunkKey, float]) -> list[tuple[str, float, list]]:
+    """(doc_id, best chunk score, [(seq, score) best first]) for each document, best first."""
     per_doc: dict[str, list[tuple[int, float]]] = {}
     for (doc_id, seq), score in scores.items():
         per_doc.setdefault(doc_id, []).append((seq, score))
     grouped = []
     for doc_id, chunks in per_doc.items():
         chunks.sort(key=lambda c: -c[1])
-        score = chunks[0][1]
-        if decay:
-            score += sum(decay**i * max(0.0, s) for i, (_, s) in enumerate(chunks[1:], 1))
-        grouped.append((doc_id, score, chunks))
+        grouped.append((doc_id, chunks[0][1], chunks))
     grouped.sort(key=lambda g: (-g[1], g[0]))
     return grouped
 

@@ -190,3 +190,12 @@ def test_a_keyword_index_of_schema_2_is_rebuilt_with_its_title_column(kb, tmp_pa
     assert reopened.db.execute("SELECT COUNT(*) FROM chunk_terms WHERE chunk_terms MATCH "
                                "'tullverket'").fetchone()[0] == 1  # fmt: skip
     reopened.close()
+
+
+def test_document_evidence_lifts_a_document_matching_in_several_places():
+    from kb import fusion
+
+    fused = {("long", 0): 1.0, ("long", 1): 0.9, ("long", 2): -0.5, ("short", 0): 1.05}
+    lifted = fusion.add_document_evidence(fused, 0.1)
+    assert lifted[("long", 0)] == pytest.approx(1.09)  # only positive (above-mean) chunks add
+    assert lifted[("short", 0)] == 1.05 and fusion.add_document_evidence(fused, 0.0) is fused
