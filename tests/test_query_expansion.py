@@ -9,6 +9,7 @@ import pytest
 from ingest.pipeline import ingest
 from kb.analysis import query_stems
 from kb.config import THESAURUS_FILE
+from kb.knowledge_base import KnowledgeBase
 from kb.search import compounds, thesaurus
 from kb.search.query import SearchQuery
 from kb.search.searcher import Searcher, SearchSettings
@@ -92,3 +93,14 @@ def test_modal_verbs_are_not_highlighted(compound_kb):
     results = Searcher(compound_kb).search(SearchQuery("vad ska kostnaden vara", mode="keyword"))
     assert query_stems("vad ska kostnaden vara") == ["kostnad"]
     assert results.hits
+
+
+def test_the_thesaurus_file_comes_from_the_configuration(config, embedder, tmp_path):
+    own = tmp_path / "synonymer.yaml"
+    own.write_text("- [ESV, Ekonomistyrningsverket]\n", encoding="utf-8")
+    knowledge_base = KnowledgeBase(config.with_(thesaurus_file=own), embedder=embedder)
+    try:
+        expansions = Searcher(knowledge_base).thesaurus.expansions(query_stems("ESV"))
+        assert expansions == ["Ekonomistyrningsverket"]
+    finally:
+        knowledge_base.close()
