@@ -7,11 +7,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tqdm import tqdm
-
 from cli.output import emit_json, shorten, table
+from cli.progress import ProgressBar, say_waiting
 from ingest.beir import ingest_corpus
-from ingest.pipeline import Progress
 from ingest.pipeline import ingest as run_ingest
 from kb.config import Config
 from kb.errors import KBError
@@ -26,30 +24,6 @@ from kb.search.searcher import Searcher
 from kb.search.similar import Similarity
 
 
-class _Bar(Progress):
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: tqdm | None = None
-
-    def start(self, total: int) -> None:
-        if self.enabled:
-            self.bar = tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)
-
-    def waiting(self) -> None:
-        print(
-            "kb: another ingest is writing to this knowledge base; waiting for it…", file=sys.stderr
-        )
-
-    def advance(self, outcome: str, path: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(outcome, refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _options(args: argparse.Namespace) -> dict:
     keys = ("kind", "agency", "date", "source_url", "language")
     options = {k: getattr(args, k) for k in keys if getattr(args, k)}
@@ -60,13 +34,12 @@ def _options(args: argparse.Namespace) -> dict:
 
 def ingest(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    bar = _Bar(enabled=not args.quiet and not args.json)
     try:
-        report = run_ingest(
-            knowledge_base, args.paths, _options(args), prune=args.prune, progress=bar
-        )
+        with ProgressBar(enabled=not args.quiet and not args.json) as bar:
+            report = run_ingest(
+                knowledge_base, args.paths, _options(args), prune=args.prune, progress=bar
+            )
     finally:
-        bar.close()
         knowledge_base.close()
     if args.json:
         emit_json(report.to_dict())
@@ -125,7 +98,7 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 def delete(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=_Bar(enabled=False).waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting) as writer:
         writer.delete(args.doc_id)
     if args.json:
         emit_json({"deleted": args.doc_id})
@@ -251,11 +224,8 @@ def evaluate(config: Config, args: argparse.Namespace) -> int:
     modes = list(MODES) if args.mode == "all" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         knowledge_base = KnowledgeBase(config.with_(data_dir=Path(tmp)))
-        bar = _Bar(enabled=not args.json)
-        try:
+        with ProgressBar(enabled=not args.json) as bar:
             ids = ingest_corpus(knowledge_base, dataset, bar)
-        finally:
-            bar.close()
         results = {mode: run_eval(knowledge_base, dataset, ids, mode) for mode in modes}
         knowledge_base.close()
     out = {
@@ -318,7 +288,7 @@ def export_kb(config: Config, args: argparse.Namespace) -> int:
 
 def import_kb(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting) as writer:
         result = import_archive(writer, args.file)
     if args.json:
         emit_json(result)
@@ -330,7 +300,7 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
 
 def check_store(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=_Bar(enabled=not args.json).waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting) as writer:
         report = repair(writer) if args.repair else check(knowledge_base)
     if args.json:
         emit_json(report.to_dict())
@@ -351,25 +321,15 @@ def reindex_kb(config: Config, args: argparse.Namespace) -> int:
     from kb.embedding.embedder import Embedder
     from kb.operations.reindex import reindex
 
-    bar: tqdm | None = None
-
-    def start(total: int) -> None:
-        nonlocal bar
-        if not args.json:
-            bar = tqdm(total=total, unit="chunk", desc="reindex", file=sys.stderr)
-
-    try:
+    with ProgressBar(enabled=not args.json, unit="chunk", desc="reindex") as bar:
         result = reindex(
             config,
             Embedder(config),
-            on_start=start,
-            on_chunks=lambda n: bar and bar.update(n),
-            on_wait=_Bar(enabled=False).waiting,
+            on_start=bar.start,
+            on_chunks=bar.add,
+            on_wait=say_waiting,
             drain_seconds=args.drain,
         )
-    finally:
-        if bar is not None:
-            bar.close()
     if args.json:
         emit_json(vars(result))
     else:
