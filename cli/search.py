@@ -61,24 +61,8 @@ def search(config: Config, args: argparse.Namespace) -> int:
     query = SearchQuery(args.query, args.mode, _filters(args), args.page, args.limit)
     results = Searcher(knowledge_base).search(query)
     if args.json:
-        # One hit per passage, best first: the stable shape scripts rely on.
-        emit_json(
-            [
-                {
-                    "doc_id": h.doc_id,
-                    "chunk_id": p.chunk_id,
-                    "title": h.meta.title,
-                    "score": round(h.score if i == 0 else p.score, 6),
-                    "text": p.text,
-                    "page": p.page,
-                    "kind": h.meta.kind,
-                    "agency": h.meta.agency,
-                    "date": h.meta.date,
-                }
-                for h in results.hits
-                for i, p in enumerate(h.passages[:1])
-            ]
-        )
+        # The very object GET /api/search answers: one shape for scripts and the API.
+        emit_json(results.to_dict())
         return 0
     if results.notice:
         print(f"({results.notice})")
@@ -127,6 +111,7 @@ def similar(config: Config, args: argparse.Namespace) -> int:
         cases = similarity.similar_to_text(text, args.limit, _filters(args))
     else:
         cases = similarity.similar_documents(args.doc_id, args.limit)
+    # The shape of POST /api/similar and GET /api/documents/ID/similar.
     items = [c.to_dict() for c in cases]
     if args.json:
         emit_json(items)
