@@ -8,6 +8,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.conftest import csrf
 from web.openapi import SPEC
 
 
@@ -140,6 +141,16 @@ def test_the_search_page_shows_the_hits_the_api_answers(api):
     on_page = re.findall(r'<li class="hit">\s*<h3><a href="/documents/([^"?#]+)', html)
     body = check(api.get("/api/search" + query))
     assert on_page and on_page == [h["doc_id"] for h in body["results"]]
+
+
+def test_the_describe_page_shows_the_cases_the_api_answers(api):
+    text = "Nytt ärendestöd för brottsutredningar och beslag på Tullverket"
+    html = api.post("/describe/", data={"text": text, "csrf_token": csrf(api)}).get_data(
+        as_text=True
+    )
+    on_page = re.findall(r'<li class="hit">\s*<h3><a href="/documents/([^"?#]+)', html)
+    cases = check(api.post("/api/similar", json={"text": text, "limit": 8}))
+    assert on_page and on_page == [c["doc_id"] for c in cases]
 
 
 def test_similar_documents_and_similar_text(api):
