@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cli.commands import run_eval  # noqa: E402
+from cli.evaluation import run_eval  # noqa: E402
 from ingest.beir import ingest_corpus  # noqa: E402
 from kb.config import load_config  # noqa: E402
 from kb.embedding.embedder import Embedder  # noqa: E402

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import textwrap
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def emit_json(value) -> None:

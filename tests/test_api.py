@@ -8,6 +8,7 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.conftest import csrf
 from web.openapi import SPEC
 
 
@@ -89,6 +90,67 @@ def test_documents_and_one_document(api):
     doc = check(api.get(f"/api/documents/{docs[0]['id']}"))
     assert doc["text"] and doc["chunks"]
     check(api.get("/api/documents/finns-inte"), 404)
+
+
+def test_documents_are_filtered_by_kind_and_agency(api):
+    everything = check(api.get("/api/documents"))
+    reports = check(api.get("/api/documents?kind=report"))
+    assert reports and len(reports) < len(everything)
+    assert all(d["kind"] == "report" for d in reports)
+    trafikverket = check(api.get("/api/documents?agency=Trafikverket"))
+    assert trafikverket and all(d["agency"] == "Trafikverket" for d in trafikverket)
+    both = check(api.get("/api/documents?agency=Trafikverket&kind=report"))
+    assert both and {d["id"] for d in both} == {d["id"] for d in reports} & {
+        d["id"] for d in trafikverket
+    }
+
+
+def test_documents_are_sorted_by_title_or_newest_date_first(api):
+    by_title = check(api.get("/api/documents?sort=title"))
+    assert [d["title"].lower() for d in by_title] == sorted(d["title"].lower() for d in by_title)
+    assert by_title == check(api.get("/api/documents"))  # title is the default
+    dates = [d["date"] or "" for d in check(api.get("/api/documents?sort=date"))]
+    assert dates == sorted(dates, reverse=True) and dates[0] > dates[-1]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/documents?sort=size", "unknown sort"),
+        ("/api/documents?kind=memo", "unknown kind"),
+        ("/api/documents?agency=Okänd", "unknown agency"),
+        ("/api/documents?q=ertms", "unknown parameter"),
+    ],
+)
+def test_bad_document_lists_are_json_errors(api, url, message):
+    assert message in check(api.get(url), 400)["error"]
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?sort=date", "?kind=report&sort=agency", "?agency=Trafikverket&sort=updated"]
+)
+def test_the_list_page_and_the_api_list_the_same_documents_in_order(api, query):
+    html = api.get("/documents/" + query).get_data(as_text=True)
+    on_page = re.findall(r'<tr>\s*<td><a href="/documents/([^"?#]+)">', html)
+    assert on_page == [d["id"] for d in check(api.get("/api/documents" + query))]
+
+
+def test_the_search_page_shows_the_hits_the_api_answers(api):
+    query = "?q=signalsystem+kostnader&kind=report&page=1"
+    html = api.get("/" + query).get_data(as_text=True)
+    on_page = re.findall(r'<li class="hit">\s*<h3><a href="/documents/([^"?#]+)', html)
+    body = check(api.get("/api/search" + query))
+    assert on_page and on_page == [h["doc_id"] for h in body["results"]]
+
+
+def test_the_describe_page_shows_the_cases_the_api_answers(api):
+    text = "Nytt ärendestöd för brottsutredningar och beslag på Tullverket"
+    html = api.post("/describe/", data={"text": text, "csrf_token": csrf(api)}).get_data(
+        as_text=True
+    )
+    on_page = re.findall(r'<li class="hit">\s*<h3><a href="/documents/([^"?#]+)', html)
+    cases = check(api.post("/api/similar", json={"text": text, "limit": 8}))
+    assert on_page and on_page == [c["doc_id"] for c in cases]
 
 
 def test_similar_documents_and_similar_text(api):

@@ -52,13 +52,21 @@ def test_ingest_json_shape_and_exit_status(run, folder):
     assert code == 0 and json.loads(out)["unchanged"] == 2
 
 
-def test_search_json_shape(run, folder):
+def test_search_json_is_the_api_shape(run, folder, client):
     run("ingest", str(folder), "--quiet")
-    code, out, _ = run("search", "Vad kostade det nya signalsystemet för järnvägen?", "--json")
-    hits = json.loads(out)
-    assert code == 0 and hits[0]["doc_id"] == "ertms"
-    assert set(hits[0]) >= {"doc_id", "title", "score", "text"}
-    assert hits[0]["title"] == "ERTMS-fallet" and 0 < hits[0]["score"] <= 1
+    question = "Vad kostade det nya signalsystemet för järnvägen?"
+    code, out, _ = run("search", question, "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert set(answer) >= {"query", "mode", "filters", "page", "pages", "total"}
+    assert set(answer) >= {"results", "facets", "notice", "per_page"}
+    assert answer["query"] == question and answer["page"] == 1 and answer["total"] == 2
+    hit = answer["results"][0]
+    assert hit["doc_id"] == "ertms" and hit["title"] == "ERTMS-fallet" and 0 < hit["score"] <= 1
+    assert {"page", "text", "chunk_id"} <= set(hit["passages"][0])
+    assert "signalsystemet" in hit["passages"][0]["text"]
+    # The same data folder served by the web app answers the same object.
+    assert client.get("/api/search", query_string={"q": question}).get_json() == answer
 
 
 def test_list_show_stats_delete(run, folder):
@@ -102,9 +110,9 @@ def test_search_filters_and_modes_from_the_command_line(run, folder):
     code, out, _ = run(
         "search", "signalsystem", "--agency", "Trafikverket", "--mode", "keyword", "--json"
     )
-    assert code == 0 and [h["doc_id"] for h in json.loads(out)] == ["ertms"]
+    assert code == 0 and [h["doc_id"] for h in json.loads(out)["results"]] == ["ertms"]
     code, out, err = run("search", "kostnad", "--kind", "case", "--from", "2019", "--json")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0 and json.loads(out)["results"] == [] and json.loads(out)["total"] == 0
     code, out, err = run("search", "kostnad", "--agency", "Okänd", "--json")
     assert code == 1 and "unknown agency" in json.loads(out)["error"]
     code, out, err = run("search", "kostnad", "--from", "förra året")
@@ -113,14 +121,20 @@ def test_search_filters_and_modes_from_the_command_line(run, folder):
     assert code == 0 and "tull" in out and "p. 1:" in out
 
 
-def test_similar_from_the_command_line(run, folder, tmp_path):
+def test_similar_from_the_command_line(run, folder, tmp_path, client):
     run("ingest", str(folder), "--quiet")
     code, out, _ = run("similar", "ertms", "--json")
-    assert code == 0 and [h["doc_id"] for h in json.loads(out)] == ["tull"]
+    hits = json.loads(out)
+    assert code == 0 and [h["doc_id"] for h in hits] == ["tull"]
+    assert hits[0]["title"] and hits[0]["score"] > 0
+    assert {"page", "text"} <= set(hits[0]["passages"][0])
+    assert client.get("/api/documents/ertms/similar").get_json() == hits
     description = tmp_path / "plan.txt"
     description.write_text("Vi ska bygga ett nytt signalsystem för järnvägen.", encoding="utf-8")
     code, out, _ = run("similar", "--text-file", str(description), "--json")
-    assert code == 0 and json.loads(out)[0]["doc_id"] == "ertms"
+    cases = json.loads(out)
+    assert code == 0 and cases[0]["doc_id"] == "ertms" and "recommendations" in cases[0]
+    assert client.post("/api/similar", json={"text": description.read_text()}).get_json() == cases
     code, out, err = run("similar", "--text-file", str(tmp_path / "saknas.txt"))
     assert code == 1 and "cannot read" in err
 
@@ -147,6 +161,10 @@ def test_reindex_same_model_keeps_results(run, folder):
     assert code == 0 and result["documents"] == 2 and result["chunks"] >= 2
     assert result["new_collection"] != result["old_collection"]
     after = json.loads(run("search", "signalsystem", "--json")[1])
-    assert before and [r["chunk_id"] for r in after] == [r["chunk_id"] for r in before]
-    assert [r["score"] for r in after] == pytest.approx([r["score"] for r in before], abs=1e-4)
+    passages = [[p["chunk_id"] for p in r["passages"]] for r in before["results"]]
+    assert passages and [[p["chunk_id"] for p in r["passages"]] for r in after["results"]] == (
+        passages
+    )
+    scores = [r["score"] for r in before["results"]]
+    assert [r["score"] for r in after["results"]] == pytest.approx(scores, abs=1e-4)
     assert run("check")[0] == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from kb.models import KINDS
+from web.views.documents import SORTS
+
 NULLABLE_STR = {"type": ["string", "null"]}
 STR_LIST = {"type": "array", "items": {"type": "string"}}
 
@@ -216,6 +219,15 @@ SEARCH_PARAMS = [
     _q("page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page of results"),
     _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Documents per page"),
 ]
+LIST_PARAMS = [
+    _q("kind", {"enum": list(KINDS)}, "Only this kind"),
+    _q("agency", {"type": "string"}, "Only this agency (as the catalog names it)"),
+    _q(
+        "sort",
+        {"enum": list(SORTS), "default": "title"},
+        "Order: by title or agency (A–Ö), by date or last change (newest first)",
+    ),
+]
 DOC_ID = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 SPEC = {
@@ -237,7 +249,11 @@ SPEC = {
             }
         },
         "/api/documents": {
-            "get": {"summary": "All documents", "responses": {"200": _list("Document")}},
+            "get": {
+                "summary": "The documents (the same query string as the Dokumentlista page)",
+                "parameters": LIST_PARAMS,
+                "responses": {"200": _list("Document"), "400": ERRORS["400"]},
+            },
             "post": {
                 **EDITOR,
                 "summary": "Upload documents (editors); ingested in the background",

@@ -116,8 +116,13 @@ class Embedder:
         if not texts:
             return []
         with self._count_lock:  # a copy of its own, so counting never waits for the model
+            # verbose=False: counting a long text is the point here, so no "longer than the
+            # maximum sequence length" warning (written to whatever stderr the model saw first)
             encoded = self._counting_tokenizer(
-                [_normalize(t) for t in texts], add_special_tokens=False, truncation=False
+                [_normalize(t) for t in texts],
+                add_special_tokens=False,
+                truncation=False,
+                verbose=False,
             )
         return [len(ids) for ids in encoded["input_ids"]]
 

@@ -1,18 +1,20 @@
-"""The JSON API: every page has a JSON twin; the query string is the same as the pages'."""
+"""The JSON API: every page has a JSON twin, computed by the page's own data function from the
+same query string; the API is strict where the pages are forgiving."""
 
 from __future__ import annotations
-
-from pathlib import PurePath
 
 from flask import Blueprint, current_app, jsonify, request
 
 from kb.errors import InvalidMetadata, InvalidQuery
-from kb.models import Document, Metadata
+from kb.models import Metadata
 from kb.search.filters import build_filters
 from web.auth import editor_required
 from web.openapi import SPEC
-from web.params import search_query
-from web.services import get_kb, get_searcher, get_similarity, jobs, writing
+from web.services import get_kb, get_similarity, jobs, writing
+from web.views.describe import describe_data
+from web.views.documents import document_list_data, public
+from web.views.render import respond
+from web.views.search import search_data
 from web.views.upload import submit_upload
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -35,27 +37,19 @@ def openapi():
 
 @bp.get("/search")
 def search():
-    if not request.args.get("q", "").strip():
-        raise InvalidQuery("the query is empty: give q=…")
-    return jsonify(get_searcher().search(search_query(request.args, strict=True)).to_dict())
-
-
-def _public(doc: Document, with_text: bool = False) -> dict:
-    """A document as readers see it: the file name it came from, never a path on the server
-    (`kb list --json` shows the operator the full path)."""
-    return {**doc.to_dict(with_text=with_text), "source": PurePath(doc.source).name}
+    return respond(search_data(request.args, strict=True))
 
 
 @bp.get("/documents")
 def documents():
-    return jsonify([_public(d) for d in get_kb().catalog.documents()])
+    return respond(document_list_data(request.args, strict=True))
 
 
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str):
     knowledge_base = get_kb()
     doc = knowledge_base.catalog.get(doc_id, with_text=True)
-    out = _public(doc, with_text=True)
+    out = public(doc, with_text=True)
     out["chunks"] = [c.to_dict() for c in knowledge_base.catalog.chunks(doc.id)]
     return jsonify(out)
 
@@ -81,8 +75,7 @@ def similar_text():
         body.get("to"),
         _as_list(body.get("tag")),
     )
-    cases = get_similarity().similar_to_text(body["text"], limit, filters)
-    return jsonify([c.to_dict() for c in cases])
+    return respond(describe_data(body["text"], filters, limit))
 
 
 def _as_list(value) -> list[str]:
@@ -137,7 +130,7 @@ def update(doc_id: str):
         raise InvalidMetadata(f"invalid metadata: {exc}") from exc
     with writing() as writer:
         writer.update_metadata(doc.id, meta)
-    return jsonify(_public(knowledge_base.catalog.get(doc.id)))
+    return jsonify(public(knowledge_base.catalog.get(doc.id)))
 
 
 @bp.delete("/documents/<doc_id>")

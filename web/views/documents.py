@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from werkzeug.datastructures import MultiDict
 
 from kb.analysis import query_stems
-from kb.errors import InvalidMetadata
-from kb.models import KINDS, Metadata
+from kb.errors import InvalidMetadata, InvalidQuery
+from kb.models import KINDS, Document, Metadata
 from kb.search.highlight import highlight_spans
 from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
 from web.auth import editor_required
 from web.services import get_kb, get_similarity, jobs, writing
+from web.views.render import respond
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -66,27 +69,65 @@ def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[st
     return out
 
 
+@dataclass(frozen=True)
+class DocumentList:
+    """The Dokumentlista's data; its JSON twin (/api/documents) is the documents alone."""
+
+    docs: list[Document]
+    agencies: list[str]
+    kind: str = ""
+    agency: str = ""
+    sort: str = "title"
+    kinds: tuple[str, ...] = KINDS
+
+    def to_dict(self) -> list[dict]:
+        return [public(d) for d in self.docs]
+
+
+LIST_PARAMETERS = ("kind", "agency", "sort")
+
+
+def document_list_data(args: MultiDict, strict: bool = False) -> DocumentList:
+    """All documents, filtered by kind and agency and sorted; `strict` (the API) refuses an
+    unknown parameter, kind, agency or sort where the page shows the nearest it can."""
+    all_docs = get_kb().catalog.documents()
+    agencies = sorted({d.meta.agency for d in all_docs if d.meta.agency})
+    kind, agency = args.get("kind", "").strip(), args.get("agency", "").strip()
+    sort = args.get("sort", "").strip() or "title"
+    if strict:
+        _check_list_args(args, kind, agency, sort, agencies)
+    elif sort not in SORTS:
+        sort = "title"
+    docs = [
+        d
+        for d in all_docs
+        if (not kind or d.meta.kind == kind) and (not agency or d.meta.agency == agency)
+    ]
+    docs.sort(key=SORTS[sort], reverse=sort in ("date", "updated"))
+    return DocumentList(docs, agencies, kind, agency, sort)
+
+
+def _check_list_args(args: MultiDict, kind: str, agency: str, sort: str, agencies) -> None:
+    unknown = sorted(set(args) - set(LIST_PARAMETERS))
+    if unknown:
+        raise InvalidQuery(f"unknown parameter {unknown[0]!r}; known: {', '.join(LIST_PARAMETERS)}")
+    if sort not in SORTS:
+        raise InvalidQuery(f"unknown sort {sort[:40]!r}; expected one of {', '.join(SORTS)}")
+    if kind and kind not in KINDS:
+        raise InvalidQuery(f"unknown kind {kind[:40]!r}; expected one of {', '.join(KINDS)}")
+    if agency and agency not in agencies:
+        raise InvalidQuery(f"unknown agency {agency[:80]!r}; known agencies: {', '.join(agencies)}")
+
+
+def public(doc: Document, with_text: bool = False) -> dict:
+    """A document as readers see it: the file name it came from, never a path on the server
+    (`kb list --json` shows the operator the full path)."""
+    return {**doc.to_dict(with_text=with_text), "source": PurePath(doc.source).name}
+
+
 @bp.get("/")
 def index():
-    knowledge_base = get_kb()
-    docs = knowledge_base.catalog.documents()
-    kind, agency = request.args.get("kind", ""), request.args.get("agency", "")
-    if kind:
-        docs = [d for d in docs if d.meta.kind == kind]
-    if agency:
-        docs = [d for d in docs if d.meta.agency == agency]
-    sort = request.args.get("sort", "title")
-    docs.sort(key=SORTS.get(sort, SORTS["title"]), reverse=sort in ("date", "updated"))
-    agencies = sorted({d.meta.agency for d in knowledge_base.catalog.documents() if d.meta.agency})
-    return render_template(
-        "documents.html",
-        docs=docs,
-        kinds=KINDS,
-        agencies=agencies,
-        kind=kind,
-        agency=agency,
-        sort=sort,
-    )
+    return respond(document_list_data(request.args), "documents.html")
 
 
 @bp.get("/<doc_id>")

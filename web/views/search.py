@@ -2,36 +2,56 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from dataclasses import dataclass, field
+
+from flask import Blueprint, request
+from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidQuery
 from kb.models import KINDS
+from kb.search.results import SearchResults
 from web.params import search_query
 from web.services import get_searcher
-from web.views.htmx import is_fragment_request
+from web.views.render import respond
 
 bp = Blueprint("search", __name__)
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """The Sök page's data; its JSON twin (/api/search) is the results alone."""
+
+    args: MultiDict
+    results: SearchResults | None = None
+    error: str | None = None
+    kinds: tuple[str, ...] = KINDS
+    selected: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return self.results.to_dict() if self.results else {}
+
+
+def search_data(args: MultiDict, strict: bool = False) -> SearchPage:
+    """The search a query string asks for; `strict` (the API) refuses an empty or unknown one."""
+    selected = _selected(args)
+    if not args.get("q", "").strip():
+        if strict:
+            raise InvalidQuery("the query is empty: give q=…")
+        return SearchPage(args, selected=selected)
+    results = get_searcher().search(search_query(args, strict=strict))
+    return SearchPage(args, results, selected=selected)
+
+
+def _selected(args: MultiDict) -> dict[str, list[str]]:
+    """The facet values ticked, kept checked even when no hit has them."""
+    return {k: args.getlist(k) for k in ("agency", "kind", "tag")}
+
+
 @bp.get("/")
 def index():
-    args = request.args
-    results = error = None
-    query = None
-    status = 200
-    if args.get("q", "").strip():
-        try:
-            query = search_query(args)
-            results = get_searcher().search(query)
-        except InvalidQuery as exc:
-            error, status = str(exc), 400
-    context = {
-        "results": results,
-        "error": error,
-        "args": args,
-        "kinds": KINDS,
-        "selected": {k: args.getlist(k) for k in ("agency", "kind", "tag")},
-    }
-    if is_fragment_request():
-        return render_template("_results.html", **context)  # htmx swaps even on bad input
-    return render_template("search.html", **context), status
+    try:
+        data, status = search_data(request.args), 200
+    except InvalidQuery as exc:
+        data = SearchPage(request.args, error=str(exc), selected=_selected(request.args))
+        status = 400
+    return respond(data, "search.html", "_results.html", status)

@@ -15,7 +15,7 @@ from kb.storage.data_folder import private_folder
 from kb.storage.originals import safe_name
 from web.auth import editor_required
 from web.services import jobs
-from web.views.htmx import is_fragment_request
+from web.views.render import respond
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 
@@ -90,5 +90,4 @@ def job(job_id: str):
     found = jobs().get(job_id)
     if found is None:
         abort(404)
-    template = "_job.html" if is_fragment_request() else "job.html"
-    return render_template(template, job=found)
+    return respond({"job": found}, "job.html", "_job.html")

@@ -1,0 +1,103 @@
+"""`kb list`, `show`, `delete` and `stats`: the catalog's documents."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.output import add_json_option, emit_json, shorten, table
+from cli.progress import say_waiting
+from kb.config import Config
+from kb.knowledge_base import KnowledgeBase
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("list", help="list documents with their metadata")
+    add_json_option(p)
+    p.set_defaults(handler=list_documents)
+
+    p = subparsers.add_parser("show", help="show one document")
+    p.add_argument("doc_id")
+    p.add_argument("--chunks", action="store_true", help="also print its chunks")
+    add_json_option(p)
+    p.set_defaults(handler=show)
+
+    p = subparsers.add_parser("delete", help="delete a document from the knowledge base")
+    p.add_argument("doc_id")
+    add_json_option(p)
+    p.set_defaults(handler=delete)
+
+    p = subparsers.add_parser("stats", help="counts of documents and chunks")
+    add_json_option(p)
+    p.set_defaults(handler=stats)
+
+
+def list_documents(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    docs = knowledge_base.catalog.documents()
+    if args.json:
+        emit_json([d.to_dict() for d in docs])
+        return 0
+    rows = [
+        [
+            d.id,
+            shorten(d.meta.title, 50),
+            d.meta.kind,
+            d.meta.agency or "-",
+            d.meta.date or "-",
+            str(d.n_chunks),
+        ]
+        for d in docs
+    ]
+    print(table(rows, ["id", "title", "kind", "agency", "date", "chunks"]))
+    print(f"{len(docs)} documents")
+    return 0
+
+
+def show(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    doc = knowledge_base.catalog.get(args.doc_id, with_text=args.chunks)
+    chunks = knowledge_base.catalog.chunks(doc.id) if args.chunks else []
+    if args.json:
+        out = doc.to_dict()
+        if args.chunks:
+            out["chunks"] = [c.to_dict(with_text=True) for c in chunks]
+        emit_json(out)
+        return 0
+    for key, value in doc.to_dict().items():
+        if isinstance(value, list):
+            value = ", ".join(value) or "-"
+        print(f"{key:>13}: {value if value is not None else '-'}")
+    for c in chunks:
+        page = f" p.{c.page}" if c.page else ""
+        print(f"\n--- chunk {c.seq}{page} [{c.char_start}:{c.char_end}]\n{c.text}")
+    return 0
+
+
+def delete(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    with knowledge_base.writing(on_wait=say_waiting) as writer:
+        writer.delete(args.doc_id)
+    if args.json:
+        emit_json({"deleted": args.doc_id})
+    else:
+        print(f"deleted {args.doc_id}")
+    return 0
+
+
+def stats(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    out = {
+        **knowledge_base.catalog.stats(),
+        "vectors": knowledge_base.store.count(),
+        "data_dir": str(config.data_dir),
+        "embed_model": knowledge_base.catalog.setting("embed_model")
+        or knowledge_base.embedder.model_id,
+    }
+    if args.json:
+        emit_json(out)
+        return 0
+    for key, value in out.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "-"
+        print(f"{key:>12}: {value}")
+    return 0

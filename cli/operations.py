@@ -1,0 +1,114 @@
+"""`kb check`, `reindex`, `export` and `import`: keeping the knowledge base whole and portable."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli.output import add_json_option, emit_json
+from cli.progress import ProgressBar, say_waiting
+from kb.config import Config
+from kb.knowledge_base import KnowledgeBase
+from kb.operations.archive import export, import_archive
+from kb.operations.consistency import check, repair
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("export", help="the whole knowledge base into one portable archive")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--vectors", action="store_true", help="include the vectors (no re-embedding)")
+    add_json_option(p)
+    p.set_defaults(handler=export_kb)
+
+    p = subparsers.add_parser("import", help="add the documents of an export archive")
+    p.add_argument("file", type=Path, metavar="FILE")
+    add_json_option(p)
+    p.set_defaults(handler=import_kb)
+
+    p = subparsers.add_parser("check", help="do catalog, keyword index and vectors agree?")
+    p.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    add_json_option(p)
+    p.set_defaults(handler=check_store)
+
+    p = subparsers.add_parser(
+        "reindex",
+        help="re-embed everything with the configured model, "
+        "into a new collection; searches go on meanwhile",
+    )
+    p.add_argument(
+        "--drain",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="keep the old collection this long after the switch (default 5)",
+    )
+    add_json_option(p)
+    p.set_defaults(handler=reindex_kb)
+
+
+def export_kb(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    manifest = export(knowledge_base, args.file, with_vectors=args.vectors)
+    if args.json:
+        emit_json({**manifest, "file": str(args.file)})
+    else:
+        print(
+            f"exported {manifest['documents']} documents, {manifest['chunks']} chunks"
+            f"{' with vectors' if args.vectors else ''} to {args.file}"
+        )
+    return 0
+
+
+def import_kb(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    with knowledge_base.writing(on_wait=say_waiting) as writer:
+        result = import_archive(writer, args.file)
+    if args.json:
+        emit_json(result)
+    else:
+        how = "vectors reused" if result["vectors_reused"] else "embedded again"
+        print(f"imported {result['documents']} documents, {result['chunks']} chunks ({how})")
+    return 0
+
+
+def check_store(config: Config, args: argparse.Namespace) -> int:
+    knowledge_base = KnowledgeBase(config)
+    with knowledge_base.writing(on_wait=say_waiting) as writer:
+        report = repair(writer) if args.repair else check(knowledge_base)
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        print(
+            f"{report.documents} documents, {report.chunks} chunks: "
+            f"{'consistent' if report.clean else 'NOT consistent'}"
+        )
+        for name, items in vars(report).items():
+            if isinstance(items, list) and items and name != "repaired":
+                print(f"  {name.replace('_', ' ')}: {len(items)} ({', '.join(items[:5])})")
+        for line in report.repaired:
+            print(f"  repaired: {line}")
+    return 0 if report.clean else 1
+
+
+def reindex_kb(config: Config, args: argparse.Namespace) -> int:
+    from kb.embedding.embedder import Embedder
+    from kb.operations.reindex import reindex
+
+    with ProgressBar(enabled=not args.json, unit="chunk", desc="reindex") as bar:
+        result = reindex(
+            config,
+            Embedder(config),
+            on_start=bar.start,
+            on_chunks=bar.add,
+            on_wait=say_waiting,
+            drain_seconds=args.drain,
+        )
+    if args.json:
+        emit_json(vars(result))
+    else:
+        print(
+            f"re-embedded {result.documents} documents, {result.chunks} chunks with "
+            f"{result.new_model} (was {result.old_model}); "
+            f"now serving {result.new_collection}"
+        )
+    return 0

@@ -1,0 +1,45 @@
+"""What the CLI shows while it works: a progress bar on stderr, and the wait for the lock."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from ingest.pipeline import Progress
+
+
+def say_waiting() -> None:
+    """Told once when another process holds the write lock, so a pause is not a hang."""
+    print("kb: another process is writing to this knowledge base; waiting for it…", file=sys.stderr)
+
+
+class ProgressBar(Progress):
+    """A tqdm bar on stderr; drawn only when enabled (never under --json or --quiet)."""
+
+    def __init__(self, enabled: bool, unit: str = "file", desc: str = "ingest") -> None:
+        self.enabled, self.unit, self.desc = enabled, unit, desc
+        self.bar: tqdm | None = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def start(self, total: int) -> None:
+        if self.enabled:
+            self.bar = tqdm(total=total, unit=self.unit, desc=self.desc, file=sys.stderr)
+
+    def waiting(self) -> None:
+        say_waiting()
+
+    def advance(self, outcome: str, path: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(outcome, refresh=False)
+            self.bar.update(1)
+
+    def add(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
