@@ -6,12 +6,23 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 
 from kb.models import Chunk
+from tests.chroma_server import free_port
 from tests.conftest import csrf
+
+KB = Path(sys.executable).parent / "kb"
 
 NOTE = b"# Protokoll\n\nStyrgruppen beslutade om ny upphandling av e-arkiv.\n"
 
@@ -260,28 +271,19 @@ def test_document_page_cost_grows_linearly():
     assert large < 20 * small, (small, large)
 
 
-def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_path):
-    """waitress buffers a whole body before the app sees it: its own limit must be ours."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import httpx
-
-    from tests.chroma_server import free_port
-
-    port = free_port()
+@contextmanager
+def served(base_config, tmp_path, **settings: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`kb serve` on a free port with KB_* `settings`, once it answers; stopped after."""
     env = {
         **os.environ,
         "KB_DATA_DIR": str(tmp_path / "data"),
-        "KB_MAX_FILE_MB": "0.05",
-        "KB_CACHE_DIR": str(base_config.cache_dir),
         "KB_CHROMA_URL": "",
+        "KB_CACHE_DIR": str(base_config.cache_dir),
+        **settings,
     }
-    kb = Path(sys.executable).parent / "kb"
+    port = free_port()
     server = subprocess.Popen(
-        [kb, "serve", "--port", str(port)],
+        [KB, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -295,6 +297,16 @@ def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_p
                     break
             except httpx.TransportError:
                 time.sleep(0.3)
+        yield base, server
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_path):
+    """waitress buffers a whole body before the app sees it: its own limit must be ours."""
+    with served(base_config, tmp_path, KB_MAX_FILE_MB="0.05") as (base, _):
         limit = base_config.with_(max_file_mb=0.05).max_upload_bytes
         too_big = httpx.post(
             f"{base}/upload/",
@@ -304,9 +316,6 @@ def test_waitress_refuses_a_body_larger_than_an_upload_may_be(base_config, tmp_p
         )
         assert too_big.status_code == 413
         assert "Erfarenhetsbanken" not in too_big.text  # waitress's answer, not a page of ours
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_a_page_whose_own_address_is_not_a_web_address_is_read_without_it():
@@ -324,50 +333,10 @@ def test_a_page_whose_own_address_is_not_a_web_address_is_read_without_it():
 
 def test_gunicorn_serves_one_process_and_stops_on_sigterm(base_config, tmp_path):
     """KB_SERVER=gunicorn: the same app under gunicorn's gthread worker (bench/web.py compares)."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import httpx
-
-    from tests.chroma_server import free_port
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "KB_DATA_DIR": str(tmp_path / "data"),
-        "KB_SERVER": "gunicorn",
-        "KB_CACHE_DIR": str(base_config.cache_dir),
-        "KB_CHROMA_URL": "",
-    }
-    kb = Path(sys.executable).parent / "kb"
-    server = subprocess.Popen(
-        [kb, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline, answer = time.monotonic() + 120, None
-        while time.monotonic() < deadline and answer is None:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10)
-            except httpx.TransportError:
-                time.sleep(0.3)
-        assert answer is not None and answer.status_code == 200
+    with served(base_config, tmp_path, KB_SERVER="gunicorn") as (base, server):
+        assert httpx.get(f"{base}/api/health", timeout=10).status_code == 200
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-    bad = subprocess.run(
-        [kb, "serve"],
-        env={**env, "KB_SERVER": "apache"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "KB_SERVER": "apache"}
+    bad = subprocess.run([KB, "serve"], env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "KB_SERVER" in bad.stderr and "Traceback" not in bad.stderr
