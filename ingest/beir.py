@@ -30,9 +30,8 @@ def _ingest_entries(ingester: Ingester, dataset: Dataset) -> dict:
             n += 1
             doc_id = f"{base}-{n}"
         ids[doc_id] = entry["_id"]
-        title = entry["title"].strip() or entry["_id"]
-        ingester.ingest_parsed(
-            doc_id, entry["_id"], ParsedFile("text", blocks), {"title": title, "kind": "other"}
-        )
+        # An entry without a title gets none: resolve() shows its id, but embeds nothing.
+        meta = {"title": entry["title"].strip(), "kind": "other"}
+        ingester.ingest_parsed(doc_id, entry["_id"], ParsedFile("text", blocks), meta)
     ingester.flush()
     return ids

@@ -148,7 +148,6 @@ def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> 
         _text(merged.get("title"))
         or _text(found.get("_first_heading"))
         or _text(found.get("_html_title"))
-        or title_from_name(name)
     )
     sources = (
         _list(merged.get("source_urls"))
@@ -159,13 +158,14 @@ def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> 
     for layer in (found, sidecar, options):
         tags.extend(_list(layer.get("tags")))
     return Metadata(
-        title=" ".join(title.split())[:300],
+        title=" ".join((title or title_from_name(name)).split())[:300],
         kind=(_text(merged.get("kind")) or "other").lower(),
         agency=_text(merged.get("agency")),
         date=_text(merged.get("date")),
         source_urls=tuple(dict.fromkeys(sources)),
         tags=tuple(dict.fromkeys(t.lower() for t in tags)),
         language=(_text(merged.get("language")) or guess_language(text)).lower()[:8],
+        title_derived=title is None,  # shown, but never embedded or indexed
     )
 
 

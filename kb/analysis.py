@@ -14,7 +14,10 @@ import Stemmer
 
 _TOKEN = re.compile(r"\w+")
 
-# Snowball's Swedish stop-word list, plus the English words an English query is made of.
+# Snowball's Swedish stop-word list, plus the modal and light verbs that open real questions
+# ("Vad ska jag göra …", "Hur många …": the commonest content-less words of the development
+# sets' 1,308 queries, highlighted in every snippet before), plus the English words an English
+# query is made of.
 STOP_WORDS = frozenset(
     """
     och det att i en jag hon som han på den med var sig för så till är men ett om hade de av
@@ -23,6 +26,8 @@ STOP_WORDS = frozenset(
     allt mycket sedan ju denna själv detta åt utan varit hur ingen mitt ni bli blev oss din dessa
     några deras blir mina samma vilken er sådan vår blivit dess inom mellan sådant varför varje
     vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert era vilkas
+    ska skall måste bör borde kunna kunnat vill ville få får fick gör göra gjorde görs finns
+    fanns många
     the a an of to in and or is are was were be been what how why which who did do does for with
     on at by from that this it its as
     """.split()

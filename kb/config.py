@@ -21,6 +21,9 @@ def _bool(raw: str) -> bool:
     raise ValueError(raw)
 
 
+# The repository's; an installed package points KB_THESAURUS_FILE at the secretariat's copy.
+THESAURUS_FILE = Path(__file__).resolve().parent.parent / "corpus" / "thesaurus.yaml"
+
 _PARSERS = {"int": int, "float": float, "str": str, "Path": Path, "bool": _bool}
 
 
@@ -48,12 +51,21 @@ class Config:
     # KB_MAX_TEXT_CHARS: a file whose extracted text is longer is refused (so is one with more
     # than 20 characters of text per byte of file); 20 M characters is ~10,000 pages of prose.
     max_text_chars: int = 20_000_000
-    # Fusion chosen on corpus/eval's dev split with bench/tune_search.py (see README):
-    fusion: str = "convex"  # KB_FUSION: convex (min-max scores, weighted) or rrf
+    # Fusion chosen by the mean over the development sets with bench/tune_search.py (README):
+    # KB_FUSION: zscore (weighted z-scores), convex (min-max), distribution (mean ± 3 sd), rrf
+    fusion: str = "zscore"
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
-    dense_weight: float = 0.7  # KB_DENSE_WEIGHT: the keyword side gets the rest
+    dense_weight: float = 0.45  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
+    chunks_per_doc: int = 0  # KB_CHUNKS_PER_DOC: chunks of one document per side, 0 = any
+    keyword_title_weight: float = 1.0  # KB_KEYWORD_TITLE_WEIGHT: a title match against a text one
+    doc_decay: float = 0.1  # KB_DOC_DECAY: weight of a document's 2nd, 3rd (squared), … chunk
+    fusion_confidence: float = 0.0  # KB_FUSION_CONFIDENCE: per-query weights, 0 = fixed
+    compound_split: bool = False  # KB_COMPOUND_SPLIT: also search compounds' parts
+    thesaurus: bool = True  # KB_THESAURUS: also search the thesaurus file's synonyms
+    # KB_THESAURUS_FILE: the field's synonyms and abbreviations (a missing file: none)
+    thesaurus_file: Path = THESAURUS_FILE
     # KB_CHROMA_URL: a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, instead of the
     # embedded store in the data folder; needed for `kb serve --workers N` with N > 1.
     chroma_url: str = ""

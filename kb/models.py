@@ -39,6 +39,9 @@ class Metadata:
     source_urls: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     language: str = "sv"
+    # The title was made up (from a file name or an id) for display, not found in or given
+    # with the document: it is then neither embedded nor indexed with the chunks.
+    title_derived: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -72,7 +75,13 @@ class Metadata:
             "source_urls": list(self.source_urls),
             "tags": list(self.tags),
             "language": self.language,
+            **({"title_derived": True} if self.title_derived else {}),
         }
+
+    @property
+    def context_title(self) -> str:
+        """The title that goes with every chunk (embedded and indexed); empty if made up."""
+        return "" if self.title_derived else self.title
 
     @classmethod
     def from_dict(cls, d: dict, stored: bool = False) -> Metadata:
@@ -89,6 +98,7 @@ class Metadata:
             source_urls=urls,
             tags=tuple(d.get("tags") or ()),
             language=d.get("language") or "sv",
+            title_derived=bool(d.get("title_derived")),
         )
 
 
@@ -118,8 +128,10 @@ def chunk_id(doc_id: str, seq: int) -> str:
 
 
 def passage_text(meta: Metadata, chunk_text: str) -> str:
-    """What we embed for a chunk: its document's title gives the chunk its context."""
-    return f"{meta.title}\n{chunk_text}"
+    """What we embed for a chunk: its document's title gives the chunk its context (a title
+    made up from a file name or id would only add noise, so then the chunk goes alone)."""
+    title = meta.context_title
+    return f"{title}\n{chunk_text}" if title else chunk_text
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,8 @@ class Writer:
         base = self.base
         before, chunks = base.catalog.get(doc_id), base.catalog.chunks(doc_id)
         vectors = None
-        if meta.title != before.meta.title and chunks:
-            # the title is embedded with every passage (passage_text), so the vectors change too
+        if meta.context_title != before.meta.context_title and chunks:
+            # a real title is embedded with every passage (passage_text), so the vectors change too
             vectors = embed_chunks(base, meta, chunks)
         base.catalog.update_metadata(doc_id, meta, meta_inputs_hash)
         base.store.update_metadata(chunks, meta, vectors)
@@ -100,7 +100,7 @@ class Writer:
 
 
 def embed_chunks(knowledge_base: KnowledgeBase, meta: Metadata, chunks: list[Chunk]) -> np.ndarray:
-    """The vectors of a document's passages: the title goes with each chunk's text."""
+    """The vectors of a document's passages: a real title goes with each chunk's text."""
     if not chunks:
         return np.zeros((0, knowledge_base.embedder.dimension), dtype=np.float32)
     texts = [passage_text(meta, c.text) for c in chunks]

@@ -67,3 +67,23 @@ def test_kb_eval_json_on_the_held_out_split(base_config, monkeypatch, capsys, tm
     assert out["results"]["hybrid"]["ndcg@10"] >= out["results"]["dense"]["ndcg@10"]
     assert out["results"]["hybrid"]["ndcg@10"] >= 0.85
     assert not (tmp_path / "untouched").exists()  # eval never writes into the user's KB
+
+
+def test_an_entry_without_title_is_embedded_and_indexed_as_its_bare_text(kb):
+    from ingest.beir import ingest_corpus
+    from kb.models import Filters
+    from kb.search.evaluation import Dataset
+
+    text = "Ansökan om bostadsbidrag görs digitalt hos myndigheten."
+    corpus = [
+        {"_id": "a17", "title": "", "text": text},
+        {"_id": "b2", "title": "Bidrag", "text": text + " Mer."},
+    ]
+    ids = ingest_corpus(kb, Dataset("t", corpus, {}, {}))
+    doc = kb.catalog.get("a17")
+    assert doc.meta.title == "A17" and doc.meta.context_title == ""  # shown, not used
+    chunk = kb.catalog.chunks("a17")[0]
+    stored = kb.store.vectors([chunk.id])[0]
+    assert abs(float(stored @ kb.embedder.embed_passages([text])[0]) - 1.0) < 1e-4
+    assert kb.catalog.keyword_search(["a17"], 10, Filters(), prefix=False) == []
+    assert kb.catalog.get("b2").meta.context_title == "Bidrag" and len(ids) == 2

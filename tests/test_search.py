@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ingest.pipeline import ingest
 from kb.errors import InvalidQuery
 from kb.search.filters import Filters
 from kb.search.query import SearchQuery
-from kb.search.searcher import Searcher
+from kb.search.searcher import Searcher, SearchSettings
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +172,44 @@ def test_a_single_keyword_match_counts_in_the_fusion():
 
     fused = fusion.convex([{"a": 0.9, "b": 0.8}, {"b": 3.0}], [0.7, 0.3])
     assert fused["b"] == pytest.approx(0.3) and fused["a"] == pytest.approx(0.7)
+
+
+def test_zscore_fusion_lets_a_standout_keyword_match_beat_bunched_cosines():
+    from kb.search import fusion
+
+    dense = {k: 0.84 - 0.004 * i for i, k in enumerate("abcdefghij")}  # cosines bunch
+    keyword = {"e": 30.0, **{k: 3.0 - 0.2 * i for i, k in enumerate("abcdfghik")}}  # a standout
+    fused = fusion.zscore([dense, keyword], [0.5, 0.5], absent=[None, 0.0])
+    assert sorted(fused, key=fused.get, reverse=True)[:2] == ["e", "a"]
+    # absent from one side: that side's lowest z-score, never more
+    assert fused["k"] < fused["i"] and fused["j"] < fused["i"]
+
+
+def test_zscore_fusion_counts_a_single_keyword_match():
+    """One chunk with the word: a z-score over that one value alone is 0, the same as the
+    chunks without it; BM25 gives those 0, and with that counted the match stands out."""
+    from kb.search import fusion
+
+    dense = {"junk": 0.86, "other": 0.85, "match": 0.83, "far": 0.80}
+    fused = fusion.zscore([dense, {"match": 4.2}], [0.45, 0.55], absent=[None, 0.0])
+    assert max(fused, key=fused.get) == "match"
+    assert fused["junk"] > fused["other"] > fused["far"]  # the rest keep the dense order
+
+
+def test_title_weight_ranks_a_title_match_above_a_text_match(kb, tmp_path):
+    a_text = "# Budgetunderlag\n\nDokumentet handlar om ekonomi."
+    b_text = "# Ekonomi\n\nHär nämns budgetunderlag en gång, bland mycket annat om planering."
+    (tmp_path / "a.md").write_text(a_text, encoding="utf-8")
+    (tmp_path / "b.md").write_text(b_text, encoding="utf-8")
+    ingest(kb, [tmp_path / "a.md", tmp_path / "b.md"])
+    heavy = Searcher(kb, replace(SearchSettings(), title_weight=5.0))
+    assert heavy.search(SearchQuery("budgetunderlag", mode="keyword")).hits[0].doc_id == "a"
+
+
+def test_document_evidence_lifts_a_document_matching_in_several_places():
+    from kb.search import fusion
+
+    fused = {("long", 0): 1.0, ("long", 1): 0.9, ("long", 2): -0.5, ("short", 0): 1.05}
+    lifted = fusion.add_document_evidence(fused, 0.1)
+    assert lifted[("long", 0)] == pytest.approx(1.09)  # only positive (above-mean) chunks add
+    assert lifted[("short", 0)] == 1.05 and fusion.add_document_evidence(fused, 0.0) is fused

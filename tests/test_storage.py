@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from ingest.pipeline import ingest
 from kb.knowledge_base import KnowledgeBase
 from kb.storage import migrations
 from kb.storage.catalog import Catalog
@@ -50,6 +51,27 @@ def test_an_old_catalog_is_migrated_and_its_keyword_index_built(config):
         assert catalog.keyword_keys() == {("tull", 0)}
         assert catalog.get("tull").meta.title == "Tullverket"
         assert migrations.version(catalog.connection) == len(migrations.MIGRATIONS)
+    finally:
+        catalog.close()
+
+
+def test_a_keyword_index_without_its_title_column_is_rebuilt_with_one(kb, tmp_path, config):
+    (tmp_path / "a.md").write_text("# Tullverket\n\nUtredningsstöd för brott.", encoding="utf-8")
+    ingest(kb, [tmp_path / "a.md"])
+    kb.close()
+    with sqlite3.connect(config.catalog_path) as db:  # as migration 6 left it
+        db.executescript(
+            "DROP TABLE chunk_vocab; DROP TABLE chunk_terms;"
+            " CREATE VIRTUAL TABLE chunk_terms USING fts5(terms, doc_id UNINDEXED, seq UNINDEXED);"
+            " PRAGMA user_version = 6;"
+        )
+    catalog = Catalog(config.catalog_path, migrate=True)
+    try:
+        db = catalog.connection
+        assert "title" in {row[1] for row in db.execute("PRAGMA table_info(chunk_terms)")}
+        titled = "SELECT COUNT(*) FROM chunk_terms WHERE chunk_terms MATCH 'title:tullverket'"
+        assert db.execute(titled).fetchone()[0] == 1
+        assert catalog.keyword_keys() == {("a", 0)}
     finally:
         catalog.close()
 

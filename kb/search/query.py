@@ -46,7 +46,13 @@ class PreparedQuery:
     """A query checked and analysed once: its cleaned text, canonical filters and stems."""
 
     query: SearchQuery
-    stems: tuple[str, ...]
+    stems: tuple[str, ...]  # the query's own
+    extra: tuple[str, ...] = ()  # stems added by the thesaurus and compound splitting
+    also: tuple[str, ...] = ()  # the thesaurus terms searched too, as written, for the notice
+
+    @property
+    def search_stems(self) -> tuple[str, ...]:
+        return self.stems + self.extra
 
     @property
     def text(self) -> str:

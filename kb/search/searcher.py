@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from kb.config import Config
 from kb.errors import InvalidQuery
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk, Document, Filters
-from kb.search import fusion
+from kb.search import compounds, fusion, thesaurus
 from kb.search.filters import validate
 from kb.search.highlight import highlight_spans
 from kb.search.query import MAX_PAGE, MODES, PreparedQuery, SearchQuery, clean_query
@@ -27,23 +28,39 @@ ChunkKey = tuple[str, int]  # (doc_id, seq)
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How the two rankings are fused; defaults chosen on corpus/eval's dev split."""
+    """How the two rankings are fused; defaults chosen with bench/tune_search.py (README)."""
 
     # The defaults are Config's (KB_FUSION, KB_RRF_K, …; documented there), not repeated here.
-    fusion: str = _DEFAULTS["fusion"]  # "convex" or "rrf"
+    fusion: str = _DEFAULTS["fusion"]  # "zscore", "convex", "distribution" or "rrf"
     rrf_k: float = _DEFAULTS["rrf_k"]
     dense_weight: float = _DEFAULTS["dense_weight"]  # the keyword ranking gets the rest
     keyword_prefix: bool = _DEFAULTS["keyword_prefix"]  # stems also match as prefixes
     candidates: int = _DEFAULTS["search_candidates"]  # chunks fetched from each retriever
+    # the most chunks of one document each side brings (0: any)
+    chunks_per_doc: int = _DEFAULTS["chunks_per_doc"]
+    # BM25 weight of a match in the title against one in the text
+    title_weight: float = _DEFAULTS["keyword_title_weight"]
+    # Hybrid: a document's best chunk gains doc_decay**i times its (i+1)-th best fused score.
+    doc_decay: float = _DEFAULTS["doc_decay"]
+    # Weights moved this far (0..1) towards how much each side's best stands out per query.
+    confidence: float = _DEFAULTS["fusion_confidence"]
+    compounds: bool = _DEFAULTS["compound_split"]  # also search compounds' parts (compounds.py)
+    thesaurus: bool = _DEFAULTS["thesaurus"]  # also search synonyms and abbreviations
 
     @classmethod
     def from_config(cls, config: Config) -> SearchSettings:
         return cls(
-            config.fusion,
-            config.rrf_k,
-            config.dense_weight,
-            config.keyword_prefix,
-            config.search_candidates,
+            fusion=config.fusion,
+            rrf_k=config.rrf_k,
+            dense_weight=config.dense_weight,
+            keyword_prefix=config.keyword_prefix,
+            candidates=config.search_candidates,
+            chunks_per_doc=config.chunks_per_doc,
+            title_weight=config.keyword_title_weight,
+            doc_decay=config.doc_decay,
+            confidence=config.fusion_confidence,
+            compounds=config.compound_split,
+            thesaurus=config.thesaurus,
         )
 
 
@@ -60,8 +77,17 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
             return fusion.reciprocal_rank(rankings, weights, settings.rrf_k)
 
         return rrf
-    if settings.fusion == "convex":
-        return lambda dense, keyword: fusion.convex([dense, keyword], weights)
+    if settings.fusion in ("convex", "zscore", "distribution"):
+        method = getattr(fusion, settings.fusion)
+        if settings.fusion == "zscore":
+            # a chunk without the words has BM25 0; a dense list's unseen tail is unknown
+            method = partial(fusion.zscore, absent=[None, 0.0])
+
+        def fuse(dense: dict, keyword: dict) -> dict:
+            tables = [dense, keyword]
+            return method(tables, fusion.confident_weights(tables, weights, settings.confidence))
+
+        return fuse
     raise ValueError(f"unknown fusion method {settings.fusion!r}")
 
 
@@ -72,6 +98,7 @@ class Searcher:
         self.kb = knowledge_base
         self.settings = settings or SearchSettings.from_config(knowledge_base.config)
         self._fuse = fusion_strategy(self.settings)
+        self.thesaurus = thesaurus.load(knowledge_base.config.thesaurus_file)
 
     # public ----------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
@@ -103,7 +130,18 @@ class Searcher:
                 "specific word, or search by meaning (mode dense or hybrid)"
             )
         filters = self.valid_filters(q.filters)
-        return PreparedQuery(SearchQuery(text, q.mode, filters, q.page, q.per_page), stems)
+        cleaned = SearchQuery(text, q.mode, filters, q.page, q.per_page)
+        if q.mode == "dense" or not stems:
+            return PreparedQuery(cleaned, stems)
+        return PreparedQuery(cleaned, stems, *self.expand(stems))
+
+    def expand(self, stems: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(extra stems, thesaurus terms as written) for the keyword side of a query."""
+        also = tuple(self.thesaurus.expansions(stems)) if self.settings.thesaurus else ()
+        extra = [s for term in also for s in query_stems(term)]
+        if self.settings.compounds:
+            extra += compounds.expand(list(stems), self.kb.catalog.term_frequency())
+        return tuple(s for s in dict.fromkeys(extra) if s not in stems), also
 
     def valid_filters(self, filters: Filters) -> Filters:
         if not filters.active:
@@ -116,14 +154,12 @@ class Searcher:
         runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
         the embedding was tried: on 2 cores it slows torch more than it saves.)"""
         vectors = self._embed([q for q in queries if q.mode != "keyword"])
-        return [
-            self.fuse(
-                q,
-                self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {},
-                self.keyword(q.stems, q.filters) if q.mode != "dense" else {},
-            )
-            for q in queries
-        ]
+        scored = []
+        for q in queries:
+            dense = self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {}
+            keyword = self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {}
+            scored.append(self.fuse(q, dense, keyword))
+        return scored
 
     def fuse(self, q: PreparedQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
         if q.mode == "dense":
@@ -132,7 +168,10 @@ class Searcher:
             return keyword, None
         if not q.stems:
             return dense, "only common words in the query: results are by meaning alone"
-        return self._fuse(dense, keyword), None
+        cap = self.settings.chunks_per_doc
+        tables = [fusion.cap_per_document(dense, cap), fusion.cap_per_document(keyword, cap)]
+        fused = self._fuse(*tables)
+        return fusion.add_document_evidence(fused, self.settings.doc_decay), None
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, filters)
@@ -140,7 +179,11 @@ class Searcher:
 
     def keyword(self, stems: tuple[str, ...], filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.catalog.keyword_search(
-            list(stems), self.settings.candidates, filters, self.settings.keyword_prefix
+            list(stems),
+            self.settings.candidates,
+            filters,
+            self.settings.keyword_prefix,
+            title_weight=self.settings.title_weight,
         )
         return {(m.doc_id, m.seq): m.score for m in matches}
 
@@ -156,7 +199,11 @@ class Searcher:
         docs = self.ready_documents([d for d, _, _ in grouped])
         grouped = [g for g in grouped if g[0] in docs]
         start = (q.query.page - 1) * q.query.per_page
-        hits = self.document_hits(grouped[start : start + q.query.per_page], docs, q.stems)
+        page = grouped[start : start + q.query.per_page]
+        hits = self.document_hits(page, docs, q.search_stems)
+        if q.also:
+            also = "also searched: " + ", ".join(q.also)
+            notice = f"{notice}; {also}" if notice else also
         return SearchResults(
             q.query, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]), notice
         )

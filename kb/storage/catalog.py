@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,12 +42,23 @@ class Catalog:
 
     # keyword index ---------------------------------------------------------
     def keyword_search(
-        self, stems: list[str], limit: int, filters: Filters, prefix: bool
+        self,
+        stems: list[str],
+        limit: int,
+        filters: Filters,
+        prefix: bool,
+        title_weight: float = 1.0,
     ) -> list[keyword_index.KeywordMatch]:
         # Unfiltered searches skip the documents subquery; unready documents are dropped
         # when results are grouped, as they are for dense matches.
         doc_filter = sql_documents(filters) if filters.active else None
-        return keyword_index.search(self._db, stems, limit, doc_filter, prefix=prefix)
+        return keyword_index.search(
+            self._db, stems, limit, doc_filter, prefix=prefix, title_weight=title_weight
+        )
+
+    def term_frequency(self) -> Callable[[str], int]:
+        """How many chunks hold a term or its continuations (for compound splitting)."""
+        return keyword_index.vocabulary(self._db)
 
     def keyword_keys(self) -> set[tuple[str, int]]:
         return keyword_index.keys(self._db)
@@ -170,7 +181,7 @@ class Catalog:
                 " VALUES (?,?,?,?,?,?)",
                 [(c.doc_id, c.seq, c.text, c.page, c.char_start, c.char_end) for c in chunks],
             )
-            keyword_index.add_chunks(self._db, doc.meta.title, chunks)
+            keyword_index.add_chunks(self._db, doc.meta.context_title, chunks)
 
     def mark_ready(self, doc_ids: list[str]) -> None:
         with self._db:
@@ -196,7 +207,7 @@ class Catalog:
                 ),
             )
             keyword_index.delete_document(self._db, doc_id)  # the title is indexed with each chunk
-            keyword_index.add_chunks(self._db, meta.title, self.chunks(doc_id))
+            keyword_index.add_chunks(self._db, meta.context_title, self.chunks(doc_id))
 
     def delete(self, doc_id: str) -> bool:
         with self._db:

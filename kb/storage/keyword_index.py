@@ -7,10 +7,13 @@ can never disagree.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb.analysis import index_terms
+from kb.models import Metadata
 
 
 @dataclass(frozen=True)
@@ -22,9 +25,10 @@ class KeywordMatch:
 
 def add_chunks(db: sqlite3.Connection, title: str, chunks) -> None:
     # The title goes with every chunk, as it does for the embedded passage.
+    title_terms = index_terms(title)
     db.executemany(
-        "INSERT INTO chunk_terms (terms, doc_id, seq) VALUES (?, ?, ?)",
-        [(index_terms(f"{title}\n{c.text}"), c.doc_id, c.seq) for c in chunks],
+        "INSERT INTO chunk_terms (terms, title, doc_id, seq) VALUES (?, ?, ?, ?)",
+        [(index_terms(c.text), title_terms, c.doc_id, c.seq) for c in chunks],
     )
 
 
@@ -41,13 +45,38 @@ def rebuild(db: sqlite3.Connection) -> None:
     transaction)."""
     db.execute("DELETE FROM chunk_terms")
     rows = db.execute(
-        "SELECT c.doc_id, c.seq, c.text, json_extract(d.meta, '$.title')"
-        " FROM chunks c JOIN documents d ON d.id = c.doc_id"
+        "SELECT c.doc_id, c.seq, c.text, d.meta FROM chunks c JOIN documents d ON d.id = c.doc_id"
+        # in the order ingest wrote them: BM25 ties come back in row order, so a rebuilt index
+        # ranks ties as the one ingest made (tune_search's figures move by up to 0.001 otherwise)
+        " ORDER BY c.rowid"
     ).fetchall()
+    titles: dict[str, str] = {}  # a document's title terms, analysed once for all its chunks
+    for doc_id, _, _, meta in rows:
+        if doc_id not in titles:
+            titles[doc_id] = index_terms(
+                Metadata.from_dict(json.loads(meta), stored=True).context_title
+            )
     db.executemany(
-        "INSERT INTO chunk_terms (terms, doc_id, seq) VALUES (?, ?, ?)",
-        [(index_terms(f"{title}\n{text}"), doc_id, seq) for doc_id, seq, text, title in rows],
+        "INSERT INTO chunk_terms (terms, title, doc_id, seq) VALUES (?, ?, ?, ?)",
+        [(index_terms(text), titles[doc_id], doc_id, seq) for doc_id, seq, text, _ in rows],
     )
+
+
+def vocabulary(db: sqlite3.Connection) -> Callable[[str], int]:
+    """How often the index holds a term or its continuations (as the search matches stems as
+    prefixes: Snowball stems "kostnad" to "kostn" but "kostnaden" to "kostnad"), from the
+    keyword index's vocabulary; remembered per call."""
+    seen: dict[str, int] = {}
+
+    def frequency(term: str) -> int:
+        if term not in seen:
+            (seen[term],) = db.execute(
+                "SELECT COALESCE(SUM(doc), 0) FROM chunk_vocab WHERE term >= ? AND term < ?",
+                (term, term + "\U0010ffff"),
+            ).fetchone()
+        return seen[term]
+
+    return frequency
 
 
 MIN_PREFIX = 4  # shorter stems ("it", "ny") as prefixes match too much (4: best on dev)
@@ -95,12 +124,16 @@ def search(
     limit: int,
     doc_filter: tuple[str, list] | None = None,
     prefix: bool = False,
+    title_weight: float = 1.0,
 ) -> list[KeywordMatch]:
     expression = match_expression(stems, prefix, common_terms(db, stems, prefix))
     if not expression:
         return []
-    sql = "SELECT doc_id, seq, bm25(chunk_terms) AS rank FROM chunk_terms WHERE chunk_terms MATCH ?"
-    args: list = [expression]
+    sql = (
+        "SELECT doc_id, seq, bm25(chunk_terms, 1.0, ?) AS rank FROM chunk_terms"
+        " WHERE chunk_terms MATCH ?"
+    )
+    args: list = [float(title_weight), expression]
     if doc_filter:
         sql += f" AND doc_id IN ({doc_filter[0]})"
         args += doc_filter[1]

@@ -96,7 +96,7 @@ def m001_documents_and_chunks(db: sqlite3.Connection) -> None:
 
 @migration
 def m002_keyword_index(db: sqlite3.Connection) -> None:
-    existed = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunk_terms'").fetchone()
+    # Its first shape; m007 gives it the title column and indexes the chunks a catalog holds.
     db.execute(
         """CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
             terms, doc_id UNINDEXED, seq UNINDEXED,
@@ -104,8 +104,6 @@ def m002_keyword_index(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_terms, 'row')")
-    if not existed:  # a catalog from before the keyword index: index what it holds
-        keyword_index.rebuild(db)
 
 
 @migration
@@ -149,3 +147,20 @@ def m006_name_the_metadata_hash(db: sqlite3.Connection) -> None:
     # It holds a hash of the metadata given outside the file (sidecar, options), not the inputs.
     if "meta_inputs" in _columns(db, "documents"):
         db.execute("ALTER TABLE documents RENAME COLUMN meta_inputs TO meta_inputs_hash")
+
+
+@migration
+def m007_title_column(db: sqlite3.Connection) -> None:
+    # The title as a column of its own, so that a match in it can weigh more than one in the
+    # text (bm25's column weights, chosen per query); it is repeated for each chunk of a
+    # document. FTS5 tables cannot gain columns: made anew, then filled from the chunks.
+    db.execute("DROP TABLE IF EXISTS chunk_vocab")
+    db.execute("DROP TABLE IF EXISTS chunk_terms")
+    db.execute(
+        """CREATE VIRTUAL TABLE chunk_terms USING fts5(
+            terms, title, doc_id UNINDEXED, seq UNINDEXED,
+            tokenize = "unicode61 remove_diacritics 0"
+        )"""
+    )
+    db.execute("CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, 'row')")
+    keyword_index.rebuild(db)

@@ -122,6 +122,8 @@ def update(doc_id: str):
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise InvalidMetadata(f"'{key}' must be a string")
     merged = {**doc.meta.to_dict(), **body}
+    if body.get("title"):
+        merged.pop("title_derived", None)  # a title sent is a real one: embed it from now on
     try:
         meta = Metadata.from_dict(merged)
     except (TypeError, AttributeError) as exc:
