@@ -25,6 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--mode", choices=MODES, default="hybrid", help="default: hybrid")
     p.add_argument("--limit", type=int, default=10, help="documents per page (default 10)")
     p.add_argument("--page", type=int, default=1)
+    p.add_argument("--near", action="store_true", help="also list documents only loosely similar")
     add_json_option(p)
     p.set_defaults(handler=search)
 
@@ -58,7 +59,9 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def search(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    query = SearchQuery(args.query, args.mode, _filters(args), args.page, args.limit)
+    query = SearchQuery(
+        args.query, args.mode, _filters(args), args.page, args.limit, near=args.near
+    )
     results = Searcher(knowledge_base).search(query)
     if args.json:
         # The very object GET /api/search answers: one shape for scripts and the API.
@@ -68,7 +71,11 @@ def search(config: Config, args: argparse.Namespace) -> int:
         print(f"({results.notice})")
     if not results.hits:
         print("no results")
+    if results.nearest_only:
+        print("no clear matches; the nearest documents:")
     print(f"{results.total} documents, page {results.query.page} of {results.pages}")
+    if results.near and not (results.query.near or results.nearest_only):
+        print(f"({results.near} more only loosely similar: --near lists them)")
     first = (results.query.page - 1) * results.query.per_page
     for rank, hit in enumerate(results.hits, start=first + 1):
         meta = hit.meta

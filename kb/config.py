@@ -64,6 +64,9 @@ class Config:
     fusion_confidence: float = 0.0  # KB_FUSION_CONFIDENCE: per-query weights, 0 = fixed
     compound_split: bool = False  # KB_COMPOUND_SPLIT: also search compounds' parts
     thesaurus: bool = True  # KB_THESAURUS: also search the thesaurus file's synonyms
+    # KB_DENSE_FLOOR: a document without the query's words counts as a hit from this cosine
+    # up (the rest: "Visa fler som liknar"); chosen with bench/dense_floor.py (README)
+    dense_floor: float = 0.78
     # KB_THESAURUS_FILE: the field's synonyms and abbreviations (a missing file: none)
     thesaurus_file: Path = THESAURUS_FILE
     # KB_CHROMA_URL: a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, instead of the

@@ -48,6 +48,20 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
+# What a hit's `match` (kb.search.relevance) means, in the reader's words: one scale for
+# search, similar documents and similar cases, instead of scores that differ by mode.
+MATCH_LABELS = {
+    "words+meaning": "Har orden och liknar frågan",
+    "words": "Har sökorden",
+    "meaning": "Liknar frågan",
+    "near": "Avlägsen likhet",
+}
+
+
+def match_label(match: str) -> str:
+    return MATCH_LABELS.get(match, "")
+
+
 def with_args(**changes) -> str:
     """This page's URL with some query parameters changed (None removes one)."""
     # url_for's own arguments (_anchor, _method, _external, _scheme) never come from a visitor.
@@ -68,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         highlight=highlight,
         kind_label=kind_label,
+        match_label=match_label,
         page_url=page_url,
         with_args=with_args,
         is_web_address=is_web_address,

@@ -42,6 +42,7 @@ HIT = {
     "properties": {
         "doc_id": {"type": "string"},
         "score": {"type": "number"},
+        "match": {"enum": ["words", "meaning", "words+meaning", "near", ""]},
         **META,
         "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
     },
@@ -107,6 +108,10 @@ SCHEMAS = {
             "pages": {"type": "integer"},
             "total": {"type": "integer"},
             "notice": NULLABLE_STR,
+            "clear": {"type": "integer"},
+            "near": {"type": "integer"},
+            "near_listed": {"type": "boolean"},
+            "also_searched": {"type": "array", "items": {"type": "string"}},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
@@ -218,6 +223,12 @@ SEARCH_PARAMS = [
     _q("mode", {"enum": ["hybrid", "dense", "keyword"]}, "Retrieval mode (default hybrid)"),
     _q("page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page of results"),
     _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Documents per page"),
+    _q(
+        "near",
+        {"type": "integer", "enum": [0, 1]},
+        "1: also list documents below the similarity floor (those without the query's words "
+        "that the model finds only loosely similar)",
+    ),
 ]
 LIST_PARAMS = [
     _q("kind", {"enum": list(KINDS)}, "Only this kind"),

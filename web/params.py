@@ -9,7 +9,14 @@ from kb.models import Filters
 from kb.search.filters import build_filters
 from kb.search.query import SearchQuery
 
-KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk"}
+KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk", "near"}
+
+
+def _flag(args: MultiDict, name: str) -> bool:
+    raw = args.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "true", "false"):
+        raise InvalidQuery(f"'{name}' must be 1 or 0")
+    return raw in ("1", "true")
 
 
 def _int(args: MultiDict, name: str, default: int) -> int:
@@ -46,4 +53,5 @@ def search_query(args: MultiDict, strict: bool = False) -> SearchQuery:
         filters=filters_from(args),
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", 10),
+        near=_flag(args, "near"),
     )

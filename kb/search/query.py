@@ -23,6 +23,7 @@ class SearchQuery:
     filters: Filters = field(default_factory=Filters)
     page: int = 1
     per_page: int = 10
+    near: bool = False  # also list documents below the floor ("Visa fler som liknar")
 
 
 def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:

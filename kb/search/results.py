@@ -38,11 +38,13 @@ class DocumentHit:
     meta: Metadata
     score: float
     passages: tuple[Passage, ...]
+    match: str = ""  # kb.search.relevance: words, meaning, words+meaning or near
 
     def to_dict(self) -> dict:
         return {
             "doc_id": self.doc_id,
             "score": round(self.score, 6),
+            "match": self.match,
             **self.meta.to_dict(),
             "passages": [p.to_dict() for p in self.passages],
         }
@@ -55,6 +57,15 @@ class SearchResults:
     hits: list[DocumentHit]
     facets: dict[str, list[tuple[str, int]]]
     notice: str | None = None
+    clear: int = 0  # documents with the query's words or close in meaning (the count)
+    near: int = 0  # documents below the floor (listed only with `near`, or when none is clear)
+    only_common_words: bool = False
+    also: tuple[str, ...] = ()  # thesaurus terms searched too
+
+    @property
+    def nearest_only(self) -> bool:
+        """Nothing clears the floor: the list holds the nearest documents instead."""
+        return not self.clear and bool(self.hits)
 
     @property
     def pages(self) -> int:
@@ -71,6 +82,10 @@ class SearchResults:
             "pages": self.pages,
             "total": self.total,
             "notice": self.notice,
+            "clear": self.clear,
+            "near": self.near,
+            "near_listed": self.query.near or not self.clear,
+            "also_searched": list(self.also),
             "results": [h.to_dict() for h in self.hits],
             "facets": {
                 k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
@@ -14,7 +14,7 @@ from kb.config import Config
 from kb.errors import InvalidQuery
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk, Document, Filters
-from kb.search import compounds, fusion, thesaurus
+from kb.search import compounds, fusion, relevance, thesaurus
 from kb.search.filters import validate
 from kb.search.highlight import highlight_spans
 from kb.search.query import MAX_PAGE, MODES, PreparedQuery, SearchQuery, clean_query
@@ -46,6 +46,8 @@ class SearchSettings:
     confidence: float = _DEFAULTS["fusion_confidence"]
     compounds: bool = _DEFAULTS["compound_split"]  # also search compounds' parts (compounds.py)
     thesaurus: bool = _DEFAULTS["thesaurus"]  # also search synonyms and abbreviations
+    # A document without the query's words counts (and is listed) only from this cosine up.
+    dense_floor: float = _DEFAULTS["dense_floor"]
 
     @classmethod
     def from_config(cls, config: Config) -> SearchSettings:
@@ -61,6 +63,7 @@ class SearchSettings:
             confidence=config.fusion_confidence,
             compounds=config.compound_split,
             thesaurus=config.thesaurus,
+            dense_floor=config.dense_floor,
         )
 
 
@@ -91,6 +94,16 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
     raise ValueError(f"unknown fusion method {settings.fusion!r}")
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One query's fused chunk scores, with each side's own (which say why a hit is there)."""
+
+    fused: dict[ChunkKey, float]
+    notice: str | None
+    dense: dict[ChunkKey, float]
+    keyword: dict[ChunkKey, float]
+
+
 class Searcher:
     def __init__(
         self, knowledge_base: KnowledgeBase, settings: SearchSettings | None = None
@@ -106,14 +119,22 @@ class Searcher:
 
     def batch_search(self, queries: list[SearchQuery]) -> list[SearchResults]:
         prepared = [self.prepare(q) for q in queries]
-        return [self._results(q, *scored) for q, scored in zip(prepared, self._score(prepared))]
+        return [self._results(q, scored) for q, scored in zip(prepared, self._score(prepared))]
 
-    def rank_documents(self, queries: list[SearchQuery]) -> list[list[tuple[str, float]]]:
-        """Every matching document per query, best first (for evaluation)."""
+    def rank_documents(
+        self, queries: list[SearchQuery], listed_only: bool = False
+    ) -> list[list[tuple[str, float]]]:
+        """Every matching document per query, best first (for evaluation). `listed_only`:
+        only what the results page lists by default (the documents that clear the floor,
+        or the nearest when none does)."""
         prepared = [self.prepare(q) for q in queries]
-        return [
-            [(d, s) for d, s, _ in group_by_document(scores)] for scores, _ in self._score(prepared)
-        ]
+        ranked = []
+        for q, scored in zip(prepared, self._score(prepared)):
+            grouped = group_by_document(scored.fused)
+            if listed_only:
+                grouped, _ = self.listed(q, grouped, scored)
+            ranked.append([(d, s) for d, s, _ in grouped])
+        return ranked
 
     def prepare(self, q: SearchQuery) -> PreparedQuery:
         if q.mode not in MODES:
@@ -130,7 +151,7 @@ class Searcher:
                 "specific word, or search by meaning (mode dense or hybrid)"
             )
         filters = self.valid_filters(q.filters)
-        cleaned = SearchQuery(text, q.mode, filters, q.page, q.per_page)
+        cleaned = replace(q, text=text, filters=filters)
         if q.mode == "dense" or not stems:
             return PreparedQuery(cleaned, stems)
         return PreparedQuery(cleaned, stems, *self.expand(stems))
@@ -149,7 +170,7 @@ class Searcher:
         return validate(filters, *self.kb.catalog.known_filter_values())
 
     # retrieval -------------------------------------------------------------
-    def _score(self, queries: list[PreparedQuery]) -> list[tuple[dict, str | None]]:
+    def _score(self, queries: list[PreparedQuery]) -> list[Scored]:
         """Chunk scores per query: the queries are embedded in one batch, then each query
         runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
         the embedding was tried: on 2 cores it slows torch more than it saves.)"""
@@ -158,7 +179,7 @@ class Searcher:
         for q in queries:
             dense = self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {}
             keyword = self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {}
-            scored.append(self.fuse(q, dense, keyword))
+            scored.append(Scored(*self.fuse(q, dense, keyword), dense, keyword))
         return scored
 
     def fuse(self, q: PreparedQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
@@ -194,18 +215,47 @@ class Searcher:
             return {}
         return dict(zip(texts, self.kb.embedder.embed_queries(texts)))
 
-    def _results(self, q: PreparedQuery, scores: dict, notice: str | None) -> SearchResults:
-        grouped = group_by_document(scores)
+    def listed(
+        self, q: PreparedQuery, grouped: list[tuple[str, float, list]], scored: Scored
+    ) -> tuple[list[tuple[str, float, list]], dict[str, str]]:
+        """(the documents listed, doc_id -> match kind): those with the words or close in
+        meaning, in rank order; the rest too when asked for (`near`) or when nothing is clear."""
+        if q.mode == "keyword":
+            return grouped, {g[0]: relevance.WORDS for g in grouped}
+        if q.mode == "hybrid" and not scored.keyword:
+            # None of the query's words is in the collection (or it has only common words):
+            # the model's closeness alone does not tell nonsense from sense (bench/dense_floor.py:
+            # "xyzzyqqq" reaches the cosines of real answers), so nothing counts as clear.
+            return grouped, {g[0]: relevance.NEAR for g in grouped}
+        kinds = relevance.match_kinds(
+            [g[0] for g in grouped], scored.dense, scored.keyword, self.settings.dense_floor
+        )
+        clear = [g for g in grouped if kinds[g[0]] in relevance.CLEAR]
+        return (grouped if q.query.near or not clear else clear), kinds
+
+    def _results(self, q: PreparedQuery, scored: Scored) -> SearchResults:
+        grouped = group_by_document(scored.fused)
         docs = self.ready_documents([d for d, _, _ in grouped])
         grouped = [g for g in grouped if g[0] in docs]
+        listed, kinds = self.listed(q, grouped, scored)
+        clear = sum(kinds[g[0]] in relevance.CLEAR for g in grouped)
         start = (q.query.page - 1) * q.query.per_page
-        page = grouped[start : start + q.query.per_page]
-        hits = self.document_hits(page, docs, q.search_stems)
+        page = listed[start : start + q.query.per_page]
+        hits = self.document_hits(page, docs, q.search_stems, kinds)
+        notice = scored.notice
         if q.also:
             also = "also searched: " + ", ".join(q.also)
             notice = f"{notice}; {also}" if notice else also
         return SearchResults(
-            q.query, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]), notice
+            q.query,
+            len(listed),
+            hits,
+            facet_counts([docs[g[0]] for g in listed]),
+            notice,
+            clear=clear,
+            near=len(grouped) - clear,
+            only_common_words=q.mode != "keyword" and not q.stems,
+            also=q.also,
         )
 
     def ready_documents(self, ids: list[str]) -> dict[str, Document]:
@@ -217,6 +267,7 @@ class Searcher:
         grouped: list[tuple[str, float, list]],
         docs: dict[str, Document],
         stems: tuple[str, ...] = (),
+        kinds: dict[str, str] | None = None,
     ) -> list[DocumentHit]:
         """Hits for grouped scores, their best passages fetched in one catalog call."""
         best = {doc_id: chunks[:PASSAGES_PER_DOCUMENT] for doc_id, _, chunks in grouped}
@@ -230,7 +281,8 @@ class Searcher:
                 for seq, s in best[doc_id]
                 if (doc_id, seq) in found
             )
-            hits.append(DocumentHit(doc_id, docs[doc_id].meta, score, passages))
+            match = (kinds or {}).get(doc_id, "")
+            hits.append(DocumentHit(doc_id, docs[doc_id].meta, score, passages, match))
         return hits
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from kb.errors import InvalidQuery
 from kb.models import Filters
+from kb.search import relevance
 from kb.search.query import CONTROL_CHARACTERS
 from kb.search.results import DocumentHit, Passage
 from kb.search.searcher import Searcher, group_by_document, passage
@@ -88,7 +89,11 @@ class Similarity:
     def _hits(self, scores: dict, limit: int) -> list[DocumentHit]:
         grouped = group_by_document(scores)
         docs = self.searcher.ready_documents([doc_id for doc_id, _, _ in grouped])
-        return self.searcher.document_hits([g for g in grouped if g[0] in docs][:limit], docs)
+        grouped = [g for g in grouped if g[0] in docs][:limit]
+        # one scale with search: close in meaning from the same floor up
+        floor = self.searcher.settings.dense_floor
+        kinds = {d: relevance.MEANING if s >= floor else relevance.NEAR for d, s, _ in grouped}
+        return self.searcher.document_hits(grouped, docs, kinds=kinds)
 
     def _recommendations(self, hit: DocumentHit, vectors: np.ndarray):
         if hit.meta.kind == "recommendation" or not hit.meta.agency:
