@@ -64,6 +64,8 @@ def show(config: Config, args: argparse.Namespace) -> int:
         emit_json(out)
         return 0
     for key, value in doc.to_dict().items():
+        if key == "edited_fields":  # set by an editor, laid over what the file says
+            value = [f"{k} ({e['editor']} {e['edited_at'][:10]})" for k, e in value.items()]
         if isinstance(value, list):
             value = ", ".join(value) or "-"
         print(f"{key:>13}: {value if value is not None else '-'}")

@@ -14,6 +14,7 @@ from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
+from kb.manual_edits import apply_edits
 from kb.models import Chunk, Document, passage_text
 from kb.storage import originals
 from kb.writer import Writer
@@ -169,7 +170,7 @@ class Ingester:
             parsed = self._read(source.path.name, data)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
-            self.report.chunks_embedded += self.writer.update_metadata(
+            self.report.chunks_embedded += self.writer.update_file_metadata(
                 doc_id, meta, meta_inputs_hash
             )
             return "updated"
@@ -226,7 +227,11 @@ class Ingester:
             self.config.chunk_max_tokens,
             self.config.chunk_overlap,
         )
-        meta = resolve_meta(text)
+        file_meta = resolve_meta(text)
+        # a new version of the file: what editors set by hand stays on top of what it says
+        existing = self.kb.catalog.find(doc_id)
+        edits = existing.manual_edits if existing else ()
+        meta = apply_edits(file_meta, edits)
         chunks = [
             Chunk(doc_id, seq, text[s.start : s.end], s.page, s.start, s.end)
             for seq, s in enumerate(spans)
@@ -246,6 +251,8 @@ class Ingester:
             created_at="",
             updated_at="",
             text=text,
+            file_meta=file_meta,
+            manual_edits=edits,
         )
         self._pending.append(
             _Pending(

@@ -102,6 +102,26 @@ class Metadata:
         )
 
 
+# The fields of Metadata an editor can set (`year` and `source_url` are derived from these).
+EDITABLE_FIELDS = ("title", "kind", "agency", "date", "tags", "source_urls", "language")
+
+
+def field_value(meta: Metadata, name: str) -> str | list[str] | None:
+    """One editable field of `meta`, as Metadata.to_dict has it (lists, not tuples)."""
+    value = getattr(meta, name)
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class ManualEdit:
+    """An editor's value for one field, laid over what the file says (kb/manual_edits.py)."""
+
+    field: str
+    value: str | list[str] | None  # as in Metadata.to_dict
+    editor: str
+    edited_at: str  # ISO 8601, UTC
+
+
 @dataclass(frozen=True)
 class Chunk:
     doc_id: str
@@ -150,6 +170,28 @@ class Document:
     created_at: str
     updated_at: str
     text: str = field(default="", repr=False)
+    # What the file and its sidecar say, under the editors' edits (None: the same as `meta`)
+    file_meta: Metadata | None = field(default=None, repr=False)
+    manual_edits: tuple[ManualEdit, ...] = ()
+
+    @property
+    def file_metadata(self) -> Metadata:
+        return self.file_meta or self.meta
+
+    @property
+    def edits(self) -> dict[str, ManualEdit]:
+        return {e.field: e for e in self.manual_edits}
+
+    def edited_fields(self) -> dict[str, dict]:
+        """Each field an editor set by hand: who, when, and what the file says instead."""
+        return {
+            e.field: {
+                "editor": e.editor,
+                "edited_at": e.edited_at,
+                "file_value": field_value(self.file_metadata, e.field),
+            }
+            for e in sorted(self.manual_edits, key=lambda e: EDITABLE_FIELDS.index(e.field))
+        }
 
     def to_dict(self, with_text: bool = False) -> dict:
         d = {
@@ -164,6 +206,7 @@ class Document:
             "status": self.status,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "edited_fields": self.edited_fields(),
         }
         if with_text:
             d["text"] = self.text

@@ -8,12 +8,15 @@ so a crash anywhere leaves documents that the next ingest (or `kb check --repair
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kb.errors import KBError
-from kb.models import Chunk, Document, Metadata, passage_text
+from kb.manual_edits import apply_edits, revise
+from kb.models import Chunk, Document, ManualEdit, Metadata, passage_text
 from kb.storage import originals
 
 if TYPE_CHECKING:
@@ -60,17 +63,40 @@ class Writer:
         self.write_documents(items)
         return sum(len(chunks) for _, chunks, _ in items)
 
-    def update_metadata(
-        self, doc_id: str, meta: Metadata, meta_inputs_hash: str | None = None
+    def update_file_metadata(
+        self, doc_id: str, file_meta: Metadata, meta_inputs_hash: str | None = None
     ) -> int:
-        """Change a document's metadata; returns how many passages had to be re-embedded."""
+        """What the file (or its sidecar) says changed; the editors' edits stay on top.
+        Returns how many passages had to be re-embedded."""
+        edits = self.base.catalog.get(doc_id).manual_edits
+        return self._store_metadata(doc_id, file_meta, edits, meta_inputs_hash)
+
+    def edit_metadata(
+        self, doc_id: str, wanted: Metadata, editor: str, reset: Iterable[str] = ()
+    ) -> int:
+        """An editor's edit: each field that now differs from the file's value is kept as
+        an edit (re-reading the file keeps it); one set back to the file's value, or named in
+        `reset`, follows the file again. Returns how many passages were re-embedded."""
+        doc = self.base.catalog.get(doc_id)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        edits = revise(doc.file_metadata, doc.edits, wanted, editor, now, reset)
+        return self._store_metadata(doc_id, doc.file_metadata, edits)
+
+    def _store_metadata(
+        self,
+        doc_id: str,
+        file_meta: Metadata,
+        edits: tuple[ManualEdit, ...],
+        meta_inputs_hash: str | None = None,
+    ) -> int:
         base = self.base
         before, chunks = base.catalog.get(doc_id), base.catalog.chunks(doc_id)
+        meta = apply_edits(file_meta, edits)
         vectors = None
         if meta.context_title != before.meta.context_title and chunks:
             # a real title is embedded with every passage (passage_text), so the vectors change too
             vectors = embed_chunks(base, meta, chunks)
-        base.catalog.update_metadata(doc_id, meta, meta_inputs_hash)
+        base.catalog.update_metadata(doc_id, meta, file_meta, edits, meta_inputs_hash)
         base.store.update_metadata(chunks, meta, vectors)
         return 0 if vectors is None else len(chunks)
 

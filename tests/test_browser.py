@@ -251,3 +251,41 @@ def test_no_accessibility_violations_with_describe_results(axe_page, server):
     axe_page.click("text=Hitta liknande fall")
     axe_page.wait_for_selector(".hit")
     assert axe_violations(axe_page) == []
+
+
+def test_an_edit_survives_reading_the_file_again_and_is_marked(axe_page, server, tmp_path):
+    page = axe_page
+    login(page, server)
+    path = tmp_path / "handbok.md"
+    path.write_text(
+        "---\ntitle: Filens handbok\nagency: Skatteverket\n---\nHandboken om e-tjänster.\n",
+        encoding="utf-8",
+    )
+    page.goto(server + "/upload/")
+    page.set_input_files("#files", str(path))
+    page.fill("#tags", "handbok")  # metadata given with the upload, as the secretariat does
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("text=Tillagd", timeout=60_000)
+    page.goto(server + "/documents/handbok/edit")
+    page.fill("#title", "Sekretariatets handbok")
+    page.fill("#agency", "DIGG")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/documents/handbok")
+    page.goto(server + "/documents/")
+    page.click("button:has-text('Läs in igen Sekretariatets handbok')")
+    page.wait_for_url("**/upload/jobs/**")
+    page.wait_for_selector("text=Uppdaterad", timeout=60_000)
+    page.goto(server + "/documents/handbok")
+    assert page.inner_text("h1") == "Sekretariatets handbok"
+    markers = page.locator(".by-hand")
+    assert markers.count() == 2 and "redaktor" in (markers.first.get_attribute("title") or "")
+    assert "DIGG" in page.inner_text(".doc-meta")
+    assert axe_violations(page) == []
+    shot(page, "document-edited")
+    page.goto(server + "/documents/handbok/edit")
+    assert axe_violations(page) == []
+    shot(page, "edit-with-edits")
+    page.check("input[name=reset][value=agency]")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/documents/handbok")
+    assert "Skatteverket" in page.inner_text(".doc-meta") and markers.count() == 1

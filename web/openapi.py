@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.models import KINDS
+from kb.models import EDITABLE_FIELDS, KINDS
 from web.views.documents import SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -67,7 +67,33 @@ DOCUMENT = {
         "status": {"enum": ["ready", "indexing"]},
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
+        "edited_fields": {
+            "type": "object",
+            "description": "the fields an editor set by hand, laid over what the file says",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["editor", "edited_at", "file_value"],
+                "properties": {
+                    "editor": {"type": "string"},
+                    "edited_at": {"type": "string"},
+                    "file_value": {"description": "what the file and its sidecar say"},
+                },
+            },
+        },
     },
+}
+
+PATCH_BODY = {
+    "type": "object",
+    "properties": {
+        **{k: META[k] for k in EDITABLE_FIELDS},
+        "reset": {
+            "type": "array",
+            "items": {"enum": list(EDITABLE_FIELDS)},
+            "description": "fields to set back to the file's value",
+        },
+    },
+    "additionalProperties": False,
 }
 
 FACET = {
@@ -301,8 +327,13 @@ SPEC = {
             },
             "patch": {
                 **EDITOR,
-                "summary": "Change metadata (editors)",
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "summary": "Change metadata (editors); edits stay when the file is read again",
+                "description": (
+                    "Each field set to a value other than the file's is kept as a manual edit, "
+                    "laid over what the file and its sidecar say when it is read again; a field "
+                    "set to the file's value, or named in `reset`, follows the file again."
+                ),
+                "requestBody": {"content": {"application/json": {"schema": PATCH_BODY}}},
                 "responses": {"200": _json("Document"), **ERRORS, **DENIED},
             },
             "delete": {

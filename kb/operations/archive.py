@@ -1,6 +1,7 @@
 """`kb export` / `kb import`: the whole knowledge base in one portable tar.gz.
 
-Inside: manifest.json (format, model, counts), documents.jsonl (metadata, text, hashes),
+Inside: manifest.json (format, model, counts), documents.jsonl (metadata, text, hashes; the
+editors' edits as `edited_fields`, each with the file's value it replaces),
 chunks.jsonl, originals/<doc id>/<file>, and optionally vectors.npy + vector_ids.json.
 
 An archive may come from anyone, so `import_archive` reads it in one bounded pass, checks all
@@ -19,8 +20,8 @@ import numpy as np
 
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Document, Metadata
-from kb.operations.archive_checks import FORMAT, check_contents, read_members
+from kb.models import Document
+from kb.operations.archive_checks import FORMAT, check_contents, layers, read_members
 from kb.storage import originals
 from kb.writer import Writer, embed_chunks
 
@@ -91,7 +92,7 @@ def import_archive(writer: Writer, source: Path) -> dict:
         )
         items, placed = [], []
         for row, doc_chunks in contents.documents:
-            meta = Metadata.from_dict(row)
+            meta, file_meta, edits = layers(row)  # checked already
             original = row.get("original")
             name = PurePosixPath(original).name if original else ""
             doc = Document(
@@ -109,6 +110,8 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 updated_at="",
                 index_signature=row.get("index_signature", "") if contents.same_model else "",
                 text=row["text"],
+                file_meta=file_meta,
+                manual_edits=edits,
             )
             if all(c.id in contents.vectors for c in doc_chunks):
                 matrix = np.array([contents.vectors[c.id] for c in doc_chunks], dtype=np.float32)

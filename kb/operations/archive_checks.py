@@ -8,13 +8,23 @@ import json
 import tarfile
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO
 
 import numpy as np
 
 from kb.errors import InvalidMetadata, KBError
-from kb.models import FILE_TYPES, Chunk, Metadata, valid_doc_id
+from kb.manual_edits import apply_edits, valid_value
+from kb.models import (
+    EDITABLE_FIELDS,
+    FILE_TYPES,
+    Chunk,
+    ManualEdit,
+    Metadata,
+    field_value,
+    valid_doc_id,
+)
 
 FORMAT = "erfarenhetsbanken-export/1"
 DATA_MEMBERS = (
@@ -29,6 +39,8 @@ MAX_ARCHIVE_BYTES = 8 * 2**30  # everything unpacked, originals (staged on disk)
 MAX_MEMBERS = 100_000
 _PIECE = 2**20
 _CHUNK_FIELDS = {"doc_id", "seq", "text", "page", "char_start", "char_end"}
+_EDIT_FIELDS = {"editor", "edited_at", "file_value"}
+MAX_EDITOR_CHARS = 200
 
 
 @dataclass
@@ -200,10 +212,52 @@ def _check_row(row: dict, where: str) -> None:
             raise KBError(f"{where}: {key!r} must be a whole number")
     if row["file_type"] not in FILE_TYPES:
         raise KBError(f"{where}: unknown file type {row['file_type']!r}")
+    layers(row, where)
+
+
+def layers(row: dict, where: str = "documents.jsonl") -> tuple[Metadata, Metadata, tuple]:
+    """A checked row's metadata, its file's metadata and the editors' edits between them: the
+    row holds the metadata as shown, and for each edited field what the file says instead."""
     try:
-        Metadata.from_dict(row)
+        meta = Metadata.from_dict(row)
     except InvalidMetadata as exc:
         raise KBError(f"{where}: {exc}") from exc
+    given = row.get("edited_fields") or {}
+    if not isinstance(given, dict):
+        raise KBError(f"{where}: 'edited_fields' must be an object")
+    edits, file_values = [], []
+    for name, about in given.items():
+        if name not in EDITABLE_FIELDS:
+            raise KBError(
+                f"{where}: unknown edited field {str(name)[:40]!r}; expected one of "
+                f"{', '.join(EDITABLE_FIELDS)}"
+            )
+        if not isinstance(about, dict) or set(about) != _EDIT_FIELDS:
+            raise KBError(
+                f"{where}: edited field {name!r} has the keys {', '.join(sorted(_EDIT_FIELDS))}"
+            )
+        editor, at, file_value = about["editor"], about["edited_at"], about["file_value"]
+        if not (isinstance(editor, str) and 0 < len(editor) <= MAX_EDITOR_CHARS):
+            raise KBError(f"{where}: the editor of {name!r} must be a name")
+        if not isinstance(at, str) or not _is_timestamp(at):
+            raise KBError(f"{where}: edited_at of {name!r} must be an ISO 8601 time")
+        if not valid_value(name, file_value):
+            raise KBError(f"{where}: the file's value of {name!r} has the wrong type")
+        edits.append(ManualEdit(name, field_value(meta, name), editor, at))
+        file_values.append(ManualEdit(name, file_value, "", ""))
+    try:
+        file_meta = apply_edits(meta, file_values)
+    except InvalidMetadata as exc:
+        raise KBError(f"{where}: the file's metadata: {exc}") from exc
+    return meta, file_meta, tuple(edits)
+
+
+def _is_timestamp(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) <= 40
 
 
 def _chunks(data: bytes, texts: dict[str, str]) -> dict[str, list[Chunk]]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kb.errors import NotFound
-from kb.models import Chunk, Document, Filters, Metadata
+from kb.models import Chunk, Document, Filters, ManualEdit, Metadata
 from kb.storage import keyword_index, migrations
 from kb.storage.data_folder import private_folder
 
@@ -124,7 +124,7 @@ class Catalog:
 
     def find(self, doc_id: str, with_text: bool = False) -> Document | None:
         row = self._db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return _document(row, with_text) if row else None
+        return _document(row, with_text, self._edits([doc_id])) if row else None
 
     def find_many(self, doc_ids: list[str]) -> dict[str, Document]:
         """Documents by id, without their text, in one query."""
@@ -134,17 +134,41 @@ class Catalog:
             rows = self._db.execute(
                 f"SELECT * FROM documents WHERE id IN ({','.join('?' * len(part))})", part
             )
-            found.update((r["id"], _document(r, False)) for r in rows)
+            edits = self._edits(part)
+            found.update((r["id"], _document(r, False, edits)) for r in rows)
         return found
 
     def documents(self, status: str | None = None) -> list[Document]:
         sql, args = "SELECT * FROM documents", ()
         if status:
             sql, args = sql + " WHERE status = ?", (status,)
-        return [_document(r, False) for r in self._db.execute(sql + " ORDER BY id", args)]
+        edits = self._edits(None)
+        return [_document(r, False, edits) for r in self._db.execute(sql + " ORDER BY id", args)]
+
+    def _edits(self, doc_ids: list[str] | None) -> dict[str, tuple[ManualEdit, ...]]:
+        """The editors' edits of these documents (None: of all), by document."""
+        sql, args = "SELECT * FROM manual_edits", doc_ids or []
+        if doc_ids is not None:
+            sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
+        out: dict[str, list[ManualEdit]] = {}
+        for r in self._db.execute(sql + " ORDER BY doc_id, field", args):
+            edit = ManualEdit(r["field"], json.loads(r["value"]), r["editor"], r["edited_at"])
+            out.setdefault(r["doc_id"], []).append(edit)
+        return {doc_id: tuple(edits) for doc_id, edits in out.items()}
+
+    def _write_edits(self, doc_id: str, edits: Iterable[ManualEdit]) -> None:
+        self._db.execute("DELETE FROM manual_edits WHERE doc_id = ?", (doc_id,))
+        self._db.executemany(
+            "INSERT INTO manual_edits (doc_id, field, value, editor, edited_at) VALUES (?,?,?,?,?)",
+            [
+                (doc_id, e.field, json.dumps(e.value, ensure_ascii=False), e.editor, e.edited_at)
+                for e in edits
+            ],
+        )
 
     def begin_document(self, doc: Document, chunks: list[Chunk]) -> None:
-        """Write a document as 'indexing' with its chunks, replacing any earlier version."""
+        """Write a document as 'indexing' with its chunks, replacing any earlier version; its
+        editors' edits are the ones `doc` carries."""
         now = _now()
         with self._db:
             old = self._db.execute(
@@ -155,8 +179,8 @@ class Catalog:
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
-                " meta_inputs_hash, text, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?)",
+                " meta_inputs_hash, text, created_at, updated_at, file_meta)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.source,
@@ -174,8 +198,10 @@ class Catalog:
                     doc.text,
                     old["created_at"] if old else now,
                     now,
+                    json.dumps(doc.file_metadata.to_dict()),
                 ),
             )
+            self._write_edits(doc.id, doc.manual_edits)  # after the REPLACE, which drops them
             self._db.executemany(
                 "INSERT INTO chunks (doc_id, seq, text, page, char_start, char_end)"
                 " VALUES (?,?,?,?,?,?)",
@@ -190,22 +216,30 @@ class Catalog:
             )
 
     def update_metadata(
-        self, doc_id: str, meta: Metadata, meta_inputs_hash: str | None = None
+        self,
+        doc_id: str,
+        meta: Metadata,
+        file_meta: Metadata,
+        edits: Iterable[ManualEdit],
+        meta_inputs_hash: str | None = None,
     ) -> None:
+        """`meta` is `file_meta` with `edits` laid on top (kb/manual_edits.py)."""
         with self._db:
             self._db.execute(
-                "UPDATE documents SET meta = ?, kind = ?, agency = ?, year = ?,"
+                "UPDATE documents SET meta = ?, kind = ?, agency = ?, year = ?, file_meta = ?,"
                 " meta_inputs_hash = COALESCE(?, meta_inputs_hash), updated_at = ? WHERE id = ?",
                 (
                     json.dumps(meta.to_dict()),
                     meta.kind,
                     meta.agency,
                     meta.year,
+                    json.dumps(file_meta.to_dict()),
                     meta_inputs_hash,
                     _now(),
                     doc_id,
                 ),
             )
+            self._write_edits(doc_id, edits)
             keyword_index.delete_document(self._db, doc_id)  # the title is indexed with each chunk
             keyword_index.add_chunks(self._db, meta.context_title, self.chunks(doc_id))
 
@@ -253,7 +287,10 @@ class Catalog:
         }
 
 
-def _document(row: sqlite3.Row, with_text: bool) -> Document:
+def _document(
+    row: sqlite3.Row, with_text: bool, edits: dict[str, tuple[ManualEdit, ...]]
+) -> Document:
+    file_meta = row["file_meta"]
     return Document(
         id=row["id"],
         source=row["source"],
@@ -269,6 +306,8 @@ def _document(row: sqlite3.Row, with_text: bool) -> Document:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         text=row["text"] if with_text else "",
+        file_meta=Metadata.from_dict(json.loads(file_meta), stored=True) if file_meta else None,
+        manual_edits=edits.get(row["id"], ()),
     )
 
 

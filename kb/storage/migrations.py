@@ -164,3 +164,21 @@ def m007_title_column(db: sqlite3.Connection) -> None:
     )
     db.execute("CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, 'row')")
     keyword_index.rebuild(db)
+
+
+@migration
+def m008_manual_edits(db: sqlite3.Connection) -> None:
+    # Editors' edits, a layer above the file's metadata that re-reading the file keeps; and
+    # the file's metadata itself, so an edit can be cleared (NULL: the same as `meta`).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS manual_edits (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,             -- JSON, as in Metadata.to_dict
+            editor TEXT NOT NULL,
+            edited_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, field)
+        )"""
+    )
+    if "file_meta" not in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents ADD COLUMN file_meta TEXT")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from kb.errors import InvalidMetadata, InvalidQuery
-from kb.models import Metadata
+from kb.models import EDITABLE_FIELDS, Metadata
 from kb.search.filters import build_filters
-from web.auth import editor_required
+from web.auth import current_user, editor_required
 from web.openapi import SPEC
 from web.services import get_kb, get_similarity, jobs, writing
 from web.views.describe import describe_data
@@ -110,9 +110,15 @@ def update(doc_id: str):
     knowledge_base = get_kb()
     doc = knowledge_base.catalog.get(doc_id)
     body = request.get_json(silent=True)
-    allowed = {"title", "kind", "agency", "date", "source_urls", "tags", "language"}
+    allowed = {*EDITABLE_FIELDS, "reset"}
     if not isinstance(body, dict) or not body or set(body) - allowed:
         raise InvalidMetadata(f"send a JSON object with some of: {', '.join(sorted(allowed))}")
+    reset = body.pop("reset", [])
+    if not (isinstance(reset, list) and set(reset) <= set(EDITABLE_FIELDS)):
+        raise InvalidMetadata(
+            f"'reset' must be a list of fields to set back to the file's value, of: "
+            f"{', '.join(EDITABLE_FIELDS)}"
+        )
     for key in ("tags", "source_urls"):
         if key in body and not (
             isinstance(body[key], list) and all(isinstance(v, str) for v in body[key])
@@ -129,7 +135,7 @@ def update(doc_id: str):
     except (TypeError, AttributeError) as exc:
         raise InvalidMetadata(f"invalid metadata: {exc}") from exc
     with writing() as writer:
-        writer.update_metadata(doc.id, meta)
+        writer.edit_metadata(doc.id, meta, current_user().name, reset)
     return jsonify(public(knowledge_base.catalog.get(doc.id)))
 
 

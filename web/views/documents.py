@@ -11,11 +11,11 @@ from werkzeug.datastructures import MultiDict
 
 from kb.analysis import query_stems
 from kb.errors import InvalidMetadata, InvalidQuery
-from kb.models import KINDS, Document, Metadata
+from kb.models import EDITABLE_FIELDS, KINDS, Document, Metadata
 from kb.search.highlight import highlight_spans
 from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
-from web.auth import editor_required
+from web.auth import current_user, editor_required
 from web.services import get_kb, get_similarity, jobs, writing
 from web.views.render import respond
 
@@ -207,8 +207,9 @@ def update(doc_id: str):
         meta = metadata_from_form(request.form, doc.meta)
     except InvalidMetadata as exc:
         return render_template("edit.html", doc=doc, kinds=KINDS, error=str(exc)), 400
+    reset = [f for f in request.form.getlist("reset") if f in EDITABLE_FIELDS]
     with writing() as writer:
-        writer.update_metadata(doc.id, meta)
+        writer.edit_metadata(doc.id, meta, current_user().name, reset)
     return redirect(url_for("documents.show", doc_id=doc.id), code=303)
 
 
