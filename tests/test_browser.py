@@ -106,7 +106,8 @@ def axe_page(browser):
 
 def shot(page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # caret="initial": hiding the caret injects a <style>, which the CSP refuses and logs
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, caret="initial")
 
 
 def axe_violations(page) -> list:
@@ -289,3 +290,204 @@ def test_an_edit_survives_reading_the_file_again_and_is_marked(axe_page, server,
     page.click("main form button[type=submit]")
     page.wait_for_url("**/documents/handbok")
     assert "Skatteverket" in page.inner_text(".doc-meta") and markers.count() == 1
+
+
+# ---- The search page (issue 12: filters, history, keyboard, "Visa fler", phone) ----
+
+MANY = "/?q=digitala+investeringar&mode=keyword"  # words in most documents: many facet values
+
+
+def _mark_results(page) -> None:
+    """Tag the results shown now, so a test can wait for the next ones to replace them."""
+    page.evaluate("document.querySelector('#hits-heading').dataset.old = '1'")
+
+
+def _wait_for_new_results(page) -> None:
+    page.wait_for_function(
+        "() => { const h = document.querySelector('#hits-heading');"
+        " return h && !h.dataset.old && !document.querySelector('.htmx-request'); }"
+    )
+
+
+def _hit_metas(page) -> list[str]:
+    return page.locator(".hit .meta").all_inner_texts()
+
+
+def test_every_control_of_the_search_form_searches(page, server):
+    page.goto(server + "/")
+    page.fill("#q", "digitala investeringar")
+    page.wait_for_selector(".hit")
+
+    _mark_results(page)
+    page.get_by_label("Fallbeskrivning").check()  # from "/": the first tick
+    page.wait_for_url("**kind=case**")
+    _wait_for_new_results(page)
+    assert _hit_metas(page) and all("Fallbeskrivning" in m for m in _hit_metas(page))
+
+    agency = page.locator("input[name=agency]").first.get_attribute("value")
+    _mark_results(page)
+    page.locator(f"input[name=agency][value='{agency}']").check()  # the second tick
+    page.wait_for_url("**agency=**")
+    _wait_for_new_results(page)
+    metas = _hit_metas(page)
+    assert metas and all(agency in m and "Fallbeskrivning" in m for m in metas)
+
+    _mark_results(page)
+    page.click("details.mode summary")
+    page.get_by_label("Exakta ord").check()  # the mode, by mouse
+    page.wait_for_url("**mode=keyword**")
+    _wait_for_new_results(page)
+    assert all(agency in m and "Fallbeskrivning" in m for m in _hit_metas(page))
+
+    _mark_results(page)
+    page.get_by_label("Exakta ord").focus()
+    page.keyboard.press("ArrowUp")  # the mode, by keyboard: "Betydelse"
+    page.wait_for_url("**mode=dense**")
+    _wait_for_new_results(page)
+    assert page.get_by_label("Betydelse").is_checked()
+    assert "kind=case" in page.url and "agency=" in page.url
+
+    _mark_results(page)
+    page.get_by_label("Kombinerat").check()  # back to the default mode: no mode= to share
+    page.wait_for_url(lambda url: "mode=" not in url)
+    _wait_for_new_results(page)
+    assert "kind=case" in page.url and "from=" not in page.url
+    shot(page, "search-filters-1280")
+
+
+def test_a_question_typed_is_one_history_entry_and_back_restores_the_form(page, server):
+    page.goto(server + "/")
+    start = page.evaluate("history.length")
+    question = "varför blev signalsystemet dyrare"
+    for typed in ("var", "varför", "varför blev", "varför blev signal", question):
+        with page.expect_response(lambda r: "q=" in r.url):
+            page.fill("#q", typed)  # a pause longer than the box waits: one search each
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert page.evaluate("history.length") == start + 1
+    assert page.title().startswith(question)
+
+    page.press("#q", "Enter")  # a submit that lands where we are adds nothing
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert page.evaluate("history.length") == start + 1
+
+    page.get_by_label("Fallbeskrivning").check()
+    page.wait_for_url("**kind=case**")
+    assert page.evaluate("history.length") == start + 2
+
+    page.go_back()
+    page.wait_for_function("() => !location.search.includes('kind=')")
+    page.wait_for_selector(".hit")
+    assert page.input_value("#q") == question
+    assert not page.get_by_label("Fallbeskrivning").is_checked()
+    assert page.title().startswith(question)
+
+    page.go_back()
+    page.wait_for_function("() => location.search === ''")
+    page.wait_for_selector(".intro")
+    assert page.input_value("#q") == ""
+    assert page.title() == "Sök – Erfarenhetsbanken"
+
+    page.go_forward()
+    page.wait_for_selector(".hit")
+    assert page.input_value("#q") == question
+
+
+def test_keyboard_focus_stays_on_the_control_and_follows_the_pages(page, server):
+    page.goto(server + MANY + "&per_page=3")
+    page.focus("#q")
+    presses = 0
+    while not page.evaluate("document.activeElement.classList.contains('skip-results')"):
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses < 6, "no 'Hoppa till resultaten' near the search box"
+    assert page.locator(".skip-results").inner_text() == "Hoppa till resultaten"
+    assert page.locator(".skip-results").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "hits-heading"
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('.hit')")  # the first result
+
+    page.locator(".pagination a[rel=next]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**page=2**")
+    page.wait_for_function("() => document.activeElement.id === 'hits-heading'")
+    box = page.locator("#hits-heading").bounding_box()
+    assert box and 0 <= box["y"] < 900  # the reader sees where the new page begins
+    assert "sida 2" in page.inner_text("#hits-heading")
+
+    page.get_by_label("Fallbeskrivning").focus()
+    page.keyboard.press("Space")
+    page.wait_for_url("**kind=case**")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    active = page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    assert active == ["kind", "case"]
+
+
+def test_more_facet_values_behind_visa_fler(page, server):
+    page.goto(server + MANY)
+    transport = page.get_by_label("Transportstyrelsen")
+    assert not transport.is_visible()
+    more = page.locator("details.more[data-panel=more-agency] summary")
+    assert "Visa fler" in more.inner_text()
+    more.click()
+    assert (
+        transport.is_visible()
+        and "("
+        in page.locator("label", has=page.locator("input[value=Transportstyrelsen]")).inner_text()
+    )
+    for agency in ("SCB", "Statskontoret"):
+        assert page.get_by_label(agency).is_visible()
+    shot(page, "search-more-1280")
+    transport.check()
+    page.wait_for_url("**agency=Transportstyrelsen**")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert _hit_metas(page) and all("Transportstyrelsen" in m for m in _hit_metas(page))
+    assert page.get_by_label("Transportstyrelsen").is_checked()
+    assert page.get_by_label("Transportstyrelsen").is_visible()  # a ticked value is never hidden
+
+
+@pytest.fixture
+def phone(browser):
+    context, page = _page(browser, bypass_csp=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    yield page
+    assert page.csp_errors == []
+    context.close()
+
+
+def test_on_a_phone_the_facets_fold_into_avgransa(phone, server):
+    phone.goto(server + MANY + "&kind=case")
+    summary = phone.locator("details.refine > summary")
+    assert summary.is_visible() and summary.inner_text().startswith("Avgränsa (1")
+    assert not phone.get_by_label("Fallbeskrivning").is_visible()
+    first = phone.locator(".hit").first.bounding_box()
+    assert first and first["y"] < 844  # the first result is on the first screen
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "search-390")
+
+    summary.click()
+    phone.get_by_label("Fallbeskrivning").focus()
+    phone.keyboard.press("Space")  # untick: the folder stays open, focus on the box
+    phone.wait_for_function("() => !location.search.includes('kind=')")
+    phone.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert phone.evaluate("document.querySelector('details.refine').open")
+    assert phone.evaluate("document.activeElement.value") == "case"
+    assert phone.locator("details.refine > summary").inner_text() == "Avgränsa"
+    shot(phone, "search-390-open")
+
+
+def test_on_a_wide_screen_the_facets_are_always_unfolded(page, server):
+    page.goto(server + MANY)
+    assert not page.locator("details.refine > summary").is_visible()
+    assert page.get_by_label("Fallbeskrivning").is_visible()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("path", ["/", MANY, MANY + "&kind=case&per_page=3&page=2"])
+def test_no_accessibility_violations_on_the_search_page(axe_page, server, path, width):
+    axe_page.set_viewport_size({"width": width, "height": 900})
+    axe_page.goto(server + path)
+    assert axe_violations(axe_page) == []
+    if axe_page.locator("details.more").count():
+        axe_page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert axe_violations(axe_page) == []

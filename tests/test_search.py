@@ -120,9 +120,23 @@ def test_filters_combine_and_facets_count_the_result_set(searcher):
     for hit in narrowed.hits:
         assert hit.meta.agency == "Tullverket" and hit.meta.kind in ("case", "analysis")
         assert 2017 <= hit.meta.year <= 2019
-    assert narrowed.facets["agency"] == [("Tullverket", narrowed.total)]
+    # a facet counts as if it alone were not ticked: other agencies stay, to be added
+    agencies = dict(narrowed.facets["agency"])
+    assert agencies["Tullverket"] == narrowed.total and len(agencies) > 1
     tagged = search(searcher, "kostnader", filters=Filters(tags=("ertms",)))
     assert tagged.total >= 1 and all("ertms" in h.meta.tags for h in tagged.hits)
+
+
+def test_a_ticked_kind_leaves_the_other_kinds_to_add(searcher):
+    question = "kostnader för IT-projekt"
+    cases = search(searcher, question, filters=Filters(kinds=("case",)))
+    kinds = dict(cases.facets["kind"])
+    assert kinds["case"] == cases.total and len(kinds) > 1
+    # each other kind's count is what ticking it too would add
+    other = next(k for k in kinds if k != "case")
+    both = search(searcher, question, filters=Filters(kinds=("case", other)), per_page=100)
+    assert both.total == cases.total + kinds[other]
+    assert all(h.meta.kind == "case" for h in cases.hits)
 
 
 @pytest.mark.parametrize(

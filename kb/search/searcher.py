@@ -246,17 +246,35 @@ class Searcher:
         if q.also:
             also = "also searched: " + ", ".join(q.also)
             notice = f"{notice}; {also}" if notice else also
+        facets = facet_counts([docs[g[0]] for g in listed])
+        facets.update(self.facets_beside_filters(q))
         return SearchResults(
             q.query,
             len(listed),
             hits,
-            facet_counts([docs[g[0]] for g in listed]),
+            facets,
             notice,
             clear=clear,
             near=len(grouped) - clear,
             only_common_words=q.mode != "keyword" and not q.stems,
             also=q.also,
         )
+
+    def facets_beside_filters(self, q: PreparedQuery) -> dict[str, list[tuple[str, int]]]:
+        """Counts for each facet that filters the search, taken as if that facet alone were
+        not ticked: values within a facet are alternatives, so after ticking one kind the
+        other kinds must stay there to be added (with what they would add)."""
+        relaxed = {}
+        for facet, field in (("agency", "agencies"), ("kind", "kinds"), ("tag", "tags")):
+            if getattr(q.query.filters, field):
+                filters = replace(q.query.filters, **{field: ()})
+                other = replace(q, query=replace(q.query, filters=filters))
+                scored = self._score([other])[0]
+                grouped = group_by_document(scored.fused)
+                docs = self.ready_documents([d for d, _, _ in grouped])
+                listed, _ = self.listed(other, [g for g in grouped if g[0] in docs], scored)
+                relaxed[facet] = facet_counts([docs[g[0]] for g in listed])[facet]
+        return relaxed
 
     def ready_documents(self, ids: list[str]) -> dict[str, Document]:
         """Documents fully written; a half-written one (status 'indexing') is never shown."""

@@ -26,6 +26,7 @@ class SearchPage:
     error: str | None = None
     kinds: tuple[str, ...] = KINDS
     selected: dict[str, list[str]] = field(default_factory=dict)
+    title: str = "Sök"  # the tab's: the question first, so tabs and the history list tell apart
 
     def to_dict(self) -> dict:
         return self.results.to_dict() if self.results else {}
@@ -39,7 +40,21 @@ def search_data(args: MultiDict, strict: bool = False) -> SearchPage:
             raise InvalidQuery("the query is empty: give q=…")
         return SearchPage(args, selected=selected)
     results = get_searcher().search(search_query(args, strict=strict))
-    return SearchPage(args, results, selected=selected)
+    return SearchPage(args, results, selected=selected, title=page_title(args, results))
+
+
+TITLE_CHARS = 70  # a tab shows far fewer; the history list and bookmarks a little more
+
+
+def page_title(args: MultiDict, results: SearchResults | None = None) -> str:
+    """ "<question> – sida 2 – Sök": the question as typed, shortened, then the page."""
+    question = " ".join(args.get("q", "").split())
+    if not question:
+        return "Sök"
+    if len(question) > TITLE_CHARS:
+        question = question[: TITLE_CHARS - 1].rstrip() + "…"
+    page = results.query.page if results else 1
+    return f"{question}{f' – sida {page}' if page > 1 else ''} – Sök"
 
 
 def _selected(args: MultiDict) -> dict[str, list[str]]:
@@ -52,6 +67,11 @@ def index():
     try:
         data, status = search_data(request.args), 200
     except InvalidQuery as exc:
-        data = SearchPage(request.args, error=str(exc), selected=_selected(request.args))
+        data = SearchPage(
+            request.args,
+            error=str(exc),
+            selected=_selected(request.args),
+            title=page_title(request.args),
+        )
         status = 400
-    return respond(data, "search.html", "_results.html", status)
+    return respond(data, "search.html", "_search_fragment.html", status)
