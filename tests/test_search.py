@@ -227,3 +227,24 @@ def test_document_evidence_lifts_a_document_matching_in_several_places():
     lifted = fusion.add_document_evidence(fused, 0.1)
     assert lifted[("long", 0)] == pytest.approx(1.09)  # only positive (above-mean) chunks add
     assert lifted[("short", 0)] == 1.05 and fusion.add_document_evidence(fused, 0.0) is fused
+
+
+def test_highlighting_marks_what_the_keyword_side_matched(kb, tmp_path):
+    """A short stem is no prefix ("nytt" must not light up "nyttorealisering"), a long one
+    is ("investering" marks "investeringsbeslut"), and modal verbs are never marked."""
+    text = (
+        "# Nytt ärendesystem\n\nMyndigheten ska köpa ett nytt system. Nyttorealiseringen "
+        "följs upp efter investeringsbeslutet.\n"
+    )
+    (tmp_path / "nytt.md").write_text(text, encoding="utf-8")
+    (tmp_path / "nytta.md").write_text(
+        "# Uppföljning\n\nNyttorealisering kräver mätbara mål.\n", encoding="utf-8"
+    )
+    ingest(kb, [tmp_path / "nytt.md", tmp_path / "nytta.md"])
+    searcher = Searcher(kb)
+    found = searcher.search(SearchQuery("nytt ska investering", mode="keyword"))
+    assert [h.doc_id for h in found.hits] == ["nytt"]  # not the one with only "Nyttorealisering"
+    passage = found.hits[0].passages[0]
+    marked = {passage.text[s:e].lower() for s, e in passage.highlights}
+    assert "nytt" in marked and "investeringsbeslutet" in marked
+    assert not any(w.startswith("nyttoreal") for w in marked) and "ska" not in marked

@@ -295,7 +295,7 @@ class Searcher:
         hits = []
         for doc_id, score, _ in grouped:
             passages = tuple(
-                passage(found[(doc_id, seq)], s, stems)
+                passage(found[(doc_id, seq)], s, stems, self.settings.keyword_prefix)
                 for seq, s in best[doc_id]
                 if (doc_id, seq) in found
             )
@@ -304,14 +304,16 @@ class Searcher:
         return hits
 
 
-def passage(chunk: Chunk, score: float, stems: tuple[str, ...] | list[str]) -> Passage:
+def passage(
+    chunk: Chunk, score: float, stems: tuple[str, ...] | list[str], prefix: bool = True
+) -> Passage:
     return Passage(
         chunk.doc_id,
         chunk.seq,
         chunk.text,
         chunk.page,
         score,
-        tuple(highlight_spans(chunk.text, stems)),
+        tuple(highlight_spans(chunk.text, stems, prefix)),
     )
 
 
