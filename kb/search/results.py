@@ -55,6 +55,7 @@ class SearchResults:
     hits: list[DocumentHit]
     facets: dict[str, list[tuple[str, int]]]
     notice: str | None = None
+    truncated: bool = False  # the query was cut at MAX_QUERY_CHARS characters
 
     @property
     def pages(self) -> int:
@@ -71,6 +72,7 @@ class SearchResults:
             "pages": self.pages,
             "total": self.total,
             "notice": self.notice,
+            "truncated": self.truncated,
             "results": [h.to_dict() for h in self.hits],
             "facets": {
                 k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()

@@ -90,20 +90,19 @@ class Searcher:
 
     def prepare(self, q: SearchQuery) -> PreparedQuery:
         if q.mode not in MODES:
-            raise InvalidQuery(f"unknown mode {q.mode!r}; expected one of {', '.join(MODES)}")
+            raise InvalidQuery("unknown_mode", mode=q.mode, modes=", ".join(MODES))
         if not 1 <= q.page <= MAX_PAGE:
-            raise InvalidQuery(f"page must be between 1 and {MAX_PAGE}")
+            raise InvalidQuery("page_out_of_range", max=MAX_PAGE)
         if not 1 <= q.per_page <= 100:
-            raise InvalidQuery("per_page must be between 1 and 100")
-        text = clean_query(q.text)
+            raise InvalidQuery("per_page_out_of_range")
+        text, truncated = clean_query(q.text)
         stems = tuple(query_stems(text))
         if q.mode == "keyword" and not stems:
-            raise InvalidQuery(
-                "the query has only common words (such as 'och', 'att', 'the'); add a more "
-                "specific word, or search by meaning (mode dense or hybrid)"
-            )
+            raise InvalidQuery("only_stop_words")
         filters = self.valid_filters(q.filters)
-        return PreparedQuery(SearchQuery(text, q.mode, filters, q.page, q.per_page), stems)
+        return PreparedQuery(
+            SearchQuery(text, q.mode, filters, q.page, q.per_page), stems, truncated
+        )
 
     def valid_filters(self, filters: Filters) -> Filters:
         if not filters.active:
@@ -158,7 +157,12 @@ class Searcher:
         start = (q.query.page - 1) * q.query.per_page
         hits = self.document_hits(grouped[start : start + q.query.per_page], docs, q.stems)
         return SearchResults(
-            q.query, len(grouped), hits, facet_counts([docs[g[0]] for g in grouped]), notice
+            q.query,
+            len(grouped),
+            hits,
+            facet_counts([docs[g[0]] for g in grouped]),
+            notice,
+            q.truncated,
         )
 
     def ready_documents(self, ids: list[str]) -> dict[str, Document]:
