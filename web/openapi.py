@@ -107,6 +107,7 @@ SCHEMAS = {
             "pages": {"type": "integer"},
             "total": {"type": "integer"},
             "notice": NULLABLE_STR,
+            "truncated": {"type": "boolean"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",

@@ -18,7 +18,7 @@ def _int(args: MultiDict, name: str, default: int) -> int:
         return default
     # ASCII only: "²" passes isdigit() but not int(), and "٣" is no page number to a reader.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-        raise InvalidQuery(f"'{name}' must be a whole number")
+        raise InvalidQuery("not_whole_number", field=name)
     return int(raw)
 
 
@@ -37,9 +37,7 @@ def search_query(args: MultiDict, strict: bool = False) -> SearchQuery:
     if strict:
         unknown = sorted(set(args) - KNOWN)
         if unknown:
-            raise InvalidQuery(
-                f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(KNOWN))}"
-            )
+            raise InvalidQuery("unknown_parameter", name=unknown[0], known=", ".join(sorted(KNOWN)))
     return SearchQuery(  # the searcher checks the mode, the page and the text
         text=args.get("q", ""),
         mode=args.get("mode", "hybrid") or "hybrid",
