@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 VENDOR := web/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run serve test lint bench bench-web corpus browser clean
+.PHONY: setup run serve test lint bench bench-web corpus browser clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,25 @@ $(VENDOR): node_modules/.package-lock.json
 	mkdir -p $(dir $(VENDOR))
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)
 
-setup: $(STAMP) $(VENDOR)
+# The interface's languages: gettext catalogs (web/translations/<lang>/LC_MESSAGES/messages.po,
+# kept in git) compiled to the .mo files the app reads (not kept: built here, like the venv).
+PO := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+setup: $(STAMP) $(VENDOR) $(MO)
+
+# After adding or changing a user-facing string: extract every msgid into the template and
+# merge it into each language's catalog, then fill in the new msgstr lines (tests/test_i18n.py
+# fails while a Swedish one is empty).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project Erfarenhetsbanken -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+	rm web/translations/messages.pot
 
 run: setup
 	$(BIN)/kb ingest corpus/documents

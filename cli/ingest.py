@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.output import add_json_option, emit_json
+from cli.output import add_json_option, emit_json, message
 from cli.progress import ProgressBar
 from ingest.pipeline import ingest as run_ingest
 from kb.config import Config
@@ -59,5 +59,6 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
             + (f", removed {len(report.removed)}" if args.prune else "")
         )
         for path, reason in report.failed:
-            print(f"  failed: {path}: {reason}")
+            code, params = report.codes.get(path, (None, {}))
+            print(f"  failed: {path}: {message(code, params, reason, args.lang)}")
     return 0 if report.ok else 1

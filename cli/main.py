@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cli import accounts, documents, evaluation, ingest, operations, search, serve
 from cli.output import error
+from cli.output import message as cli_message
 from kb.config import load_config
 from kb.errors import KBError
 
@@ -24,6 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", type=Path, help="data folder (default: $KB_DATA_DIR)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "--lang",
+        choices=["en", "sv"],
+        default="en",
+        help="language of error messages and failure reasons (default en; the output's "
+        "labels are English)",
+    )
     # Commands without --json (serve) still answer errors in text.
     parser.set_defaults(json=False)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -49,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(config, args)
     except KBError as exc:
-        error(str(exc), args.json)
+        # JSON is for scripts: the English text and the code, whatever --lang says
+        message = str(exc) if args.json else cli_message(exc.code, exc.params, str(exc), args.lang)
+        error(message, args.json, exc.code)
         return 1
     except KeyboardInterrupt:
         print("kb: interrupted", file=sys.stderr)

@@ -31,7 +31,16 @@ def shorten(text: str, width: int) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
 
 
-def error(message: str, as_json: bool) -> None:
+def error(message: str, as_json: bool, code: str | None = None) -> None:
     if as_json:
-        emit_json({"error": message})
+        emit_json({"error": message, "code": code} if code else {"error": message})
     print(f"kb: error: {message}", file=sys.stderr)
+
+
+def message(code: str | None, params: dict | None, english: str, language: str) -> str:
+    """A kb/ or ingest/ message in `language` (the global --lang), by its code."""
+    if language == "en" or not code:
+        return english
+    from web.i18n import cli_message  # the catalogs live with the web app
+
+    return cli_message(code, params, english, language)

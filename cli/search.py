@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.output import add_json_option, emit_json, shorten
+from cli.output import add_json_option, emit_json, message, shorten
 from kb.config import Config
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
+from kb.messages import english
 from kb.models import KINDS, Filters
 from kb.search.filters import build_filters
-from kb.search.query import MODES, SearchQuery
+from kb.search.query import MAX_QUERY_CHARS, MODES, SearchQuery
 from kb.search.results import Passage
 from kb.search.searcher import Searcher
 from kb.search.similar import Similarity
@@ -69,6 +70,11 @@ def search(config: Config, args: argparse.Namespace) -> int:
         return 0
     if results.notice:
         print(f"({results.notice})")
+    if results.truncated:
+        limit = {"limit": MAX_QUERY_CHARS}
+        print(
+            f"({message('query_truncated', limit, english('query_truncated', limit), args.lang)})"
+        )
     if not results.hits:
         print("no results")
     if results.nearest_only:

@@ -91,9 +91,9 @@ def read_sidecar(path: Path) -> dict:
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InvalidMetadata(f"sidecar {path.name} is not valid YAML: {exc}") from exc
+        raise InvalidMetadata("sidecar_yaml", name=path.name, detail=str(exc)) from exc
     if not isinstance(data, dict):
-        raise InvalidMetadata(f"sidecar {path.name} must be a mapping of keys to values")
+        raise InvalidMetadata("sidecar_not_mapping", name=path.name)
     return data
 
 
@@ -114,7 +114,7 @@ def _list(value) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list | tuple):
-        raise InvalidMetadata(f"expected a list, got {value!r}")
+        raise InvalidMetadata("expected_list", value=value)
     return [t for t in (_text(v) for v in value) if t]
 
 
@@ -186,6 +186,6 @@ def document_id(explicit: str | None, relative_name: str) -> str:
     if explicit:
         slug = slugify(explicit)
         if slug != explicit:
-            raise InvalidMetadata(f"id {explicit!r} must be lowercase letters, digits and '-'")
+            raise InvalidMetadata("bad_id", field="id", value=explicit)
         return slug
     return slugify(str(Path(relative_name).with_suffix("")))

@@ -41,6 +41,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # path -> (code, params) of a reason from kb/messages.py, for showing it translated
+    codes: dict[str, tuple[str, dict]] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
 
@@ -53,7 +55,10 @@ class IngestReport:
             "added": len(self.added),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
-            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "failed": [
+                {"path": p, "reason": r, "code": self.codes.get(p, (None,))[0]}
+                for p, r in self.failed
+            ],
             "removed": len(self.removed),
             "chunks_embedded": self.chunks_embedded,
         }
@@ -112,11 +117,11 @@ class Ingester:
         try:
             outcome = self._ingest_one(source, options)
         except KBError as exc:
-            self._fail(path, str(exc))
+            self._fail(path, exc)
             return
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
             log.warning("unexpected error reading %s", path, exc_info=True)
-            self._fail(path, f"could not be read ({type(exc).__name__}: {exc})")
+            self._fail(path, KBError("unreadable_file", detail=f"{type(exc).__name__}: {exc}"))
             return
         if outcome is not None:
             getattr(self.report, outcome).append(path)
@@ -141,15 +146,17 @@ class Ingester:
         self._pending = []
 
     # steps -----------------------------------------------------------------
-    def _fail(self, path: str, reason: str) -> None:
-        self.report.failed.append((path, reason))
+    def _fail(self, path: str, error: KBError) -> None:
+        self.report.failed.append((path, str(error)))
+        if error.code:
+            self.report.codes[path] = (error.code, error.params)
         self.progress.advance("failed", path)
 
     def _ingest_one(self, source: SourceFile, options: dict) -> str | None:
         size = source.path.stat().st_size
         if size > self.config.max_file_bytes:
             raise FileTooLarge(
-                f"the file is {size / 2**20:.1f} MB; the limit is {self.config.max_file_mb:g} MB"
+                "file_too_large", size_mb=size / 2**20, limit_mb=f"{self.config.max_file_mb:g}"
             )
         data = source.path.read_bytes()
         sidecar_file = md.sidecar_path(source.path)
@@ -277,7 +284,7 @@ class Ingester:
                 self._claimed[doc_id] = path  # a new upload of the document takes its place
                 return doc_id
             if explicit:
-                raise KBError(f"id {doc_id!r} is already used by {owner}")
+                raise KBError("id_in_use", field="id", value=doc_id, owner=owner)
             # Same name from another folder or format: keep both, told apart by their path.
             doc_id = f"{doc_id}-{_sha256(path.encode())[:6]}"
         self._claimed[doc_id] = path

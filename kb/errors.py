@@ -1,8 +1,36 @@
-"""Domain exceptions; the CLI and web layers turn them into messages and status codes."""
+"""Domain exceptions; the CLI and web layers turn them into messages and status codes.
+
+Each carries a `code` from kb/messages.py and its `params`, so that the web layer and the CLI
+can show it in the reader's language; `str()` is the English text (logs, the CLI's default)."""
+
+from __future__ import annotations
+
+import re
+
+from kb.messages import MESSAGES, english
+
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class KBError(Exception):
-    """Base class: every message is meant to be shown to a user as it is."""
+    """Base class: `KBError("code", name=value, …)`, or a plain English sentence for messages
+    only an operator sees (the CLI's account and archive commands); those have no code."""
+
+    def __init__(self, code_or_text: str, /, **params) -> None:
+        if code_or_text in MESSAGES:
+            self.code: str | None = code_or_text
+            text = english(code_or_text, params)
+        elif _CODE.fullmatch(code_or_text):  # a mistyped code must not pass as a sentence
+            raise KeyError(f"no message with code {code_or_text!r} in kb/messages.py")
+        else:
+            self.code, text = None, code_or_text
+        self.params = params
+        super().__init__(text)
+
+    @property
+    def field(self) -> str | None:
+        """The form or query parameter at fault, when there is one."""
+        return self.params.get("field")
 
 
 class UnsupportedFile(KBError):

@@ -45,16 +45,16 @@ class Metadata:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise InvalidMetadata(f"unknown kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+            raise InvalidMetadata(
+                "unknown_kind", field="kind", value=self.kind, kinds=", ".join(KINDS)
+            )
         if self.date is not None and not _DATE.match(self.date):
-            raise InvalidMetadata(f"date {self.date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+            raise InvalidMetadata("bad_date", field="date", value=self.date)
         if not self.title.strip():
-            raise InvalidMetadata("title is empty")
+            raise InvalidMetadata("title_empty", field="title")
         for url in self.source_urls:
             if not is_web_address(url):
-                raise InvalidMetadata(
-                    f"source {url[:80]!r} is not a web address (http:// or https://)"
-                )
+                raise InvalidMetadata("bad_source_url", field="sources", value=url[:80])
 
     @property
     def year(self) -> int | None:

@@ -491,3 +491,22 @@ def test_no_accessibility_violations_on_the_search_page(axe_page, server, path, 
     if axe_page.locator("details.more").count():
         axe_page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         assert axe_violations(axe_page) == []
+
+
+def test_english_by_the_header_link_with_no_accessibility_violations(axe_page, server):
+    axe_page.goto(server + "/?q=ERTMS")
+    axe_page.click("a.language[lang=en]")
+    axe_page.wait_for_selector("html[lang=en]")
+    assert axe_page.url == server + "/?q=ERTMS"
+    assert axe_page.locator(".skip-link").text_content() == "Skip to content"
+    shot(axe_page, "search-english-1280")
+    assert axe_violations(axe_page) == []
+    axe_page.goto(server + "/?q=ERTMS&from=abc")  # the choice is kept, and so is the form
+    assert axe_page.locator("html").get_attribute("lang") == "en"
+    assert axe_page.locator("#from").input_value() == "abc"
+    assert "'From' must be a year" in axe_page.locator("[role=alert]").first.text_content()
+    assert axe_violations(axe_page) == []
+    axe_page.set_viewport_size({"width": 390, "height": 844})
+    axe_page.goto(server + "/?q=ERTMS")
+    shot(axe_page, "search-english-390")
+    assert axe_violations(axe_page) == []

@@ -87,7 +87,7 @@ def test_list_show_stats_delete(run, folder):
 
 def test_errors_are_one_readable_line(run):
     code, out, err = run("search", "   ", "--json")
-    assert code == 1 and json.loads(out) == {"error": "the query is empty"}
+    assert code == 1 and json.loads(out) == {"error": "the query is empty", "code": "query_empty"}
     assert err.strip() == "kb: error: the query is empty"
 
 

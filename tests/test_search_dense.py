@@ -35,7 +35,7 @@ def test_hits_carry_text_page_and_metadata(corpus_kb):
     assert best.text in corpus_kb.catalog.get(hit.doc_id, with_text=True).text
 
 
-@pytest.mark.parametrize("query", ["", "   ", "x" * 2001])
+@pytest.mark.parametrize("query", ["", "   ", "!?" * 2001])
 def test_unanswerable_queries_get_a_clear_error(corpus_kb, query):
     with pytest.raises(InvalidQuery):
         dense_search(corpus_kb, query)

@@ -70,7 +70,6 @@ def test_bad_search_input_is_a_readable_error_not_a_crash(reader):
     for url in (
         "/?q=x&agency=Finns+inte",
         "/?q=x&from=igår",
-        "/?q=" + "ord+" * 2100,
         "/?q=x&page=99999999",
     ):
         response = reader.get(url)

@@ -51,8 +51,9 @@ def create_app(
 
     for module in (search, documents, describe, upload, api, auth):
         app.register_blueprint(module.bp)
-    from web import errors, helpers, security
+    from web import errors, helpers, i18n, security
 
+    i18n.init_app(app)
     errors.init_app(app)
     helpers.init_app(app)
     security.init_app(app)

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 
 from kb.accounts.users import User, Users
 from web.services import get_kb
@@ -112,7 +113,7 @@ def login():
         # The client's address: behind KB_TRUSTED_PROXIES proxies, ProxyFix has set it.
         attempt = limiter.attempt(request.remote_addr or "", name)
         if attempt is None:
-            error, status = "För många misslyckade försök. Vänta några minuter.", 429
+            error, status = gettext("Too many failed attempts. Wait a few minutes."), 429
         else:
             time.sleep(attempt.delay)
             user = get_kb().accounts.authenticate(name, request.form.get("password", ""))
@@ -124,7 +125,7 @@ def login():
                     user=user.name, since=time.time(), gen=get_kb().accounts.session_gen(user.name)
                 )
                 return redirect(_safe_next(request.form.get("next")), code=303)
-            error, status = "Fel namn eller lösenord.", 401
+            error, status = gettext("Wrong name or password."), 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
 
 

@@ -1,4 +1,5 @@
-"""Errors as Swedish pages, or JSON under /api: a message and the right status, never a trace."""
+"""Errors as pages in the reader's language, or JSON under /api (English, with the message's
+code): a message and the right status, never a trace."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask.globals import request_ctx
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from kb.errors import (
@@ -21,6 +23,7 @@ from kb.errors import (
     NotFound,
     UnsupportedFile,
 )
+from web.i18n import error_message
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +45,31 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def respond(message: str, status: int):
+def respond(message: str, status: int, code: str | None = None):
     if request_ctx.url_adapter is None:  # a Host outside KB_TRUSTED_HOSTS: no links to build
         return message, status, {"Content-Type": "text/plain; charset=utf-8"}
     if wants_json():
-        return jsonify(error=message, status=status), status
+        body = {"error": message, "status": status}
+        if code:
+            body["code"] = code
+        return jsonify(body), status
     return render_template("error.html", message=message, status=status), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(KBError)
     def kb_error(exc: KBError):
-        return respond(str(exc), next((s for t, s in STATUS.items() if isinstance(exc, t)), 400))
+        status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
+        if wants_json():
+            return respond(str(exc), status, exc.code)
+        return respond(error_message(exc), status)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {
-            404: "Sidan finns inte.",
-            405: "Metoden stöds inte här.",
-            413: "Filerna är för stora.",
+            404: gettext("The page does not exist."),
+            405: gettext("The method is not supported here."),
+            413: gettext("The files are too large."),
         }
         custom = exc.description != type(exc).description  # abort(…, description=…) of ours
         if wants_json() or custom:
@@ -72,4 +81,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s", request.path)
-        return respond("Något gick fel hos oss. Försök igen om en stund.", 500)
+        return respond(gettext("Something went wrong on our side. Try again in a while."), 500)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from flask import Flask, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
+from kb.messages import N_
 from kb.models import is_web_address
 from web import STATIC
 
 KIND_LABELS = {
-    "recommendation": "Rekommendation",
-    "interview": "Intervju",
-    "case": "Fallbeskrivning",
-    "analysis": "Analys",
-    "report": "Rapport",
-    "news": "Nyhet",
-    "other": "Övrigt",
+    "recommendation": N_("Recommendation"),
+    "interview": N_("Interview"),
+    "case": N_("Case description"),
+    "analysis": N_("Analysis"),
+    "report": N_("Report"),
+    "news": N_("News"),
+    "other": N_("Other"),
 }
 
 
@@ -45,7 +47,7 @@ def highlight(text: str, spans, limit: int | None = None) -> Markup:
 
 
 def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 # What a hit's `match` (kb.search.relevance) means, in the reader's words: one scale for

@@ -18,6 +18,7 @@ from ingest.metadata import upload_id
 from ingest.pipeline import Ingester, Progress
 from ingest.sources import SourceFile
 from kb.knowledge_base import KnowledgeBase
+from kb.messages import english
 from kb.storage.data_folder import private_folder
 from kb.writer import Writer
 
@@ -31,8 +32,10 @@ _JOB_ID = re.compile(r"[0-9a-f]{12}")
 class FileResult:
     name: str
     outcome: str = "queued"  # queued, added, updated, unchanged, failed
-    reason: str = ""
+    reason: str = ""  # in English; `code` and `params` show it translated (kb/messages.py)
     doc_id: str | None = None
+    code: str | None = None
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Job:
     ids: list[str | None]
     status: str = "queued"  # queued, running, done, failed
     error: str = ""
+    error_code: str | None = None
     created: float = field(default_factory=time.time)
     discard_failed: bool = False  # the files are fresh uploads: delete those that are refused
     owner: str = field(default_factory=lambda: _process_key(os.getpid()))  # runs the job
@@ -57,6 +61,7 @@ class Job:
             "id": self.id,
             "status": self.status,
             "error": self.error,
+            "error_code": self.error_code,
             "done": self.done,
             "total": len(self.files),
             "files": [vars(f) for f in self.files],
@@ -132,20 +137,20 @@ class IngestJobs:
             [],
             saved["status"],
             saved["error"],
+            saved.get("error_code"),
             owner=saved.get("owner", ""),
         )
         if job.status in ("queued", "running") and not _running(job.owner):
             # A worker killed mid-job never finishes it; say so rather than "running" for ever.
             # Its documents are safe: left `indexing`, never shown, redone by uploading again.
-            _fail_unfinished(
-                job, "the server process running this upload stopped; upload the files again"
-            )
+            _fail_unfinished(job, "worker_stopped")
         return job
 
     def _save(self, job: Job) -> None:
         private_folder(self.folder)
         tmp = self.folder / f".{job.id}.tmp"
-        tmp.write_text(json.dumps({**job.to_dict(), "owner": job.owner}))
+        # default=str: a parameter of a message may be any value a sidecar held (a date)
+        tmp.write_text(json.dumps({**job.to_dict(), "owner": job.owner}, default=str))
         tmp.replace(self.folder / f"{job.id}.json")  # readers never see half a file
 
     def _forget_old_jobs(self) -> None:
@@ -176,7 +181,7 @@ class IngestJobs:
                 job.status = "done"
             except Exception as exc:  # noqa: BLE001 - reported on the job, and logged
                 log.exception("ingest job %s failed", job.id)
-                _fail_unfinished(job, f"{type(exc).__name__}: {exc}")
+                _fail_unfinished(job, None, f"{type(exc).__name__}: {exc}")
             finally:
                 self._save(job)
                 self.queue.task_done()
@@ -200,6 +205,7 @@ class IngestJobs:
         for path, reason in ingester.report.failed:
             if path in names:
                 names[path].outcome, names[path].reason = "failed", reason
+                names[path].code, names[path].params = ingester.report.codes.get(path, (None, {}))
                 if job.discard_failed:
                     _delete_upload(Path(path))
         by_source = {d.source: d.id for d in knowledge_base.catalog.documents()}
@@ -236,8 +242,10 @@ def _running(owner: str) -> bool:
     return owner.endswith(":") or _process_key(int(pid)) == owner
 
 
-def _fail_unfinished(job: Job, error: str) -> None:
-    job.status, job.error = "failed", error
+def _fail_unfinished(job: Job, code: str | None, error: str = "") -> None:
+    """The job failed: by a message of kb/messages.py (`code`), or an unexpected `error`."""
+    job.status, job.error_code = "failed", code
+    job.error = english(code, {}) if code else error
     for f in job.files:
         if f.outcome == "queued":
-            f.outcome, f.reason = "failed", "the ingest stopped"
+            f.outcome, f.reason, f.code = "failed", english("ingest_stopped", {}), "ingest_stopped"

@@ -138,6 +138,7 @@ SCHEMAS = {
             "near": {"type": "integer"},
             "near_listed": {"type": "boolean"},
             "also_searched": {"type": "array", "items": {"type": "string"}},
+            "truncated": {"type": "boolean"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",

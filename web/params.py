@@ -15,7 +15,7 @@ KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page",
 def _flag(args: MultiDict, name: str) -> bool:
     raw = args.get(name, "").strip().lower()
     if raw not in ("", "0", "1", "true", "false"):
-        raise InvalidQuery(f"'{name}' must be 1 or 0")
+        raise InvalidQuery("not_a_flag", field=name)
     return raw in ("1", "true")
 
 
@@ -25,7 +25,7 @@ def _int(args: MultiDict, name: str, default: int) -> int:
         return default
     # ASCII only: "²" passes isdigit() but not int(), and "٣" is no page number to a reader.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-        raise InvalidQuery(f"'{name}' must be a whole number")
+        raise InvalidQuery("not_whole_number", field=name)
     return int(raw)
 
 
@@ -44,9 +44,7 @@ def search_query(args: MultiDict, strict: bool = False) -> SearchQuery:
     if strict:
         unknown = sorted(set(args) - KNOWN)
         if unknown:
-            raise InvalidQuery(
-                f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(KNOWN))}"
-            )
+            raise InvalidQuery("unknown_parameter", name=unknown[0], known=", ".join(sorted(KNOWN)))
     return SearchQuery(  # the searcher checks the mode, the page and the text
         text=args.get("q", ""),
         mode=args.get("mode", "hybrid") or "hybrid",

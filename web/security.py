@@ -6,6 +6,7 @@ import hmac
 import secrets
 
 from flask import Flask, abort, current_app, request, session
+from flask_babel import gettext
 
 UPLOAD_ENDPOINTS = {"upload.create", "api.upload"}
 
@@ -47,7 +48,7 @@ def _check_csrf() -> None:
     if not _may_write(request.endpoint):
         return  # the view refuses before anything reads the body
     if not csrf_valid(sent_csrf_token()):
-        abort(400, description="Formuläret har gått ut. Ladda om sidan och försök igen.")
+        abort(400, description=gettext("The form has expired. Reload the page and try again."))
 
 
 def _may_write(endpoint: str | None) -> bool:

@@ -11,6 +11,7 @@ from ingest.readers.markdown import read_markdown
 from ingest.readers.pdf import read_pdf
 from ingest.readers.text import read_text
 from kb.errors import CorruptFile, FileTooLarge, UnsupportedFile
+from kb.messages import N_
 
 __all__ = ["Block", "ParsedFile", "SUPPORTED_SUFFIXES", "read_document", "sniff_type"]
 
@@ -26,15 +27,15 @@ SUPPORTED_SUFFIXES = {
 }
 
 _FOREIGN_MAGIC = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"\x7fELF": "an executable",
-    b"MZ": "a Windows executable",
-    b"\x1f\x8b": "gzip data",
-    b"\xd0\xcf\x11\xe0": "an old Office file (.doc/.xls); save it as DOCX or PDF",
-    b"Rar!": "a RAR archive",
-    b"7z\xbc\xaf": "a 7z archive",
+    b"\x89PNG": N_("a PNG image"),
+    b"\xff\xd8\xff": N_("a JPEG image"),
+    b"GIF8": N_("a GIF image"),
+    b"\x7fELF": N_("an executable"),
+    b"MZ": N_("a Windows executable"),
+    b"\x1f\x8b": N_("gzip data"),
+    b"\xd0\xcf\x11\xe0": N_("an old Office file (.doc/.xls); save it as DOCX or PDF"),
+    b"Rar!": N_("a RAR archive"),
+    b"7z\xbc\xaf": N_("a 7z archive"),
 }
 
 
@@ -46,13 +47,13 @@ def sniff_type(name: str, data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
         if b"word/" in data[:4096] or PurePath(name).suffix.lower() == ".docx":
             return "docx"
-        raise UnsupportedFile("a zip archive that is not a DOCX document")
+        raise UnsupportedFile("zip_not_docx")
     for magic, what in _FOREIGN_MAGIC.items():
         if data.startswith(magic):
-            raise UnsupportedFile(f"the file is {what}, not a document")
+            raise UnsupportedFile("foreign_file", what=what)
     suffix = PurePath(name).suffix.lower()
     if suffix in (".pdf", ".docx"):
-        raise CorruptFile(f"named {suffix} but its content is not a {suffix[1:].upper()} file")
+        raise CorruptFile("content_not_type", suffix=suffix, type=suffix[1:].upper())
     kind = SUPPORTED_SUFFIXES.get(suffix)
     lowered = head[:256].lower()
     if kind in (None, "text") and (
@@ -61,8 +62,9 @@ def sniff_type(name: str, data: bytes) -> str:
         return "html"
     if kind is None:
         raise UnsupportedFile(
-            f"unsupported file type {suffix or '(no extension)'}; "
-            f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+            "unsupported_type",
+            suffix=suffix or "(no extension)",
+            supported=", ".join(sorted(SUPPORTED_SUFFIXES)),
         )
     return kind
 
@@ -82,14 +84,13 @@ def read_document(
     chars = sum(len(block.text) for block in parsed.blocks)
     per_byte = TEXT_CHARS_PER_BYTE * len(data)
     if max_text_chars is not None and max_text_chars <= per_byte and chars > max_text_chars:
-        raise FileTooLarge(
-            f"too large after extraction: {chars:,} characters of text; "
-            f"the limit is {max_text_chars:,} (KB_MAX_TEXT_CHARS)"
-        )
+        raise FileTooLarge("text_too_large", chars=f"{chars:,}", limit=f"{max_text_chars:,}")
     if chars > per_byte:
         raise FileTooLarge(
-            f"too large after extraction: {chars:,} characters of text from {len(data):,} bytes; "
-            f"the limit is {TEXT_CHARS_PER_BYTE} characters per byte of file"
+            "text_too_dense",
+            chars=f"{chars:,}",
+            bytes=f"{len(data):,}",
+            per_byte=TEXT_CHARS_PER_BYTE,
         )
     return parsed
 

@@ -17,11 +17,11 @@ def _check_zip(data: bytes) -> None:
             names = archive.namelist()
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise CorruptFile("not a valid DOCX (not a zip archive)") from exc
+        raise CorruptFile("docx_not_zip") from exc
     if "word/document.xml" not in names:
-        raise CorruptFile("not a valid DOCX (no word/document.xml inside)")
+        raise CorruptFile("docx_no_document")
     if unpacked > MAX_UNPACKED_BYTES:
-        raise FileTooLarge(f"the DOCX unpacks to {unpacked // 2**20} MB; refused as a zip bomb")
+        raise FileTooLarge("docx_zip_bomb", mb=unpacked // 2**20)
 
 
 def read_docx(data: bytes) -> ParsedFile:
@@ -31,7 +31,7 @@ def read_docx(data: bytes) -> ParsedFile:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx surfaces lxml/zip errors as-is
-        raise CorruptFile(f"not a readable DOCX ({type(exc).__name__}: {exc})") from exc
+        raise CorruptFile("unreadable_docx", detail=f"{type(exc).__name__}: {exc}") from exc
     blocks = []
     for para in document.paragraphs:
         text = clean_text(para.text)
@@ -51,7 +51,7 @@ def read_docx(data: bytes) -> ParsedFile:
             if line:
                 blocks.append(Block(line))
     if not blocks:
-        raise EmptyDocument("the DOCX holds no text")
+        raise EmptyDocument("docx_no_text")
     props = document.core_properties
     meta: dict = {}
     if props.title:

@@ -158,5 +158,5 @@ def read_html(data: bytes) -> ParsedFile:
         text = clean_text("\n".join(loose))
         blocks = [Block(line) for line in text.split("\n") if line.strip()]
     if not blocks:
-        raise EmptyDocument("the page holds no main text")
+        raise EmptyDocument("html_no_text")
     return ParsedFile("html", blocks, meta)

@@ -104,9 +104,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     try:
         meta = load_yaml(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise InvalidMetadata(f"front matter is not valid YAML: {exc}") from exc
+        raise InvalidMetadata("front_matter_yaml", detail=str(exc)) from exc
     if not isinstance(meta, dict):
-        raise InvalidMetadata("front matter must be a mapping of keys to values")
+        raise InvalidMetadata("front_matter_not_mapping")
     return meta, text[match.end() :]
 
 
@@ -140,5 +140,5 @@ def read_markdown(data: bytes) -> ParsedFile:
             para.append(stripped.strip())
     flush()
     if not blocks:
-        raise EmptyDocument("the file holds no text")
+        raise EmptyDocument("no_text")
     return ParsedFile("markdown", blocks, meta)

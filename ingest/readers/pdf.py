@@ -41,30 +41,30 @@ def read_pdf(data: bytes, max_pages: int) -> ParsedFile:
         if reader.is_encrypted:
             # Many PDFs are "encrypted" with an empty user password only to restrict printing.
             if not reader.decrypt(""):
-                raise EncryptedFile("the PDF is password protected")
+                raise EncryptedFile("pdf_password")
         n_pages = len(reader.pages)
     except (EncryptedFile, FileTooLarge):
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise CorruptFile(f"not a readable PDF ({exc})") from exc
+        raise CorruptFile("unreadable_pdf", detail=str(exc)) from exc
     except Exception as exc:
         if "decrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
-            raise EncryptedFile(f"the PDF cannot be decrypted ({exc})") from exc
-        raise CorruptFile(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+            raise EncryptedFile("pdf_cannot_decrypt", detail=str(exc)) from exc
+        raise CorruptFile("unreadable_pdf", detail=f"{type(exc).__name__}: {exc}") from exc
     if n_pages > max_pages:
-        raise FileTooLarge(f"the PDF has {n_pages} pages; the limit is {max_pages}")
+        raise FileTooLarge("pdf_too_many_pages", pages=n_pages, limit=max_pages)
     texts: list[str] = []
     for number, page in enumerate(reader.pages, start=1):
         try:
             texts.append(page.extract_text() or "")
         except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken pages
-            raise CorruptFile(f"page {number} cannot be read ({type(exc).__name__})") from exc
+            raise CorruptFile(
+                "pdf_page_unreadable", page=number, detail=type(exc).__name__
+            ) from exc
     drop = running_lines([t.split("\n") for t in texts])
     blocks: list[Block] = []
     for number, text in enumerate(texts, start=1):
         blocks.extend(page_blocks(text, number, drop))
     if not blocks:
-        raise EmptyDocument(
-            "the PDF has no text layer (a scan?); run OCR on it first and add the result"
-        )
+        raise EmptyDocument("pdf_no_text")
     return ParsedFile("pdf", blocks, _info(reader), n_pages=n_pages)

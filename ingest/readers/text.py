@@ -47,16 +47,16 @@ def decode_text(data: bytes) -> str:
     if utf16:
         return data.decode(utf16, errors="replace")
     if b"\x00" in data[:8192]:
-        raise UnsupportedFile("binary data, not text")
+        raise UnsupportedFile("binary_not_text")
     text = data.decode("utf-8", errors="kb-cp1252")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\t\n\r\f")
     if controls > 0.05 * max(1, len(text[:8192])):
-        raise UnsupportedFile("binary data, not text")
+        raise UnsupportedFile("binary_not_text")
     return text
 
 
 def read_text(data: bytes) -> ParsedFile:
     blocks = paragraphs(decode_text(data))
     if not blocks:
-        raise EmptyDocument("the file holds no text")
+        raise EmptyDocument("no_text")
     return ParsedFile("text", blocks)

@@ -26,7 +26,7 @@ def build_filters(agency=(), kind=(), year_from=None, year_to=None, tag=()) -> F
 def _values(raw, name: str) -> tuple[str, ...]:
     values = [str(v).strip() for v in raw if str(v).strip()]
     if len(values) > MAX_VALUES:
-        raise InvalidQuery(f"too many '{name}' values (at most {MAX_VALUES})")
+        raise InvalidQuery("too_many_values", field=name, max=MAX_VALUES)
     return tuple(dict.fromkeys(values))
 
 
@@ -36,11 +36,9 @@ def parse_year(value, name: str) -> int | None:
     try:
         year = int(str(value).strip())
     except ValueError as exc:
-        raise InvalidQuery(
-            f"'{name}' must be a year such as 2018, not {str(value)[:40]!r}"
-        ) from exc
+        raise InvalidQuery("year_not_number", field=name, value=str(value)[:40]) from exc
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidQuery(f"'{name}' must be a year between {MIN_YEAR} and {MAX_YEAR}")
+        raise InvalidQuery("year_out_of_range", field=name, min=MIN_YEAR, max=MAX_YEAR)
     return year
 
 
@@ -48,20 +46,20 @@ def validate(filters: Filters, known_agencies: list[str], known_tags: list[str])
     """Canonical values (agency names matched without regard to case) or a clear error."""
     for kind in filters.kinds:
         if kind not in KINDS:
-            raise InvalidQuery(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+            raise InvalidQuery("unknown_kind", field="kind", value=kind, kinds=", ".join(KINDS))
     agencies = {a.lower(): a for a in known_agencies}
     canonical = []
     for agency in filters.agencies:
         if agency.lower() not in agencies:
             known = ", ".join(sorted(agencies.values()))
-            raise InvalidQuery(f"unknown agency {agency[:80]!r}; known agencies: {known}")
+            raise InvalidQuery("unknown_agency", field="agency", value=agency[:80], known=known)
         canonical.append(agencies[agency.lower()])
     tags = set(known_tags)
     for tag in filters.tags:
         if tag.lower() not in tags:
-            raise InvalidQuery(f"unknown tag {tag[:80]!r}")
+            raise InvalidQuery("unknown_tag", field="tag", value=tag[:80])
     if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
-        raise InvalidQuery("'from' is later than 'to'")
+        raise InvalidQuery("from_after_to", field="from")
     return Filters(
         tuple(canonical),
         filters.kinds,

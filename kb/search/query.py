@@ -26,20 +26,23 @@ class SearchQuery:
     near: bool = False  # also list documents below the floor ("Visa fler som liknar")
 
 
-def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
-    """Whitespace folded; control characters (NUL and the like), over-long queries and
-    queries with nothing to search for refused. FTS or SQL syntax is just text here: the
-    keyword side quotes every stem, so it can never act as an operator."""
+def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
+    """Whitespace folded, cut to `limit` characters (at a word where there is one; the
+    second value says whether it was cut); control characters (NUL and the like) and queries
+    with nothing to search for refused. FTS or SQL syntax is just text here: the keyword
+    side quotes every stem, so it can never act as an operator."""
     if CONTROL_CHARACTERS.search(text or ""):
-        raise InvalidQuery("the query contains control characters (such as NUL); remove them")
+        raise InvalidQuery("query_control_characters")
     text = " ".join((text or "").split())
     if not text:
-        raise InvalidQuery("the query is empty")
-    if len(text) > limit:
-        raise InvalidQuery(f"the query is {len(text)} characters long; the limit is {limit}")
+        raise InvalidQuery("query_empty")
+    truncated = len(text) > limit
+    if truncated:
+        cut = text[: limit + 1]
+        text = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else text[:limit]
     if not any(c.isalnum() for c in text):
-        raise InvalidQuery("the query has no letters or digits to search for")
-    return text
+        raise InvalidQuery("query_nothing_to_search")
+    return text, truncated
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class PreparedQuery:
     @property
     def search_stems(self) -> tuple[str, ...]:
         return self.stems + self.extra
+
+    truncated: bool = False  # the text was cut at MAX_QUERY_CHARS
 
     @property
     def text(self) -> str:

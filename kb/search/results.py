@@ -67,6 +67,8 @@ class SearchResults:
         """Nothing clears the floor: the list holds the nearest documents instead."""
         return not self.clear and bool(self.hits)
 
+    truncated: bool = False  # the query was cut at MAX_QUERY_CHARS characters
+
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
@@ -86,6 +88,7 @@ class SearchResults:
             "near": self.near,
             "near_listed": self.query.near or not self.clear,
             "also_searched": list(self.also),
+            "truncated": self.truncated,
             "results": [h.to_dict() for h in self.hits],
             "facets": {
                 k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()

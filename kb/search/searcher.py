@@ -138,23 +138,21 @@ class Searcher:
 
     def prepare(self, q: SearchQuery) -> PreparedQuery:
         if q.mode not in MODES:
-            raise InvalidQuery(f"unknown mode {q.mode!r}; expected one of {', '.join(MODES)}")
+            raise InvalidQuery("unknown_mode", mode=q.mode, modes=", ".join(MODES))
         if not 1 <= q.page <= MAX_PAGE:
-            raise InvalidQuery(f"page must be between 1 and {MAX_PAGE}")
+            raise InvalidQuery("page_out_of_range", max=MAX_PAGE)
         if not 1 <= q.per_page <= 100:
-            raise InvalidQuery("per_page must be between 1 and 100")
-        text = clean_query(q.text)
+            raise InvalidQuery("per_page_out_of_range")
+        text, truncated = clean_query(q.text)
         stems = tuple(query_stems(text))
         if q.mode == "keyword" and not stems:
-            raise InvalidQuery(
-                "the query has only common words (such as 'och', 'att', 'the'); add a more "
-                "specific word, or search by meaning (mode dense or hybrid)"
-            )
+            raise InvalidQuery("only_stop_words")
         filters = self.valid_filters(q.filters)
         cleaned = replace(q, text=text, filters=filters)
         if q.mode == "dense" or not stems:
-            return PreparedQuery(cleaned, stems)
-        return PreparedQuery(cleaned, stems, *self.expand(stems))
+            return PreparedQuery(cleaned, stems, truncated=truncated)
+        extra, also = self.expand(stems)
+        return PreparedQuery(cleaned, stems, extra, also, truncated)
 
     def expand(self, stems: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(extra stems, thesaurus terms as written) for the keyword side of a query."""
@@ -258,6 +256,7 @@ class Searcher:
             near=len(grouped) - clear,
             only_common_words=q.mode != "keyword" and not q.stems,
             also=q.also,
+            truncated=q.truncated,
         )
 
     def facets_beside_filters(self, q: PreparedQuery) -> dict[str, list[tuple[str, int]]]:

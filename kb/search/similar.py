@@ -70,12 +70,11 @@ class Similarity:
         text = CONTROL_CHARACTERS.sub(" ", text or "").strip()
         if len(text) > MAX_DESCRIPTION_CHARS:
             raise InvalidQuery(
-                f"the description is {len(text)} characters long; the limit is "
-                f"{MAX_DESCRIPTION_CHARS}"
+                "description_too_long", length=len(text), limit=MAX_DESCRIPTION_CHARS
             )
         pieces = split_description(text)
         if not pieces:
-            raise InvalidQuery("the description is empty")
+            raise InvalidQuery("description_empty")
         vectors = self.kb.embedder.embed_queries(pieces)
         filters = self.searcher.valid_filters(filters or Filters())
         scores: dict[tuple[str, int], float] = {}

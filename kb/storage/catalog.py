@@ -119,7 +119,7 @@ class Catalog:
     def get(self, doc_id: str, with_text: bool = False) -> Document:
         doc = self.find(doc_id, with_text=with_text)
         if doc is None:
-            raise NotFound(f"no document with id {doc_id!r}")
+            raise NotFound("no_document", id=doc_id)
         return doc
 
     def find(self, doc_id: str, with_text: bool = False) -> Document | None:

@@ -47,7 +47,5 @@ def _wait_for(handle, timeout: float | None) -> None:
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise Busy(
-                    "the knowledge base is busy with an ingest or a re-index; try again in a while"
-                ) from None
+                raise Busy("busy") from None
             time.sleep(0.1)

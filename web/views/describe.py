@@ -9,6 +9,7 @@ from flask import Blueprint, request
 from kb.errors import InvalidQuery
 from kb.models import Filters
 from kb.search.similar import MAX_DESCRIPTION_CHARS, SimilarCase
+from web.i18n import error_message
 from web.params import filters_from
 from web.services import get_similarity
 from web.views.render import respond
@@ -44,5 +45,5 @@ def index():
     try:
         data, status = describe_data(text, filters_from(request.form)), 200
     except InvalidQuery as exc:
-        data, status = DescribePage(text, error=str(exc)), 400
+        data, status = DescribePage(text, error=error_message(exc)), 400
     return respond(data, "describe.html", "_cases.html", status)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from kb.analysis import query_stems
@@ -16,6 +17,7 @@ from kb.search.highlight import highlight_spans
 from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
 from web.auth import current_user, editor_required
+from web.i18n import error_message
 from web.services import get_kb, get_similarity, jobs, writing
 from web.views.render import respond
 
@@ -110,13 +112,15 @@ def document_list_data(args: MultiDict, strict: bool = False) -> DocumentList:
 def _check_list_args(args: MultiDict, kind: str, agency: str, sort: str, agencies) -> None:
     unknown = sorted(set(args) - set(LIST_PARAMETERS))
     if unknown:
-        raise InvalidQuery(f"unknown parameter {unknown[0]!r}; known: {', '.join(LIST_PARAMETERS)}")
+        raise InvalidQuery("unknown_parameter", name=unknown[0], known=", ".join(LIST_PARAMETERS))
     if sort not in SORTS:
-        raise InvalidQuery(f"unknown sort {sort[:40]!r}; expected one of {', '.join(SORTS)}")
+        raise InvalidQuery("unknown_sort", field="sort", value=sort[:40], sorts=", ".join(SORTS))
     if kind and kind not in KINDS:
-        raise InvalidQuery(f"unknown kind {kind[:40]!r}; expected one of {', '.join(KINDS)}")
+        raise InvalidQuery("unknown_kind", field="kind", value=kind[:40], kinds=", ".join(KINDS))
     if agency and agency not in agencies:
-        raise InvalidQuery(f"unknown agency {agency[:80]!r}; known agencies: {', '.join(agencies)}")
+        raise InvalidQuery(
+            "unknown_agency", field="agency", value=agency[:80], known=", ".join(agencies)
+        )
 
 
 def public(doc: Document, with_text: bool = False) -> dict:
@@ -206,7 +210,7 @@ def update(doc_id: str):
     try:
         meta = metadata_from_form(request.form, doc.meta)
     except InvalidMetadata as exc:
-        return render_template("edit.html", doc=doc, kinds=KINDS, error=str(exc)), 400
+        return render_template("edit.html", doc=doc, kinds=KINDS, error=error_message(exc)), 400
     reset = [f for f in request.form.getlist("reset") if f in EDITABLE_FIELDS]
     with writing() as writer:
         writer.edit_metadata(doc.id, meta, current_user().name, reset)
@@ -229,6 +233,6 @@ def reingest(doc_id: str):
     # the operator's own file when it was ingested from disk, so the document keeps its source
     path = originals.operator_file(knowledge_base.config, doc) or _original(doc)
     if path is None:
-        abort(409, description="Originalfilen finns inte längre; ladda upp den igen.")
+        abort(409, description=gettext("The original file is gone; upload it again."))
     job = jobs().submit([(path.name, path)], {}, [doc.id])
     return redirect(url_for("upload.job", job_id=job.id), code=303)

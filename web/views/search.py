@@ -5,16 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, request
+from flask_babel import format_number
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidQuery
 from kb.models import KINDS
+from kb.search.query import MAX_QUERY_CHARS
 from kb.search.results import SearchResults
+from web.i18n import error_message, translate
 from web.params import search_query
 from web.services import get_searcher
 from web.views.render import respond
 
 bp = Blueprint("search", __name__)
+
+# The refinements of a search: one that is wrong is shown beside its field, and the search
+# runs without it, so that the facets and the Från/Till fields stay there to correct it.
+REFINEMENTS = ("from", "to", "agency", "kind", "tag")
 
 
 @dataclass(frozen=True)
@@ -24,9 +31,11 @@ class SearchPage:
     args: MultiDict
     results: SearchResults | None = None
     error: str | None = None
+    error_field: str | None = None  # the parameter the error is about ("from", "agency", …)
     kinds: tuple[str, ...] = KINDS
     selected: dict[str, list[str]] = field(default_factory=dict)
     title: str = "Sök"  # the tab's: the question first, so tabs and the history list tell apart
+    truncated: str | None = None  # the notice that the query was cut, when it was
 
     def to_dict(self) -> dict:
         return self.results.to_dict() if self.results else {}
@@ -37,10 +46,16 @@ def search_data(args: MultiDict, strict: bool = False) -> SearchPage:
     selected = _selected(args)
     if not args.get("q", "").strip():
         if strict:
-            raise InvalidQuery("the query is empty: give q=…")
+            raise InvalidQuery("query_empty_api")
         return SearchPage(args, selected=selected)
     results = get_searcher().search(search_query(args, strict=strict))
-    return SearchPage(args, results, selected=selected, title=page_title(args, results))
+    return SearchPage(
+        args,
+        results,
+        selected=selected,
+        title=page_title(args, results),
+        truncated=truncated_notice(results),
+    )
 
 
 TITLE_CHARS = 70  # a tab shows far fewer; the history list and bookmarks a little more
@@ -57,9 +72,41 @@ def page_title(args: MultiDict, results: SearchResults | None = None) -> str:
     return f"{question}{f' – sida {page}' if page > 1 else ''} – Sök"
 
 
+def truncated_notice(results: SearchResults | None) -> str | None:
+    """Says that the query was cut at MAX_QUERY_CHARS characters, if it was."""
+    if not (results and results.truncated):
+        return None
+    return translate("query_truncated", {"limit": format_number(MAX_QUERY_CHARS)})
+
+
 def _selected(args: MultiDict) -> dict[str, list[str]]:
     """The facet values ticked, kept checked even when no hit has them."""
     return {k: args.getlist(k) for k in ("agency", "kind", "tag")}
+
+
+def page_with_error(args: MultiDict, exc: InvalidQuery) -> SearchPage:
+    """The page for a search that cannot run as asked: the error, and when a refinement is at
+    fault, the results without it (the field keeps what was typed, to be corrected)."""
+    results, faulty, fields = None, exc.field, set()
+    remaining = MultiDict(args)
+    while faulty in REFINEMENTS and faulty not in fields and remaining.get("q", "").strip():
+        fields.add(faulty)
+        remaining.poplist(faulty)
+        try:
+            results = get_searcher().search(search_query(remaining))
+            break
+        except InvalidQuery as again:  # another refinement is wrong as well
+            faulty = again.field
+    error_field = exc.field if exc.field in REFINEMENTS else None
+    return SearchPage(
+        args,
+        results,
+        error_message(exc),
+        error_field,
+        selected=_selected(args),
+        title=page_title(args, results),
+        truncated=truncated_notice(results),
+    )
 
 
 @bp.get("/")
@@ -67,11 +114,5 @@ def index():
     try:
         data, status = search_data(request.args), 200
     except InvalidQuery as exc:
-        data = SearchPage(
-            request.args,
-            error=str(exc),
-            selected=_selected(request.args),
-            title=page_title(request.args),
-        )
-        status = 400
+        data, status = page_with_error(request.args, exc), 400
     return respond(data, "search.html", "_search_fragment.html", status)

@@ -14,6 +14,7 @@ from kb.models import KINDS, Metadata
 from kb.storage.data_folder import private_folder
 from kb.storage.originals import safe_name
 from web.auth import editor_required
+from web.i18n import error_message
 from web.services import jobs
 from web.views.render import respond
 
@@ -35,7 +36,7 @@ def upload_options(form) -> dict:
     source = form.get("source_url", "").strip()
     if source:
         if not re.match(r"^https?://", source):
-            raise InvalidMetadata("source URL must start with http:// or https://")
+            raise InvalidMetadata("bad_source_url", field="source_url", value=source[:80])
         options["source_url"] = source
     Metadata(title="x", kind=options.get("kind", "other"), date=options.get("date"))  # validates
     return options
@@ -44,9 +45,9 @@ def upload_options(form) -> dict:
 def store_uploads(files) -> list[tuple[str, Path]]:
     """Save the uploads under the data folder (never the web root) and return them."""
     if not files:
-        raise InvalidQuery("choose at least one file")
+        raise InvalidQuery("no_files", field="files")
     if len(files) > MAX_FILES:
-        raise InvalidQuery(f"at most {MAX_FILES} files at a time")
+        raise InvalidQuery("too_many_files", field="files", max=MAX_FILES)
     root = current_app.config["KB_CONFIG"].data_dir / "originals"
     saved = []
     for storage in files:
@@ -80,7 +81,12 @@ def create():
     try:
         job = submit_upload(request.files.getlist("files"), request.form)
     except (InvalidMetadata, InvalidQuery) as exc:
-        return render_template("upload.html", kinds=KINDS, error=str(exc), form=request.form), 400
+        return (
+            render_template(
+                "upload.html", kinds=KINDS, error=error_message(exc), form=request.form
+            ),
+            400,
+        )
     return redirect(url_for("upload.job", job_id=job.id), code=303)
 
 

@@ -1,0 +1,110 @@
+"""What kb/ and ingest/ tell a user, by code: the English text with %(name)s parameters.
+
+An error carries a code and its parameters (kb/errors.py); its `str()` is the English text
+below, for logs and the CLI. The web layer (and `kb --lang sv`) translates the same text as a
+gettext msgid: web/translations/<lang>/LC_MESSAGES/messages.po holds the translations, and
+tests/test_i18n.py fails when one is missing. Add a message here, then `make translations`.
+"""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    """Marks a msgid for `pybabel extract` (keyword N_); translated where it is shown."""
+    return text
+
+
+# A parameter named `field` is a form or query parameter ("from", "agency", …) and one named
+# `what` is itself a message (ingest/readers' _FOREIGN_MAGIC): the web layer shows both translated.
+MESSAGES: dict[str, str] = {
+    # search: the query, its mode and page
+    "query_control_characters": N_(
+        "the query contains control characters (such as NUL); remove them"
+    ),
+    "query_empty": N_("the query is empty"),
+    "query_empty_api": N_("the query is empty: give q=…"),
+    "query_truncated": N_(
+        "the query was longer than %(limit)s characters; only its first %(limit)s were searched"
+    ),
+    "query_nothing_to_search": N_("the query has no letters or digits to search for"),
+    "only_stop_words": N_(
+        "the query has only common words (such as 'och', 'att', 'the'); add a more specific "
+        "word, or search by meaning (mode dense or hybrid)"
+    ),
+    "unknown_mode": N_("unknown mode %(mode)r; expected one of %(modes)s"),
+    "page_out_of_range": N_("page must be between 1 and %(max)s"),
+    "per_page_out_of_range": N_("per_page must be between 1 and 100"),
+    "not_whole_number": N_("'%(field)s' must be a whole number"),
+    "not_a_flag": N_("'%(field)s' must be 1 or 0"),
+    "unknown_parameter": N_("unknown parameter %(name)r; known: %(known)s"),
+    # search: filters
+    "too_many_values": N_("too many '%(field)s' values (at most %(max)s)"),
+    "year_not_number": N_("'%(field)s' must be a year such as 2018, not %(value)r"),
+    "year_out_of_range": N_("'%(field)s' must be a year between %(min)s and %(max)s"),
+    "from_after_to": N_("'from' is later than 'to'"),
+    "unknown_kind": N_("unknown kind %(value)r; expected one of %(kinds)s"),
+    "unknown_agency": N_("unknown agency %(value)r; known agencies: %(known)s"),
+    "unknown_tag": N_("unknown tag %(value)r"),
+    "unknown_sort": N_("unknown sort %(value)r; expected one of %(sorts)s"),
+    # similar cases
+    "description_too_long": N_(
+        "the description is %(length)s characters long; the limit is %(limit)s"
+    ),
+    "description_empty": N_("the description is empty"),
+    # documents
+    "no_document": N_("no document with id %(id)r"),
+    "busy": N_("the knowledge base is busy with an ingest or a re-index; try again in a while"),
+    # metadata
+    "bad_date": N_("date %(value)r is not YYYY, YYYY-MM or YYYY-MM-DD"),
+    "title_empty": N_("title is empty"),
+    "bad_source_url": N_("source %(value)r is not a web address (http:// or https://)"),
+    "front_matter_yaml": N_("front matter is not valid YAML: %(detail)s"),
+    "front_matter_not_mapping": N_("front matter must be a mapping of keys to values"),
+    "sidecar_yaml": N_("sidecar %(name)s is not valid YAML: %(detail)s"),
+    "sidecar_not_mapping": N_("sidecar %(name)s must be a mapping of keys to values"),
+    "expected_list": N_("expected a list, got %(value)r"),
+    "bad_id": N_("id %(value)r must be lowercase letters, digits and '-'"),
+    "id_in_use": N_("id %(value)r is already used by %(owner)s"),
+    "no_files": N_("choose at least one file"),
+    "too_many_files": N_("at most %(max)s files at a time"),
+    # files (read by ingest/)
+    "file_too_large": N_("the file is %(size_mb).1f MB; the limit is %(limit_mb)s MB"),
+    "text_too_large": N_(
+        "too large after extraction: %(chars)s characters of text; the limit is %(limit)s "
+        "(KB_MAX_TEXT_CHARS)"
+    ),
+    "text_too_dense": N_(
+        "too large after extraction: %(chars)s characters of text from %(bytes)s bytes; the "
+        "limit is %(per_byte)s characters per byte of file"
+    ),
+    "zip_not_docx": N_("a zip archive that is not a DOCX document"),
+    "foreign_file": N_("the file is %(what)s, not a document"),
+    "content_not_type": N_("named %(suffix)s but its content is not a %(type)s file"),
+    "unsupported_type": N_("unsupported file type %(suffix)s; supported: %(supported)s"),
+    "binary_not_text": N_("binary data, not text"),
+    "no_text": N_("the file holds no text"),
+    "html_no_text": N_("the page holds no main text"),
+    "docx_not_zip": N_("not a valid DOCX (not a zip archive)"),
+    "docx_no_document": N_("not a valid DOCX (no word/document.xml inside)"),
+    "docx_zip_bomb": N_("the DOCX unpacks to %(mb)s MB; refused as a zip bomb"),
+    "unreadable_docx": N_("not a readable DOCX (%(detail)s)"),
+    "docx_no_text": N_("the DOCX holds no text"),
+    "pdf_password": N_("the PDF is password protected"),
+    "pdf_cannot_decrypt": N_("the PDF cannot be decrypted (%(detail)s)"),
+    "unreadable_pdf": N_("not a readable PDF (%(detail)s)"),
+    "pdf_too_many_pages": N_("the PDF has %(pages)s pages; the limit is %(limit)s"),
+    "pdf_page_unreadable": N_("page %(page)s cannot be read (%(detail)s)"),
+    "pdf_no_text": N_(
+        "the PDF has no text layer (a scan?); run OCR on it first and add the result"
+    ),
+    "unreadable_file": N_("could not be read (%(detail)s)"),
+    # uploads ingested in the background
+    "ingest_stopped": N_("the ingest stopped"),
+    "worker_stopped": N_("the server process running this upload stopped; upload the files again"),
+}
+
+
+def english(code: str, params: dict) -> str:
+    """The English text of a message (the CLI's default and the logs')."""
+    template = MESSAGES[code]
+    return template % params if params else template
