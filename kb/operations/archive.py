@@ -109,6 +109,7 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 updated_at="",
                 index_signature=row.get("index_signature", "") if contents.same_model else "",
                 text=row["text"],
+                structure=tuple((s[0], s[1]) for s in row.get("structure", [])),
             )
             if all(c.id in contents.vectors for c in doc_chunks):
                 matrix = np.array([contents.vectors[c.id] for c in doc_chunks], dtype=np.float32)

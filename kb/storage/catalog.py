@@ -144,8 +144,8 @@ class Catalog:
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
-                " meta_inputs_hash, text, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?)",
+                " meta_inputs_hash, text, structure, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.source,
@@ -161,6 +161,7 @@ class Catalog:
                     doc.index_signature,
                     doc.meta_inputs_hash,
                     doc.text,
+                    json.dumps([list(s) for s in doc.structure]),
                     old["created_at"] if old else now,
                     now,
                 ),
@@ -258,7 +259,12 @@ def _document(row: sqlite3.Row, with_text: bool) -> Document:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         text=row["text"] if with_text else "",
+        structure=_structure(row["structure"]) if with_text else (),
     )
+
+
+def _structure(stored: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(start), str(style)) for start, style in json.loads(stored or "[]"))
 
 
 def _chunk(row: sqlite3.Row) -> Chunk:

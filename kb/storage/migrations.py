@@ -149,3 +149,10 @@ def m006_name_the_metadata_hash(db: sqlite3.Connection) -> None:
     # It holds a hash of the metadata given outside the file (sidecar, options), not the inputs.
     if "meta_inputs" in _columns(db, "documents"):
         db.execute("ALTER TABLE documents RENAME COLUMN meta_inputs TO meta_inputs_hash")
+
+
+@migration
+def m007_text_structure(db: sqlite3.Connection) -> None:
+    # Headings, list items and table rows of the text, so the document page can show them.
+    if "structure" not in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents ADD COLUMN structure TEXT NOT NULL DEFAULT '[]'")
