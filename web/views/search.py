@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidQuery
 from kb.models import KINDS
 from kb.search.results import SearchResults
+from web.helpers import page_url
 from web.params import search_query
 from web.services import get_searcher
 from web.views.render import respond
@@ -51,6 +52,9 @@ def _selected(args: MultiDict) -> dict[str, list[str]]:
 def index():
     try:
         data, status = search_data(request.args), 200
+        if data.results and data.results.query.page > data.results.pages:
+            # past the last page ("sida 9 av 4"): the last page, under its own address
+            return redirect(page_url(data.results.pages))
     except InvalidQuery as exc:
         data = SearchPage(request.args, error=str(exc), selected=_selected(request.args))
         status = 400
