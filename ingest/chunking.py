@@ -47,6 +47,15 @@ def layout(blocks: list[Block]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), spans
 
 
+def structure(blocks: list[Block], spans) -> tuple[tuple[int, str], ...]:
+    """Where each heading, list item and table row starts in the full text, with its style."""
+    return tuple(
+        (start, block.style or "h2")
+        for block, (start, _) in zip(blocks, spans)
+        if block.style or block.heading
+    )
+
+
 def _sentences(text: str, start: int) -> list[tuple[int, int]]:
     out, pos = [], 0
     for match in _SENTENCE_END.finditer(text):
@@ -114,6 +123,12 @@ def chunk_blocks(
         groups.append(current)
     groups = _merge_small_last(groups, target_tokens, max_tokens)
     return text, [ChunkSpan(g[0].start, g[-1].end, g[0].page) for g in groups]
+
+
+def chunk_document(blocks: list[Block], count: TokenCounter, *sizes: int):
+    """The full text, its chunk spans and its block structure."""
+    text, chunks = chunk_blocks(blocks, count, *sizes)
+    return text, chunks, structure(blocks, layout(blocks)[1])
 
 
 def _tail(units: list[_Unit], budget: int) -> list[_Unit]:

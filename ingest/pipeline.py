@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import metadata as md
-from ingest.chunking import chunk_blocks
+from ingest.chunking import chunk_document
 from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
 from kb.errors import FileTooLarge, KBError
@@ -21,7 +21,8 @@ from kb.writer import Writer
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = 1
+# 2: readers keep tables in reading order, one row a block (and record the text's structure)
+CHUNKER_VERSION = 2
 
 
 class Progress:
@@ -227,7 +228,7 @@ class Ingester:
     def _queue(
         self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta, meta_inputs_hash
     ) -> None:
-        text, spans = chunk_blocks(
+        text, spans, blocks = chunk_document(
             parsed.blocks,
             self.kb.embedder.token_counts,
             self.config.chunk_tokens,
@@ -260,6 +261,7 @@ class Ingester:
             text=text,
             file_meta=file_meta,
             manual_edits=edits,
+            structure=blocks,
         )
         self._pending.append(
             _Pending(

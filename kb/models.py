@@ -154,6 +154,14 @@ def passage_text(meta: Metadata, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+# A text block's structure, kept so that the document page can show it: a heading's level,
+# a list item ("ul", "ol"), a table row ("tr", its cells joined by CELL_SEPARATOR) or a
+# table's header row ("th").
+HEADING_STYLES = ("h1", "h2", "h3", "h4", "h5", "h6")
+TEXT_STYLES = (*HEADING_STYLES, "ul", "ol", "tr", "th")
+CELL_SEPARATOR = " | "
+
+
 @dataclass(frozen=True)
 class Document:
     id: str
@@ -193,6 +201,10 @@ class Document:
             for e in sorted(self.manual_edits, key=lambda e: EDITABLE_FIELDS.index(e.field))
         }
 
+    # The text's block structure: (offset where a block starts, its style) for each heading,
+    # list item and table row (ingest.readers.base.STYLES); plain paragraphs are left out.
+    structure: tuple[tuple[int, str], ...] = field(default=(), repr=False)
+
     def to_dict(self, with_text: bool = False) -> dict:
         d = {
             "id": self.id,
@@ -210,6 +222,7 @@ class Document:
         }
         if with_text:
             d["text"] = self.text
+            d["structure"] = [list(s) for s in self.structure]
         return d
 
 

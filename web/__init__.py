@@ -58,6 +58,10 @@ def create_app(
     helpers.init_app(app)
     security.init_app(app)
 
+    # Browsers ask for it on every page: a small file of our own, never a 404. A second
+    # address of the static files' endpoint, so it is open and cached as they are.
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
+
     @app.after_request
     def vary_on_htmx(response):
         # Pages and their fragments share URLs: caches and the back button must tell them apart.

@@ -70,11 +70,23 @@ def editor_required(view):
         if request.path.startswith("/api/"):
             abort(401 if user is None else 403)
         if user is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("auth.login", next=_return_to()))
         abort(403)
 
     wrapped.required_role = "editor"  # read before the body is parsed (web/security.py)
     return wrapped
+
+
+def _return_to() -> str:
+    """Where a login should lead back to: this page for a GET, and for a form's POST (an
+    action such as "Ta bort") the page the form was on; a login's redirect is a GET, and a
+    POST-only address answers it with 405."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("documents.index")
 
 
 OPEN_ENDPOINTS = {"auth.login", "auth.logout", "static", "api.health", "api.openapi"}

@@ -155,6 +155,12 @@ SCHEMAS = {
                 "required": ["text", "chunks"],
                 "properties": {
                     "text": {"type": "string"},
+                    "structure": {
+                        "type": "array",
+                        "description": "[offset in text, style] of each heading (h1–h6), list "
+                        "item (ul, ol) and table row (tr, th: cells joined by ' | ')",
+                        "items": {"type": "array"},
+                    },
                     "chunks": {
                         "type": "array",
                         "items": {
@@ -263,8 +269,9 @@ LIST_PARAMS = [
     _q(
         "sort",
         {"enum": list(SORTS), "default": "title"},
-        "Order: by title or agency (A–Ö), by date or last change (newest first)",
+        "Order: by title, agency or kind (A–Ö), by date or last change (newest first)",
     ),
+    _q("order", {"enum": ["asc", "desc"]}, "Direction (default: as `sort` says above)"),
 ]
 DOC_ID = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}
 

@@ -6,12 +6,26 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from kb.models import CELL_SEPARATOR, HEADING_STYLES, TEXT_STYLES
+
+# the styles are kb's (the catalog stores them); readers import them from here
+__all__ = [
+    "CELL_SEPARATOR",
+    "HEADING_STYLES",
+    "TEXT_STYLES",
+    "Block",
+    "ParsedFile",
+    "clean_text",
+    "paragraphs",
+]
+
 
 @dataclass(frozen=True)
 class Block:
     text: str
     page: int | None = None  # 1-based, for paged formats
     heading: bool = False
+    style: str = ""  # one of TEXT_STYLES; "" is a paragraph (or a heading of unknown level)
 
 
 @dataclass

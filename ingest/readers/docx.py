@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
-from ingest.readers.base import Block, ParsedFile, clean_text
+from ingest.readers.base import CELL_SEPARATOR, HEADING_STYLES, Block, ParsedFile, clean_text
 from kb.errors import CorruptFile, EmptyDocument, FileTooLarge
 
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # beyond this a DOCX is a zip bomb, not a report
@@ -24,8 +25,45 @@ def _check_zip(data: bytes) -> None:
         raise FileTooLarge("docx_zip_bomb", mb=unpacked // 2**20)
 
 
+_LEVEL = re.compile(r"(?:Heading|Rubrik)\s*(\d)")
+
+
+def _style(para) -> str:
+    """A heading's level, a list item, or "" for a paragraph: from the style's name (English
+    or Swedish Word) or, for lists, from the paragraph's numbering."""
+    name = (para.style.name if para.style is not None else "") or ""
+    level = _LEVEL.match(name)
+    if level:
+        return f"h{min(6, max(1, int(level.group(1))))}"
+    if name == "Title" or name.startswith("Rubrik"):
+        return "h1"
+    if name.startswith("Heading"):
+        return "h2"
+    if name.startswith(("List Number", "Numrerad lista")):
+        return "ol"
+    if name.startswith(("List", "Punktlista", "Liststycke")):
+        return "ul"
+    ppr = para._p.pPr
+    return "ul" if ppr is not None and ppr.numPr is not None else ""
+
+
+def _table_rows(table) -> list[Block]:
+    from docx.oxml.ns import qn
+
+    rows = []
+    for row in table.rows:
+        cells = [" ".join(clean_text(c.text).split()) for c in row.cells]
+        # merged cells repeat: each text once
+        line = CELL_SEPARATOR.join(c for c in dict.fromkeys(cells) if c)
+        if line:
+            header = row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None
+            rows.append(Block(line, style="th" if header else "tr"))
+    return rows
+
+
 def read_docx(data: bytes) -> ParsedFile:
     import docx
+    from docx.table import Table
 
     _check_zip(data)
     try:
@@ -33,23 +71,16 @@ def read_docx(data: bytes) -> ParsedFile:
     except Exception as exc:  # noqa: BLE001 - python-docx surfaces lxml/zip errors as-is
         raise CorruptFile("unreadable_docx", detail=f"{type(exc).__name__}: {exc}") from exc
     blocks = []
-    for para in document.paragraphs:
-        text = clean_text(para.text)
-        if not text:
+    # Paragraphs and tables in reading order (tables used to come after all the text).
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            blocks.extend(_table_rows(item))
             continue
-        style = (para.style.name if para.style is not None else "") or ""
-        heading = (
-            style.startswith("Heading")
-            or style in ("Title", "Rubrik")
-            or style.startswith("Rubrik")
-        )
-        blocks.append(Block(" ".join(text.split()), heading=heading))
-    for table in document.tables:
-        for row in table.rows:
-            cells = [clean_text(c.text) for c in row.cells]
-            line = " | ".join(c for c in dict.fromkeys(cells) if c)
-            if line:
-                blocks.append(Block(line))
+        text = clean_text(item.text)
+        if text:
+            style = _style(item)
+            heading = style in HEADING_STYLES
+            blocks.append(Block(" ".join(text.split()), heading=heading, style=style))
     if not blocks:
         raise EmptyDocument("docx_no_text")
     props = document.core_properties

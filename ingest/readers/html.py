@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
-from ingest.readers.base import Block, ParsedFile, clean_text
+from ingest.readers.base import CELL_SEPARATOR, Block, ParsedFile, clean_text
 from ingest.readers.text import decode_text
 from kb.errors import EmptyDocument
 from kb.models import is_web_address
@@ -109,7 +109,20 @@ def _main(soup: BeautifulSoup, kept: list[Tag]) -> Tag:
 @dataclass
 class _Open:
     heading: bool
+    style: str = ""  # see ingest.readers.base.STYLES
     parts: list[str] = field(default_factory=list)
+    cells: int = 0
+
+
+_CELL = "\x1f"  # marks where a row's next cell starts; a control character, so never text
+
+
+def _style(node: Tag) -> str:
+    if node.name in _HEADINGS:
+        return node.name
+    if node.name == "li":
+        return "ol" if node.parent is not None and node.parent.name == "ol" else "ul"
+    return ""
 
 
 def _walk(main: Tag) -> tuple[list[_Open], list[str]]:
@@ -132,14 +145,31 @@ def _walk(main: Tag) -> tuple[list[_Open], list[str]]:
         if not isinstance(node, Tag) or _dropped(node):
             continue
         if node.name in _HEADINGS:  # headings are their own blocks, wherever they are
-            block = _Open(heading=True)
+            block = _Open(heading=True, style=node.name)
             opened.append(block)
+        elif node.name == "tr" and not in_item:  # a row is one block, its cells joined
+            block = _Open(heading=False, style="tr")
+            opened.append(block)
+            in_item = True
+        elif node.name in _CELLS and block is not None and block.style in ("tr", "th"):
+            block.parts.append(_CELL)
+            block.cells += 1
+            # a header row: its cells are all <th>
+            block.style = "th" if node.name == "th" and block.cells == 1 else block.style
+            block.style = "tr" if node.name == "td" else block.style
         elif node.name in _BLOCKS and not in_item:  # a <p> in an <li> is read with its item
-            block = _Open(heading=False)
+            block = _Open(heading=False, style=_style(node))
             opened.append(block)
             in_item = node.name not in _CELLS
         stack.extend((child, block, in_item) for child in reversed(node.contents))
     return opened, loose
+
+
+def _text(block: _Open) -> str:
+    if block.style not in ("tr", "th"):
+        return " ".join(clean_text(" ".join(block.parts)).split())
+    cells = (" ".join(clean_text(c).split()) for c in " ".join(block.parts).split(_CELL))
+    return CELL_SEPARATOR.join(c for c in cells if c)
 
 
 def read_html(data: bytes) -> ParsedFile:
@@ -148,10 +178,10 @@ def read_html(data: bytes) -> ParsedFile:
     opened, loose = _walk(_main(soup, list(_kept(soup))))
     blocks: list[Block] = []
     for block in opened:
-        text = clean_text(" ".join(block.parts))
+        text = _text(block)
         if not text:
             continue
-        blocks.append(Block(" ".join(text.split()), heading=block.heading))
+        blocks.append(Block(text, heading=block.heading, style=block.style))
         if block.heading:
             meta.setdefault("_first_heading", blocks[-1].text)
     if not blocks:  # pages made only of <div>s

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from ingest.readers.base import Block, ParsedFile, clean_text
+from ingest.readers.base import CELL_SEPARATOR, Block, ParsedFile, clean_text
 from ingest.readers.text import decode_text
 from ingest.yaml_meta import load_yaml
 from kb.errors import EmptyDocument, InvalidMetadata
@@ -110,33 +110,62 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return meta, text[match.end() :]
 
 
+_ITEM = re.compile(r"^\s*(?:([-*+])|\d+[.)])\s+")
+_QUOTE = re.compile(r"^\s*>\s?")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+def _table_row(line: str) -> str | None:
+    """A pipe table's row as its cells joined by CELL_SEPARATOR, or None for other lines."""
+    stripped = line.strip()
+    if not stripped.startswith("|") or len(stripped) < 2:
+        return None
+    cells = [clean_text(_inline(c)) for c in stripped.strip("|").split("|")]
+    return CELL_SEPARATOR.join(c for c in cells if c) or None
+
+
 def read_markdown(data: bytes) -> ParsedFile:
     meta, body = split_front_matter(decode_text(data).lstrip("\ufeff"))
     blocks: list[Block] = []
     para: list[str] = []
+    style = ""  # the open paragraph's: "" or a list ("ul", "ol")
 
     def flush() -> None:
         if para:
             text = clean_text(_inline(" ".join(para)))
             if text:
-                blocks.append(Block(text))
+                blocks.append(Block(text, style=style))
             para.clear()
 
     for line in body.splitlines():
         heading = _heading(line)
+        row = _table_row(line) if heading is None else None
         if heading is not None:
             flush()
             text = clean_text(_inline(heading))
             if text:
-                blocks.append(Block(text, heading=True))
+                level = len(line) - len(line.lstrip("#"))
+                blocks.append(Block(text, heading=True, style=f"h{level}"))
                 meta.setdefault("_first_heading", text)
+        elif _TABLE_RULE.match(line) and "|" in line and blocks and blocks[-1].style == "tr":
+            flush()
+            blocks[-1] = Block(blocks[-1].text, style="th")  # the row above is the header
+        elif row is not None:
+            flush()
+            blocks.append(Block(row, style="tr"))
         elif not line.strip():
             flush()
+            style = ""
         else:
             # list items and quotes start their own block so structure survives
-            stripped = re.sub(r"^\s*(?:[-*+]|\d+[.)]|>)\s+", "", line)
+            item = _ITEM.match(line)
+            stripped = line[item.end() :] if item else _QUOTE.sub("", line, count=1)
             if stripped != line and para:
                 flush()
+            if item:
+                style = "ul" if item.group(1) else "ol"
+            elif stripped != line or not para:
+                style = ""
             para.append(stripped.strip())
     flush()
     if not blocks:

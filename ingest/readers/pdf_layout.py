@@ -47,6 +47,15 @@ def _is_heading(line: str, width: int, prev_closed: bool, prev_sentence_end: boo
     )
 
 
+def _heading_style(line: str) -> str:
+    """A recovered heading's level: "3.2 Kostnader" is one below "3 Resultat"; the rest h2."""
+    number = _NUMBERED_HEADING.match(line)
+    if not number:
+        return "h2"
+    depth = line.split()[0].rstrip(".").count(".")
+    return f"h{min(6, 2 + depth)}"
+
+
 def page_blocks(text: str, page: int, drop: set[str]) -> list[Block]:
     lines = [ln.strip() for ln in clean_text(text).split("\n")]
     lines = [ln for ln in lines if _signature(ln) not in drop]
@@ -56,7 +65,9 @@ def page_blocks(text: str, page: int, drop: set[str]) -> list[Block]:
 
     def flush() -> None:
         if para:
-            blocks.append(Block(_join(para), page))
+            item = _ITEM.match(para[0])
+            style = ("ol" if item.group(1)[0].isdigit() else "ul") if item else ""
+            blocks.append(Block(_join(para), page, style=style))
             para.clear()
 
     closed = sentence_end = True  # did the previous line end a paragraph / a sentence?
@@ -65,9 +76,15 @@ def page_blocks(text: str, page: int, drop: set[str]) -> list[Block]:
             flush()
             closed = sentence_end = True
             continue
-        if _is_heading(line, width, closed, sentence_end):
+        # "4. Utveckla …" right after items 1 to 3 is the list's next item, not a heading
+        after_item = bool(para and _ITEM.match(para[0])) or bool(
+            not para and blocks and blocks[-1].style == "ol"
+        )
+        if not (after_item and _ITEM.match(line)) and _is_heading(
+            line, width, closed, sentence_end
+        ):
             flush()
-            blocks.append(Block(line, page, heading=True))
+            blocks.append(Block(line, page, heading=True, style=_heading_style(line)))
             closed = sentence_end = True
             continue
         if _ITEM.match(line):

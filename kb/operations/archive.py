@@ -112,6 +112,7 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 text=row["text"],
                 file_meta=file_meta,
                 manual_edits=edits,
+                structure=tuple((s[0], s[1]) for s in row.get("structure", [])),
             )
             if all(c.id in contents.vectors for c in doc_chunks):
                 matrix = np.array([contents.vectors[c.id] for c in doc_chunks], dtype=np.float32)

@@ -19,6 +19,7 @@ from kb.manual_edits import apply_edits, valid_value
 from kb.models import (
     EDITABLE_FIELDS,
     FILE_TYPES,
+    TEXT_STYLES,
     Chunk,
     ManualEdit,
     Metadata,
@@ -212,6 +213,16 @@ def _check_row(row: dict, where: str) -> None:
             raise KBError(f"{where}: {key!r} must be a whole number")
     if row["file_type"] not in FILE_TYPES:
         raise KBError(f"{where}: unknown file type {row['file_type']!r}")
+    structure = row.get("structure", [])
+    if not isinstance(structure, list) or not all(
+        isinstance(s, list)
+        and len(s) == 2
+        and _is_int(s[0])
+        and 0 <= s[0] <= len(row["text"])
+        and s[1] in TEXT_STYLES
+        for s in structure
+    ):
+        raise KBError(f"{where}: 'structure' must be a list of [offset in the text, style]")
     layers(row, where)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from kb.errors import InvalidQuery
-from kb.models import Filters
+from kb.models import HEADING_STYLES, Chunk, Document, Filters
 from kb.search import relevance
 from kb.search.query import CONTROL_CHARACTERS
 from kb.search.results import DocumentHit, Passage
@@ -83,7 +83,8 @@ class Similarity:
                 key = (m.doc_id, m.seq)
                 scores[key] = max(scores.get(key, 0.0), m.score)
         hits = self._hits(scores, limit)
-        return [SimilarCase(h, self._recommendations(h, vectors)) for h in hits]
+        shown: set[tuple[str, int]] = set()  # each recommendation once, under its first case
+        return [SimilarCase(h, self._recommendations(h, vectors, shown)) for h in hits]
 
     def _hits(self, scores: dict, limit: int) -> list[DocumentHit]:
         grouped = group_by_document(scores)
@@ -94,7 +95,7 @@ class Similarity:
         kinds = {d: relevance.MEANING if s >= floor else relevance.NEAR for d, s, _ in grouped}
         return self.searcher.document_hits(grouped, docs, kinds=kinds)
 
-    def _recommendations(self, hit: DocumentHit, vectors: np.ndarray):
+    def _recommendations(self, hit: DocumentHit, vectors: np.ndarray, shown: set):
         if hit.meta.kind == "recommendation" or not hit.meta.agency:
             return ()
         recommendations = Filters(kinds=("recommendation",), agencies=(hit.meta.agency,))
@@ -102,11 +103,37 @@ class Similarity:
         for vector in vectors:
             for m in self.kb.store.query(vector, 5, recommendations):
                 best[(m.doc_id, m.seq)] = max(best.get((m.doc_id, m.seq), 0.0), m.score)
-        top = sorted(best.items(), key=lambda kv: -kv[1])[:2]
-        found = self.kb.catalog.chunks_by_id(k for k, _ in top)
-        docs = self.kb.catalog.find_many([k[0] for k, _ in top])
-        return tuple(
-            (docs[key[0]].meta.title, passage(found[key], score, []))
-            for key, score in top
-            if key in found and key[0] in docs
-        )
+        found = self.kb.catalog.chunks_by_id(best)
+        docs = {d: self.kb.catalog.get(d, with_text=True) for d in {k[0] for k in found}}
+        out = []
+        for key, score in sorted(best.items(), key=lambda kv: -kv[1]):
+            if key in shown or key not in found:
+                continue
+            text = recommendation_text(found[key], docs[key[0]])
+            if text:
+                shown.add(key)
+                out.append(
+                    (docs[key[0]].meta.title, replace(passage(found[key], score, []), text=text))
+                )
+            if len(out) == 2:
+                break
+        return tuple(out)
+
+
+def introduction_end(doc: Document) -> int:
+    """Where a recommendation document's introduction ends: at its first list item, or its
+    first heading after the title. The introduction (what the document is, a note on how it
+    was written) is no recommendation. 0 when the structure does not show one."""
+    starts = [(start, style) for start, style in doc.structure]
+    if starts and starts[0][0] == 0 and starts[0][1] in HEADING_STYLES:
+        starts = starts[1:]  # the title
+    return starts[0][0] if starts else 0
+
+
+def recommendation_text(chunk: Chunk, doc: Document) -> str:
+    """The chunk's text without any of the document's introduction ("" when it is all
+    introduction)."""
+    end = introduction_end(doc)
+    if chunk.char_end <= end:
+        return ""
+    return doc.text[max(chunk.char_start, end) : chunk.char_end]

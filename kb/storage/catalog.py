@@ -179,8 +179,8 @@ class Catalog:
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
-                " meta_inputs_hash, text, created_at, updated_at, file_meta)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?,?)",
+                " meta_inputs_hash, text, structure, created_at, updated_at, file_meta)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.source,
@@ -196,6 +196,7 @@ class Catalog:
                     doc.index_signature,
                     doc.meta_inputs_hash,
                     doc.text,
+                    json.dumps([list(s) for s in doc.structure]),
                     old["created_at"] if old else now,
                     now,
                     json.dumps(doc.file_metadata.to_dict()),
@@ -308,7 +309,12 @@ def _document(
         text=row["text"] if with_text else "",
         file_meta=Metadata.from_dict(json.loads(file_meta), stored=True) if file_meta else None,
         manual_edits=edits.get(row["id"], ()),
+        structure=_structure(row["structure"]) if with_text else (),
     )
+
+
+def _structure(stored: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(start), str(style)) for start, style in json.loads(stored or "[]"))
 
 
 def _chunk(row: sqlite3.Row) -> Chunk:

@@ -182,3 +182,10 @@ def m008_manual_edits(db: sqlite3.Connection) -> None:
     )
     if "file_meta" not in _columns(db, "documents"):
         db.execute("ALTER TABLE documents ADD COLUMN file_meta TEXT")
+
+
+@migration
+def m009_text_structure(db: sqlite3.Connection) -> None:
+    # Headings, list items and table rows of the text, so the document page can show them.
+    if "structure" not in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents ADD COLUMN structure TEXT NOT NULL DEFAULT '[]'")

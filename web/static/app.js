@@ -39,12 +39,12 @@
     });
   }
 
-  // Ask before deleting (forms still work without it).
+  // Ask before deleting (forms still work without it). Delegated: a list swapped in by htmx
+  // (the document list's filters) asks too.
   function confirmDeletes() {
-    document.querySelectorAll("button[data-confirm]").forEach(function (button) {
-      button.addEventListener("click", function (event) {
-        if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
-      });
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button[data-confirm]");
+      if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
     });
   }
 
@@ -212,5 +212,33 @@
     var upload = document.getElementById("upload-form");
     if (upload) enhanceUpload(upload);
     confirmDeletes();
+  });
+})();
+
+// Beskriv din investering: the form is a GET, so its results have an address; a description
+// too long for an address is sent as a POST instead (with the CSRF token the form carries),
+// and the page then says the results are not kept. Runs before htmx's own submit handler.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("describe-form");
+    if (!form) return;
+    form.addEventListener(
+      "submit",
+      function (event) {
+        var query = new URLSearchParams(new FormData(form)).toString();
+        if (query.length <= parseInt(form.getAttribute("data-share-max"), 10)) return;
+        event.stopImmediatePropagation();
+        form.method = "post";
+        if (!form.querySelector("input[name=csrf_token]")) {
+          var token = document.createElement("input");
+          token.type = "hidden";
+          token.name = "csrf_token";
+          token.value = form.getAttribute("data-csrf");
+          form.appendChild(token);
+        }
+      },
+      true
+    );
   });
 })();

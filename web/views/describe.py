@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, request
 
@@ -19,6 +19,12 @@ bp = Blueprint("describe", __name__, url_prefix="/describe")
 PAGE_CASES = 8
 
 
+# A description whose query string is at most this long is sent as a GET: its results have
+# an address that survives a reload and can be shared (well under gunicorn's 4,094-byte
+# request line). A longer one is POSTed, and the page says that it was kept nowhere.
+SHAREABLE_QUERY_BYTES = 3_000
+
+
 @dataclass(frozen=True)
 class DescribePage:
     """The describe page's data; its JSON twin (POST /api/similar) is the cases alone."""
@@ -27,6 +33,8 @@ class DescribePage:
     cases: list[SimilarCase] | None = None  # None: nothing described yet
     error: str | None = None
     limit: int = MAX_DESCRIPTION_CHARS
+    posted: bool = False  # sent as a POST: the results have no address of their own
+    shareable_bytes: int = SHAREABLE_QUERY_BYTES
 
     def to_dict(self) -> list[dict]:
         return [c.to_dict() for c in self.cases or []]
@@ -39,11 +47,13 @@ def describe_data(text: str, filters: Filters | None = None, limit: int = PAGE_C
 
 @bp.route("/", methods=["GET", "POST"])
 def index():
-    if request.method == "GET":
+    posted = request.method == "POST"
+    values = request.form if posted else request.args
+    if not posted and "text" not in values:
         return respond(DescribePage(), "describe.html", "_cases.html")
-    text = request.form.get("text", "")
+    text = values.get("text", "")
     try:
-        data, status = describe_data(text, filters_from(request.form)), 200
+        data, status = describe_data(text, filters_from(values)), 200
     except InvalidQuery as exc:
         data, status = DescribePage(text, error=error_message(exc)), 400
-    return respond(data, "describe.html", "_cases.html", status)
+    return respond(replace(data, posted=posted), "describe.html", "_cases.html", status)

@@ -6,13 +6,22 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from kb.analysis import query_stems
 from kb.errors import InvalidMetadata, InvalidQuery
-from kb.models import EDITABLE_FIELDS, KINDS, Document, Metadata
+from kb.models import CELL_SEPARATOR, EDITABLE_FIELDS, KINDS, Document, Metadata
 from kb.search.highlight import highlight_spans
 from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
@@ -28,12 +37,25 @@ SORTS = {
     "date": lambda d: d.meta.date or "",
     "updated": lambda d: d.updated_at,
     "agency": lambda d: (d.meta.agency or "").lower(),
+    "kind": lambda d: d.meta.kind,
 }
+# The direction a column sorts in first: dates newest first, names from A.
+FIRST_ORDER = {"title": "asc", "agency": "asc", "kind": "asc", "date": "desc", "updated": "desc"}
+ORDERS = ("asc", "desc")
 
 
-def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[str]):
+def missing_metadata(meta: Metadata) -> list[str]:
+    """What an editor should still fill in (the Swedish field names): a document uploaded
+    without metadata lands as "Övrigt", with no agency and no date."""
+    missing = [("typ", meta.kind == "other"), ("myndighet", not meta.agency)]
+    missing.append(("datum", not meta.date))
+    return [name for name, lacking in missing if lacking]
+
+
+def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[str], structure=()):
     """The full text as paragraphs, each knowing which chunk anchors start in it, its page
-    (when it changes) and whether it lies in the focused chunk.
+    (when it changes), its style (a heading, list item, table row: `structure`) and whether
+    it lies in the focused chunk.
 
     One pass over paragraphs and chunks together (both in text order): a large document
     costs paragraphs + chunks, not their product."""
@@ -41,6 +63,7 @@ def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[st
     starts = sorted(chunks, key=lambda c: c.char_start)
     focus_chunk = next((c for c in chunks if c.seq == focus), None)
     next_chunk = 0
+    styles = dict(structure)
     for match in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text):
         start, end = match.start(), match.end()
         anchors = []
@@ -65,10 +88,50 @@ def paragraphs_with_anchors(text: str, chunks, focus: int | None, stems: list[st
                 "anchors": [c.seq for c in anchors],
                 "page": new_page,
                 "focus": in_focus,
+                "style": styles.get(start, ""),
             }
         )
         pos = end
     return out
+
+
+MARKER = re.compile(r"^(?:[-•–*]|\d+[.)])\s")  # a list item that carries its own marker
+
+
+def text_blocks(paragraphs: list[dict]) -> list[dict]:
+    """Paragraphs grouped as the page shows them: a heading (its level below the page's own
+    <h1>), a list of items, a table of rows (each row's cells with their highlights), a page
+    marker, or a paragraph. The text is never parsed as markup: templates escape it."""
+    levels = [int(p["style"][1]) for p in paragraphs if p["style"][:1] == "h"]
+    shift = 2 - min(levels, default=2)  # the document's top headings become <h2>
+    out: list[dict] = []
+    for p in paragraphs:
+        if p["page"]:
+            out.append({"kind": "page", "page": p["page"]})
+        style = p["style"]
+        if style[:1] == "h":
+            out.append({"kind": "heading", "level": min(6, int(style[1]) + shift), "p": p})
+        elif style in ("ul", "ol", "tr", "th"):
+            kind = "table" if style in ("tr", "th") else style
+            if not out or out[-1]["kind"] != kind:
+                out.append({"kind": kind, "entries": [], "marked": True})
+            item = {**p, "cells": _cells(p["text"], p["spans"])} if kind == "table" else p
+            out[-1]["entries"].append(item)
+            out[-1]["marked"] &= bool(MARKER.match(p["text"]))
+        else:
+            out.append({"kind": "paragraph", "p": p})
+    return out
+
+
+def _cells(text: str, spans) -> list[tuple[str, list]]:
+    """A table row's cells, each with the highlight spans that fall inside it."""
+    cells, start = [], 0
+    for part in text.split(CELL_SEPARATOR):
+        end = start + len(part)
+        inside = [(s - start, e - start) for s, e in spans if start <= s and e <= end]
+        cells.append((part, inside))
+        start = end + len(CELL_SEPARATOR)
+    return cells
 
 
 @dataclass(frozen=True)
@@ -81,12 +144,13 @@ class DocumentList:
     agency: str = ""
     sort: str = "title"
     kinds: tuple[str, ...] = KINDS
+    order: str = "asc"
 
     def to_dict(self) -> list[dict]:
         return [public(d) for d in self.docs]
 
 
-LIST_PARAMETERS = ("kind", "agency", "sort")
+LIST_PARAMETERS = ("kind", "agency", "sort", "order")
 
 
 def document_list_data(args: MultiDict, strict: bool = False) -> DocumentList:
@@ -96,17 +160,22 @@ def document_list_data(args: MultiDict, strict: bool = False) -> DocumentList:
     agencies = sorted({d.meta.agency for d in all_docs if d.meta.agency})
     kind, agency = args.get("kind", "").strip(), args.get("agency", "").strip()
     sort = args.get("sort", "").strip() or "title"
+    order = args.get("order", "").strip()
     if strict:
         _check_list_args(args, kind, agency, sort, agencies)
     elif sort not in SORTS:
         sort = "title"
+    if order not in ORDERS:
+        if strict and order:
+            raise InvalidQuery(f"unknown order {order[:10]!r}; expected asc or desc")
+        order = FIRST_ORDER[sort]
     docs = [
         d
         for d in all_docs
         if (not kind or d.meta.kind == kind) and (not agency or d.meta.agency == agency)
     ]
-    docs.sort(key=SORTS[sort], reverse=sort in ("date", "updated"))
-    return DocumentList(docs, agencies, kind, agency, sort)
+    docs.sort(key=SORTS[sort], reverse=order == "desc")
+    return DocumentList(docs, agencies, kind, agency, sort, order=order)
 
 
 def _check_list_args(args: MultiDict, kind: str, agency: str, sort: str, agencies) -> None:
@@ -149,9 +218,10 @@ def show(doc_id: str):
         chunks=chunks,
         similar=similar,
         focus=focus,
-        paragraphs=paragraphs_with_anchors(doc.text, chunks, focus, stems),
+        blocks=text_blocks(paragraphs_with_anchors(doc.text, chunks, focus, stems, doc.structure)),
         original=_original(doc) is not None,
         focus_page=focus_page,
+        missing=missing_metadata(doc.meta),
     )
 
 
@@ -220,9 +290,12 @@ def update(doc_id: str):
 @bp.post("/<doc_id>/delete")
 @editor_required
 def delete(doc_id: str):
+    title = get_kb().catalog.get(doc_id).meta.title
     with writing() as writer:
         writer.delete(doc_id)
-    return redirect(url_for("documents.index", deleted=doc_id), code=303)
+    # A flashed message, not a query parameter: a link cannot make the page claim a deletion.
+    flash(f"Dokumentet ”{title}” är borttaget.")
+    return redirect(url_for("documents.index"), code=303)
 
 
 @bp.post("/<doc_id>/reingest")

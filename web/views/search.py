@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request
 from flask_babel import format_number
 from werkzeug.datastructures import MultiDict
 
@@ -12,6 +12,7 @@ from kb.errors import InvalidQuery
 from kb.models import KINDS
 from kb.search.query import MAX_QUERY_CHARS
 from kb.search.results import SearchResults
+from web.helpers import page_url
 from web.i18n import error_message, translate
 from web.params import search_query
 from web.services import get_searcher
@@ -113,6 +114,9 @@ def page_with_error(args: MultiDict, exc: InvalidQuery) -> SearchPage:
 def index():
     try:
         data, status = search_data(request.args), 200
+        if data.results and data.results.query.page > data.results.pages:
+            # past the last page ("sida 9 av 4"): the last page, under its own address
+            return redirect(page_url(data.results.pages))
     except InvalidQuery as exc:
         data, status = page_with_error(request.args, exc), 400
     return respond(data, "search.html", "_search_fragment.html", status)

@@ -15,7 +15,8 @@ from kb.storage.data_folder import private_folder
 from kb.storage.originals import safe_name
 from web.auth import editor_required
 from web.i18n import error_message
-from web.services import jobs
+from web.services import get_kb, jobs
+from web.views.documents import missing_metadata
 from web.views.render import respond
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
@@ -96,4 +97,12 @@ def job(job_id: str):
     found = jobs().get(job_id)
     if found is None:
         abort(404)
-    return respond({"job": found}, "job.html", "_job.html")
+    return respond({"job": found, "missing": _missing(found)}, "job.html", "_job.html")
+
+
+def _missing(job) -> dict[str, list[str]]:
+    """Per document read in, the metadata still to fill in: an upload without any lands as
+    "Övrigt" with no agency or date, and the editor is asked to complete it."""
+    ids = [f.doc_id for f in job.files if f.doc_id and f.outcome in ("added", "updated")]
+    found = get_kb().catalog.find_many(ids) if ids else {}
+    return {doc_id: missing_metadata(doc.meta) for doc_id, doc in found.items()}
