@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EDITOR_PASSWORD
-from tests.test_browser import axe_page, axe_violations, browser, page, server, shot  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    axe_page,
+    axe_violations,
+    browser,
+    login,
+    page,
+    server,
+    shot,
+)
 
 PHONE = {"width": 390, "height": 844}
 DESCRIPTION = (
     "Vi planerar ett nytt ärendestöd för brottsutredningar och beslag. "
     "Det ska kosta 80 miljoner kronor och kopplas till åklagare och domstol."
 )
-
-
-def login(page, server) -> None:
-    page.goto(server + "/login")
-    page.fill("#name", "redaktor")
-    page.fill("#password", EDITOR_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_selector("text=Logga ut")
 
 
 def test_the_document_list_is_cards_on_a_phone(page, server):
