@@ -11,7 +11,7 @@ import yaml
 
 from ingest.yaml_meta import load_yaml
 from kb.errors import InvalidMetadata
-from kb.models import Metadata
+from kb.models import ManualEdit, Metadata, field_value
 
 FIELDS = (
     "id",
@@ -132,7 +132,16 @@ def title_from_name(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-INGEST_ONLY_OPTIONS = ("id", "replace")  # steer the ingest, are not metadata
+INGEST_ONLY_OPTIONS = ("id", "replace", "edited_by")  # steer the ingest, are not metadata
+# An upload form's fields and the document field each one sets.
+FORM_FIELDS = {
+    "kind": "kind",
+    "agency": "agency",
+    "date": "date",
+    "language": "language",
+    "tags": "tags",
+    "source_url": "source_urls",
+}
 
 
 def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> Metadata:
@@ -167,6 +176,28 @@ def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> 
         language=(_text(merged.get("language")) or guess_language(text)).lower()[:8],
         title_derived=title is None,  # shown, but never embedded or indexed
     )
+
+
+def resolve_layers(
+    name: str, found: dict, sidecar: dict, options: dict, text: str, at: str
+) -> tuple[Metadata, tuple[ManualEdit, ...]]:
+    """The file's metadata and, when an editor gave fields in the upload form
+    (`options["edited_by"]`), those fields as the editor's edits: they are the editor's word,
+    not the file's, so re-reading the file or uploading it again without them keeps them."""
+    editor = options.get("edited_by")
+    given = {k for k in FORM_FIELDS if k in options and options[k] not in (None, "", [], ())}
+    if not editor or not given:
+        return resolve(name, found, sidecar, options, text), ()
+    file_meta = resolve(
+        name, found, sidecar, {k: v for k, v in options.items() if k not in given}, text
+    )
+    with_form = resolve(name, found, sidecar, options, text)
+    edits = tuple(
+        ManualEdit(field, field_value(with_form, field), editor, at)
+        for field in dict.fromkeys(FORM_FIELDS[k] for k in given)
+        if field_value(with_form, field) != field_value(file_meta, field)
+    )
+    return file_meta, edits
 
 
 def upload_id(name: str) -> str:

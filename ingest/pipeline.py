@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest import metadata as md
@@ -14,7 +15,7 @@ from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.manual_edits import apply_edits
+from kb.manual_edits import apply_edits, merge_edits
 from kb.models import Chunk, Document, passage_text
 from kb.storage import originals
 from kb.writer import Writer
@@ -74,11 +75,16 @@ class _Pending:
     path: str
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def _meta_inputs_hash(sidecar: dict, options: dict) -> str:
+    options = {k: v for k, v in options.items() if k != "edited_by"}  # who, not what
     blob = json.dumps([sidecar, options], sort_keys=True, default=str, ensure_ascii=False)
     return _sha256(blob.encode())[:16]
 
@@ -177,9 +183,11 @@ class Ingester:
                 return "unchanged"
             parsed = self._read(source.path.name, data)
             text = self.kb.catalog.get(doc_id, with_text=True).text
-            meta = md.resolve(source.path.name, parsed.meta, sidecar, options, text)
+            meta, form_edits = md.resolve_layers(
+                source.path.name, parsed.meta, sidecar, options, text, _now()
+            )
             self.report.chunks_embedded += self.writer.update_file_metadata(
-                doc_id, meta, meta_inputs_hash
+                doc_id, meta, meta_inputs_hash, form_edits
             )
             return "updated"
 
@@ -192,7 +200,9 @@ class Ingester:
             content_hash,
             size,
             existing is None,
-            lambda text: md.resolve(source.path.name, {**parsed.meta}, sidecar, options, text),
+            lambda text: md.resolve_layers(
+                source.path.name, {**parsed.meta}, sidecar, options, text, _now()
+            ),
             meta_inputs_hash,
         )
         return None  # reported when flushed
@@ -221,7 +231,7 @@ class Ingester:
             content_hash,
             len(content_hash),
             existing is None,
-            lambda text: md.resolve(source, parsed.meta, {}, options, text),
+            lambda text: md.resolve_layers(source, parsed.meta, {}, options, text, _now()),
             "",
         )
 
@@ -235,10 +245,10 @@ class Ingester:
             self.config.chunk_max_tokens,
             self.config.chunk_overlap,
         )
-        file_meta = resolve_meta(text)
+        file_meta, form_edits = resolve_meta(text)
         # a new version of the file: what editors set by hand stays on top of what it says
         existing = self.kb.catalog.find(doc_id)
-        edits = existing.manual_edits if existing else ()
+        edits = merge_edits(existing.manual_edits if existing else (), form_edits)
         meta = apply_edits(file_meta, edits)
         chunks = [
             Chunk(doc_id, seq, text[s.start : s.end], s.page, s.start, s.end)

@@ -34,6 +34,14 @@ def apply_edits(meta: Metadata, edits: Iterable[ManualEdit]) -> Metadata:
     return replace(meta, **changes) if changes else meta
 
 
+def merge_edits(
+    current: Iterable[ManualEdit], newer: Iterable[ManualEdit]
+) -> tuple[ManualEdit, ...]:
+    """`current` with `newer` edits taking the place of those of the same field."""
+    merged = {e.field: e for e in current} | {e.field: e for e in newer}
+    return tuple(merged[f] for f in EDITABLE_FIELDS if f in merged)
+
+
 def revise(
     file_meta: Metadata,
     current: Mapping[str, ManualEdit],

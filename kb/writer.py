@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kb.errors import KBError
-from kb.manual_edits import apply_edits, revise
+from kb.manual_edits import apply_edits, merge_edits, revise
 from kb.models import Chunk, Document, ManualEdit, Metadata, passage_text
 from kb.storage import originals
 
@@ -64,11 +64,16 @@ class Writer:
         return sum(len(chunks) for _, chunks, _ in items)
 
     def update_file_metadata(
-        self, doc_id: str, file_meta: Metadata, meta_inputs_hash: str | None = None
+        self,
+        doc_id: str,
+        file_meta: Metadata,
+        meta_inputs_hash: str | None = None,
+        new_edits: Iterable[ManualEdit] = (),
     ) -> int:
-        """What the file (or its sidecar) says changed; the editors' edits stay on top.
+        """What the file (or its sidecar) says changed; the editors' edits stay on top, with
+        `new_edits` (an upload form's fields) in place of earlier ones of the same field.
         Returns how many passages had to be re-embedded."""
-        edits = self.base.catalog.get(doc_id).manual_edits
+        edits = merge_edits(self.base.catalog.get(doc_id).manual_edits, new_edits)
         return self._store_metadata(doc_id, file_meta, edits, meta_inputs_hash)
 
     def edit_metadata(

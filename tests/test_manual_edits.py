@@ -111,6 +111,40 @@ def test_edits_of_all_five_fields_survive_reading_the_file_again_and_a_new_uploa
     assert re.search(r"\d{4}-\d{2}-\d{2}", marker.group(1))
 
 
+def test_the_upload_forms_metadata_stays_when_the_file_is_read_again(app, editor, tmp_path):
+    """What the editor typed in the upload form is the editor's word, not the file's: "Läs
+    in igen" and a new upload without the form's fields keep it; a new value in the form wins."""
+    client = editor
+    api_with_session(client)
+    path = tmp_path / "kassa.md"
+    path.write_text("Kassasystemet byttes ut under 2020.\n", encoding="utf-8")
+    form = {"agency": "Skatteverket", "kind": "case", "date": "2020-05", "tags": "kassa, e-tjänst"}
+    upload(app, client, path, **form)
+    given = {
+        "agency": "Skatteverket",
+        "kind": "case",
+        "date": "2020-05",
+        "tags": ["kassa", "e-tjänst"],
+    }
+    doc = client.get("/api/documents/kassa").get_json()
+    assert {k: doc[k] for k in given} == given
+    assert sorted(doc["edited_fields"]) == ["agency", "date", "kind", "tags"]
+    assert doc["edited_fields"]["agency"] == {
+        **doc["edited_fields"]["agency"],
+        "editor": "redaktor",
+        "file_value": None,
+    }
+
+    reingest(app, client, "kassa")
+    upload(app, client, path)  # the same file, the form left empty
+    after = client.get("/api/documents/kassa").get_json()
+    assert {k: after[k] for k in given} == given
+    assert after["edited_fields"] == doc["edited_fields"]
+
+    upload(app, client, path, agency="Tullverket")
+    assert client.get("/api/documents/kassa").get_json()["agency"] == "Tullverket"
+
+
 def test_an_edit_set_back_to_the_files_value_or_reset_follows_the_file_again(app, editor, tmp_path):
     client = editor
     api_with_session(client)

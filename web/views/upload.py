@@ -13,7 +13,7 @@ from kb.errors import InvalidMetadata, InvalidQuery
 from kb.models import KINDS, Metadata
 from kb.storage.data_folder import private_folder
 from kb.storage.originals import safe_name
-from web.auth import editor_required
+from web.auth import current_user, editor_required
 from web.i18n import error_message
 from web.services import get_kb, jobs
 from web.views.documents import missing_metadata
@@ -70,7 +70,8 @@ def index():
 def submit_upload(files, form):
     """Check the metadata, save the files and queue them: the page's and the API's upload."""
     files = [f for f in files if f and f.filename]
-    options = upload_options(form)
+    # the form's fields are the editor's edits: re-reading the file keeps them
+    options = {**upload_options(form), "edited_by": current_user().name}
     saved = store_uploads(files)
     # Each upload's original is kept in its own folder: nothing is overwritten.
     return jobs().submit(saved, options, uploaded=True)
