@@ -254,3 +254,26 @@ def test_highlighting_marks_what_the_keyword_side_matched(kb, tmp_path):
     marked = {passage.text[s:e].lower() for s, e in passage.highlights}
     assert "nytt" in marked and "investeringsbeslutet" in marked
     assert not any(w.startswith("nyttoreal") for w in marked) and "ska" not in marked
+
+
+def test_new_and_benefit_are_different_words(kb, tmp_path):
+    """Snowball stems "nytt" (new) and "nyttorna" (the benefits) alike; the keyword side and
+    the highlighting tell them apart, while the forms of each still meet."""
+    (tmp_path / "nytta.md").write_text(
+        "# Uppföljning\n\nNyttorna följs upp varje år och nyttan redovisas.\n", encoding="utf-8"
+    )
+    (tmp_path / "ny.md").write_text(
+        "# Upphandling\n\nMyndigheten köper ett nytt system och nya licenser.\n", encoding="utf-8"
+    )
+    ingest(kb, [tmp_path / "nytta.md", tmp_path / "ny.md"])
+    searcher = Searcher(kb)
+    new = searcher.search(SearchQuery("nytt system", mode="keyword"))
+    assert [h.doc_id for h in new.hits] == ["ny"]
+    marked = {
+        new.hits[0].passages[0].text[s:e].lower() for s, e in new.hits[0].passages[0].highlights
+    }
+    assert "nytt" in marked
+    benefit = searcher.search(SearchQuery("nytta", mode="keyword"))
+    assert [h.doc_id for h in benefit.hits] == ["nytta"]
+    passage = benefit.hits[0].passages[0]
+    assert {passage.text[s:e].lower() for s, e in passage.highlights} == {"nyttorna", "nyttan"}

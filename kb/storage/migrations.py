@@ -189,3 +189,9 @@ def m009_text_structure(db: sqlite3.Connection) -> None:
     # Headings, list items and table rows of the text, so the document page can show them.
     if "structure" not in _columns(db, "documents"):
         db.execute("ALTER TABLE documents ADD COLUMN structure TEXT NOT NULL DEFAULT '[]'")
+
+
+@migration
+def m010_stem_overrides(db: sqlite3.Connection) -> None:
+    # kb.analysis.STEM_OVERRIDES tells "nytt" (new) from "nytta" (benefit): index terms anew.
+    keyword_index.rebuild(db)
