@@ -29,25 +29,41 @@ def convex(scores: list[dict], weights: list[float]) -> dict:
     return fused
 
 
-def _standardised(table: dict, absent: float | None = None) -> tuple[dict, float]:
+def _standardised(
+    table: dict, absent: float | None = None, population: int | None = None
+) -> tuple[dict, float]:
     """(key -> z-score, the z-score an absent key gets).
 
     `absent`: the score a key missing from the table really has (BM25 gives 0 to a chunk
     without the words); it then joins the statistics as one more value, so a single match
     stands above the rest instead of being its own mean. Without it an absent key gets the
-    table's lowest z-score (a dense candidate list is cut off, its tail unknown)."""
-    values = list(table.values()) + ([absent] if absent is not None else [])
+    table's lowest z-score (a dense candidate list is cut off, its tail unknown).
+    `population`: the statistics are those of the table's best `population` values (the
+    retriever's own candidates), and other keys (scores looked up for the other side's
+    finds) are placed on that scale."""
+    values = list(table.values())
+    if population:
+        values = sorted(values, reverse=True)[:population]
+    values += [absent] if absent is not None else []
     mean = sum(values) / len(values)
     std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 or 1.0
     z = {key: (value - mean) / std for key, value in table.items()}
     return z, (absent - mean) / std if absent is not None else min(z.values())
 
 
-def zscore(scores: list[dict], weights: list[float], absent: list[float | None]) -> dict:
+def zscore(
+    scores: list[dict],
+    weights: list[float],
+    absent: list[float | None],
+    population: list[int | None] | None = None,
+) -> dict:
     """Weighted sum of z-scores: robust to one retriever's scores bunching (cosine
     similarities within 0.05 of each other) while the other's spread (BM25's long tail).
-    `absent[i]`: what a key missing from table i scores there (see `_standardised`)."""
-    tables = [(_standardised(t, a), w) for t, w, a in zip(scores, weights, absent) if t]
+    `absent[i]`, `population[i]`: see `_standardised`."""
+    population = population or [None] * len(scores)
+    tables = [
+        (_standardised(t, a, n), w) for t, w, a, n in zip(scores, weights, absent, population) if t
+    ]
     keys = {k for (z, _), _ in tables for k in z}
     return {k: sum(w * z.get(k, floor) for (z, floor), w in tables) for k in keys}
 

@@ -13,7 +13,7 @@ from kb.analysis import query_stems
 from kb.config import Config
 from kb.errors import InvalidQuery
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Chunk, Document, Filters
+from kb.models import Chunk, Document, Filters, chunk_id
 from kb.search import compounds, fusion, relevance, thesaurus
 from kb.search.filters import validate
 from kb.search.highlight import highlight_spans
@@ -83,8 +83,11 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
     if settings.fusion in ("convex", "zscore", "distribution"):
         method = getattr(fusion, settings.fusion)
         if settings.fusion == "zscore":
-            # a chunk without the words has BM25 0; a dense list's unseen tail is unknown
-            method = partial(fusion.zscore, absent=[None, 0.0])
+            # A chunk without the words has BM25 0. The dense side's scale is that of its own
+            # candidates; the cosines looked up for the keyword side's finds go on it.
+            method = partial(
+                fusion.zscore, absent=[None, 0.0], population=[settings.candidates, None]
+            )
 
         def fuse(dense: dict, keyword: dict) -> dict:
             tables = [dense, keyword]
@@ -177,6 +180,8 @@ class Searcher:
         for q in queries:
             dense = self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {}
             keyword = self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {}
+            if dense and keyword:
+                dense = self.with_missing_cosines(vectors[q.text], dense, keyword)
             scored.append(Scored(*self.fuse(q, dense, keyword), dense, keyword))
         return scored
 
@@ -195,6 +200,18 @@ class Searcher:
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, filters)
         return {(m.doc_id, m.seq): m.score for m in matches}
+
+    def with_missing_cosines(
+        self, vector: np.ndarray, dense: dict[ChunkKey, float], keyword: dict[ChunkKey, float]
+    ) -> dict[ChunkKey, float]:
+        """The dense table with the real cosine of each keyword-found chunk the dense
+        candidates missed: fused with a guess (the candidates' lowest score) instead, a chunk
+        with the words ranked by chance among near-identical ones."""
+        missing = {chunk_id(*key): key for key in keyword if key not in dense}
+        if not missing:
+            return dense
+        found = self.kb.store.similarities(vector, list(missing))
+        return {**dense, **{missing[cid]: score for cid, score in found.items()}}
 
     def keyword(self, stems: tuple[str, ...], filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.catalog.keyword_search(

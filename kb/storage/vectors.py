@@ -147,6 +147,18 @@ class VectorStore:
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return np.asarray(got["embeddings"], dtype=np.float32)
 
+    def similarities(self, vector: np.ndarray, chunk_ids: list[str]) -> dict[str, float]:
+        """The cosine of `vector` with each stored chunk of `chunk_ids` (the scale `query`
+        gives), for chunks that another retriever found; unknown ids are left out."""
+        got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        if not len(got["ids"]):
+            return {}
+        stored = np.asarray(got["embeddings"], dtype=np.float32)
+        vector = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(vector)
+        cosines = stored @ vector / np.where(norms > 0, norms, 1.0)
+        return dict(zip(got["ids"], cosines.tolist()))
+
     def query(
         self,
         vector: np.ndarray,
