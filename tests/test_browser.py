@@ -4,9 +4,11 @@ escaping, and axe-core's WCAG 2.1 AA check on every page. Screenshots go to test
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -509,4 +511,81 @@ def test_english_by_the_header_link_with_no_accessibility_violations(axe_page, s
     axe_page.set_viewport_size({"width": 390, "height": 844})
     axe_page.goto(server + "/?q=ERTMS")
     shot(axe_page, "search-english-390")
+    assert axe_violations(axe_page) == []
+
+
+# The live region that says what a search found. It must stay in the page (a region swapped in
+# whole is not announced) and hold the count, not every result (or it reads them all out).
+FIND_LIVE_REGION = """(mark) => {
+    const heading = document.querySelector('#hits-heading');
+    const regions = [...document.querySelectorAll('[aria-live=polite], [role=status]')]
+        .filter(r => !r.classList.contains('htmx-indicator') && !r.closest('.hit-list'));
+    const region = regions.find(r => !heading || r.textContent.includes(heading.textContent));
+    if (region && mark) region.kbMark = 1;
+    return region ? {text: region.textContent.trim(), kept: region.kbMark === 1,
+                     results: !!region.querySelector('.hit-list, .facets')} : null;
+}"""
+
+
+def _live_region(page, mark: bool = False) -> dict:
+    region = page.evaluate(FIND_LIVE_REGION, mark)
+    assert region, "no live region holds the results' count"
+    assert not region["results"], "the live region would read out every result"
+    return region
+
+
+def test_the_new_count_is_announced_after_every_search(page, server):
+    page.goto(server + "/")
+    _live_region(page, mark=True)  # there before any search
+    page.fill("#q", "digitala investeringar")
+    page.wait_for_selector(".hit")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    region = _live_region(page)
+    count = page.inner_text("#hits-heading")
+    assert region["kept"] and "dokument" in region["text"] and count in region["text"]
+
+    _mark_results(page)
+    page.get_by_label("Fallbeskrivning").check()
+    page.wait_for_url("**kind=case**")
+    _wait_for_new_results(page)
+    region = _live_region(page)
+    assert region["kept"] and page.inner_text("#hits-heading") != count
+    assert page.inner_text("#hits-heading") in region["text"]
+
+    _mark_results(page)
+    page.fill("#q", "xyzzyqqq zzkkvv")
+    _wait_for_new_results(page)
+    region = _live_region(page)
+    assert region["kept"] and region["text"].startswith("Inga tydliga träffar")
+
+
+SWEDISH_INTERFACE = re.compile(
+    r"[åäöÅÄÖ]|\b(dokument|Visa|fler|sida|Sida|Inga|Hoppa|Typ|Nästa|Betydelse|Exakta|Kombinerat|"
+    r"valda?|Avgränsa)\b"
+)
+# The interface's own text on the search page (labels, buttons, headings, notes, attributes);
+# not the documents' titles, passages and agencies, which are Swedish in this corpus.
+INTERFACE_TEXT = """() => {
+    const parts = [...document.querySelectorAll(
+        'label[for], button, summary, legend, h1, h2, .lead, .skip-results, .pagination,'
+        + ' .more-similar, .notice, .match, .mode label, .site-header nav, .site-footer p,'
+        + ' .facets fieldset > label:has(input[name=kind])')].map(e => e.textContent);
+    for (const e of document.querySelectorAll('[aria-label], [placeholder], [title]'))
+        parts.push(e.getAttribute('aria-label') || '', e.getAttribute('placeholder') || '',
+                   e.getAttribute('title') || '');
+    parts.push(document.title.replace(/^.*? – /, ''));
+    return parts.join(' | ');
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_search_page_in_english_has_no_swedish_and_no_violations(axe_page, server, width):
+    axe_page.set_viewport_size({"width": width, "height": 900})
+    axe_page.goto(server + "/lang/en?next=" + quote(MANY + "&kind=case&per_page=2"))
+    axe_page.wait_for_selector("html[lang=en] .hit")
+    axe_page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    text = axe_page.evaluate(INTERFACE_TEXT)
+    assert "Case description" in text and "Show more" in text and "Next" in text
+    assert SWEDISH_INTERFACE.findall(text) == []
+    shot(axe_page, f"search-english-results-{width}")
     assert axe_violations(axe_page) == []

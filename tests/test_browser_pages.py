@@ -85,7 +85,8 @@ def test_describe_results_survive_a_reload_and_can_be_shared(page, server, brows
     page.reload()
     page.wait_for_selector(".recommendations")
     assert page.input_value("#text") == DESCRIPTION
-    shared = browser.new_context().new_page()  # someone the link was sent to
+    # someone the link was sent to (a Swedish browser: Chromium asks for English by default)
+    shared = browser.new_context(locale="sv-SE").new_page()
     shared.goto(page.url)
     assert "Rekommenderat till Tullverket" in shared.inner_text("#cases")
     shared.context.close()
@@ -155,3 +156,31 @@ def test_no_accessibility_violations_for_a_reader_on_a_phone(axe_page, server):
     axe_page.set_viewport_size(PHONE)
     axe_page.goto(server + "/documents/")
     assert axe_violations(axe_page) == []
+
+
+def _titles(page) -> list[str]:
+    return [t.lower() for t in page.locator(".doc-table tbody td:first-child a").all_inner_texts()]
+
+
+def test_a_list_filter_keeps_the_column_sort(page, server):
+    page.goto(server + "/documents/")
+    page.locator("th a", has_text="Titel").click()  # sorted by title A–Ö: now Ö–A
+    page.wait_for_url("**order=desc**")
+    page.select_option("#f-kind", "case")
+    page.wait_for_url("**kind=case**")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert "sort=title" in page.url and "order=desc" in page.url
+    assert page.locator("th[aria-sort=descending]").inner_text().startswith("Titel")
+    titles = _titles(page)
+    assert len(titles) > 1 and titles == sorted(titles, reverse=True)
+    assert all(k == "Fallbeskrivning" for k in page.locator("td[data-label=Typ]").all_inner_texts())
+
+    page.select_option("#f-sort", "agency")  # another order starts from its first direction
+    page.wait_for_url("**sort=agency**")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert "order=" not in page.url and "kind=case" in page.url
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Myndighet")
+    page.select_option("#f-kind", "")  # and a filter after it keeps that direction
+    page.wait_for_url(lambda url: "kind=case" not in url)
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Myndighet")

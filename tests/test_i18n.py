@@ -261,3 +261,192 @@ def test_a_long_query_is_cut_and_says_so(corpus_app):
             "/", query_string={"q": long_query}, headers={"Accept-Language": language}
         ):
             assert words in search_data(request.args).truncated
+
+
+# the whole interface in English ------------------------------------------------------------
+
+# Words and letters of today's Swedish interface. The corpus below is in English (agencies,
+# titles, text), so any of these on an English page is a string the interface forgot.
+SWEDISH_WORDS = re.compile(
+    r"\b(Sök\w*|dokument|Dokument\w*|Visa( fler)?|Avgränsa|Läs in igen|Ta bort|Ändra\w*|sida|Sida|"
+    r"Sidor|Inga|träffar|Hoppa|Myndighet|myndigheter|Typ|typer|Ämnen?|Titel|Datum|Nästa|"
+    r"Föregående|Betydelse|Exakta ord|Kombinerat|Liknande|Rekommenderat|Uppgifter saknas|"
+    r"Komplettera|Filer|Källa|Källor|Ladda upp|Uppladdning\w*|Beskrivning|Hitta|Letar|Åtgärder|"
+    r"Sortera|Alla|Exempel|tecken|för hand|Fallbeskrivning|Rekommendation|Övrigt|Har sökorden|"
+    r"Liknar frågan|valda?)\b"
+)
+SWEDISH_LETTERS = re.compile("[åäöÅÄÖ]")
+
+ENGLISH_DOCS = {
+    f"{name.lower()}-office-{kind}.md": (
+        f"---\ntitle: {name} Office {title}\nkind: {kind}\nagency: {name} Office\n"
+        f"date: 20{10 + n}-0{1 + n % 9}\ntags: [budget, {name.lower()}]\n---\n"
+        f"# {title}\n\nThe {name} Office replaced its case management system. {text}\n\n"
+        "## Lessons\n\n- Costs grew when the requirements changed late.\n"
+        "- The project split the delivery into small steps.\n"
+    )
+    for n, (name, kind, title, text) in enumerate(
+        [
+            ("Road", "case", "case study", "The budget doubled during the procurement."),
+            ("Tax", "recommendation", "advice", "The experts recommend a smaller scope."),
+            ("Rail", "case", "signalling", "The signalling system cost more than planned."),
+            ("Health", "analysis", "review", "The review found weak project governance."),
+            ("Data", "interview", "interview", "The manager describes the budget overrun."),
+            ("Police", "case", "case study", "The case management system was delayed."),
+            ("Coast", "report", "report", "The report follows up the costs and benefits."),
+            ("Land", "case", "lessons", "The budget was kept by cutting the scope."),
+        ]
+    )
+}
+ENGLISH_DOCS["notes.md"] = "Loose notes about the budget of a case management system.\n"
+ENGLISH_DOCS["spare-one.md"] = "---\ntitle: Spare one\n---\nA spare page, to be removed.\n"
+ENGLISH_DOCS["spare-two.md"] = "---\ntitle: Spare two\n---\nAnother spare page, to be removed.\n"
+
+
+@pytest.fixture(scope="module")
+def english_app(base_config, embedder, tmp_path_factory):
+    """An app over English documents only, with an editor, and one document edited by hand."""
+    from kb.knowledge_base import KnowledgeBase
+    from web import create_app
+
+    folder = tmp_path_factory.mktemp("english-docs")
+    for name, text in ENGLISH_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    config = base_config.with_(data_dir=tmp_path_factory.mktemp("english-data"))
+    knowledge_base = KnowledgeBase(config, embedder=embedder)
+    assert ingest(knowledge_base, [folder]).ok
+    knowledge_base.accounts.add("editor", "a-long-test-password", editor=True)
+    knowledge_base.close()
+    app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+    client = app.test_client()
+    client.post(
+        "/login",
+        data={"name": "editor", "password": "a-long-test-password", "csrf_token": csrf(client)},
+    )
+    response = client.post(
+        "/documents/road-office-case/edit",
+        data={
+            "title": "Road Office case study",
+            "kind": "case",
+            "agency": "Road Agency",
+            "date": "2010-01",
+            "tags": "budget",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert response.status_code == 303
+    return app
+
+
+@pytest.fixture
+def english_editor(english_app):
+    client = english_app.test_client()
+    response = client.post(
+        "/login",
+        data={"name": "editor", "password": "a-long-test-password", "csrf_token": csrf(client)},
+    )
+    assert response.status_code == 303
+    return client
+
+
+# Each page, and Swedish strings it shows (the same pages must still say them in Swedish).
+INTERFACE_PAGES = [
+    ("/", ["Sök bland erfarenheterna", "Exempel på frågor", "Sökläge", "Exakta ord"]),
+    (
+        "/?q=budget+of+the+case+management+system&per_page=2&kind=case",
+        [
+            "Avgränsa",
+            "vald",
+            "dokument",
+            "sida 1 av",
+            "Nästa",
+            "Myndighet",
+            "Fallbeskrivning",
+            "Hoppa till resultaten",
+            "Sida 1 av",
+        ],
+    ),
+    (
+        "/?q=requirements+changed+late&per_page=2&page=2&mode=keyword",
+        ["Föregående", "Har sökorden", "sida 2 av", "Läs i sitt sammanhang", "Visa fler"],
+    ),
+    ("/?q=zzqqxx+wwvvkk", ["Inga"]),
+    (
+        "/documents/road-office-case?chunk=0&q=budget",
+        [
+            "Myndighet",
+            "ändrad för hand",
+            "Ändrad för hand av editor",
+            "Liknande dokument",
+            "Ändra uppgifterna",
+            "Öppna originalfilen",
+            "Ämnen",
+        ],
+    ),
+    ("/documents/notes", ["Uppgifter saknas: typ, myndighet, datum.", "Komplettera uppgifterna"]),
+    ("/documents/road-office-case/edit", ["Ändrat för hand", "återställ till filens värde"]),
+    (
+        "/documents/",
+        [
+            "Dokumentlista",
+            "dokument",
+            "Ändra",
+            "Läs in igen",
+            "Ta bort",
+            "Alla typer",
+            "Sortera",
+            "sortera fallande",
+            "Åtgärder",
+        ],
+    ),
+    ("/documents/?kind=case&sort=date&order=asc", ["Datum (nyast först)", "sortera fallande"]),
+    ("/upload/", ["Lägg till dokument", "Ladda upp", "Högst 20 filer", "Ange inte", "Uppladdning"]),
+    ("/describe/", ["Beskriv din investering", "Hitta liknande fall", "tecken", "Letar…"]),
+    (
+        "/describe/?text=We+plan+to+replace+our+case+management+system+within+budget.",
+        ["Liknande tidigare fall", "Liknande fall: We plan"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "swedish"), INTERFACE_PAGES)
+def test_every_page_is_english_in_english_and_swedish_in_swedish(english_editor, url, swedish):
+    english = english_editor.get(url, headers={"Accept-Language": "en"})
+    assert english.status_code == 200
+    page = english.get_data(as_text=True)
+    assert html_lang(english) == "en"
+    leftovers = sorted(set(SWEDISH_WORDS.findall(page)) | set(SWEDISH_LETTERS.findall(page)))
+    assert leftovers == [], f"Swedish on the English page {url}"
+
+    swedish_page = english_editor.get(url).get_data(as_text=True)  # the default language
+    missing = [s for s in swedish if s not in swedish_page]
+    assert missing == []
+
+
+def test_an_htmx_search_is_english_too(english_editor):
+    response = english_editor.get(
+        "/?q=budget&per_page=2", headers={"Accept-Language": "en", "HX-Request": "true"}
+    )
+    page = response.get_data(as_text=True)
+    assert "<title>budget – Search – Erfarenhetsbanken</title>" in page
+    assert re.search(r'id="results-status"[^>]* hx-swap-oob="innerHTML">\d+ documents', page)
+    assert SWEDISH_WORDS.findall(page) == [] and SWEDISH_LETTERS.findall(page) == []
+
+
+def test_a_deletion_and_the_match_labels_are_in_the_reader_s_language(english_app, english_editor):
+    from web.helpers import match_label
+
+    for language, label in (("en", "Has the search words"), ("sv", "Har sökorden")):
+        with english_app.test_request_context(headers={"Accept-Language": language}):
+            assert match_label("words") == label
+    for doc_id, language, said in (
+        ("spare-one", "en", "The document “Spare one” has been removed."),
+        ("spare-two", "sv", "Dokumentet ”Spare two” är borttaget."),
+    ):
+        response = english_editor.post(
+            f"/documents/{doc_id}/delete",
+            data={"csrf_token": csrf(english_editor)},
+            headers={"Accept-Language": language},
+            follow_redirects=True,
+        )
+        assert said in response.get_data(as_text=True)

@@ -53,15 +53,15 @@ def kind_label(kind: str) -> str:
 # What a hit's `match` (kb.search.relevance) means, in the reader's words: one scale for
 # search, similar documents and similar cases, instead of scores that differ by mode.
 MATCH_LABELS = {
-    "words+meaning": "Har orden och liknar frågan",
-    "words": "Har sökorden",
-    "meaning": "Liknar frågan",
-    "near": "Avlägsen likhet",
+    "words+meaning": N_("Has the words and is like the question"),
+    "words": N_("Has the search words"),
+    "meaning": N_("Is like the question"),
+    "near": N_("Distant likeness"),
 }
 
 
 def match_label(match: str) -> str:
-    return MATCH_LABELS.get(match, "")
+    return gettext(MATCH_LABELS[match]) if match in MATCH_LABELS else ""
 
 
 def with_args(**changes) -> str:

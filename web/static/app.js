@@ -33,7 +33,7 @@
       });
       xhr.addEventListener("error", function () {
         button.disabled = false;
-        label.textContent = "Uppladdningen misslyckades. Försök igen.";
+        label.textContent = form.getAttribute("data-failed");
       });
       xhr.send(new FormData(form));
     });
@@ -47,6 +47,23 @@
       if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
     });
   }
+
+  // ---- Document list: a filter keeps the sort column and its direction (a hidden field the
+  // column headers set); choosing another sort order starts from that column's first direction.
+  // Capturing: this runs before htmx's own listener on the form reads the fields.
+  document.addEventListener(
+    "change",
+    function (event) {
+      var form = event.target.closest && event.target.closest("form.list-filters");
+      if (form && event.target.name === "sort" && form.elements.order) form.elements.order.value = "";
+    },
+    true
+  );
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.matches || !form.matches("form.list-filters") || !event.detail.formData) return;
+    if (!event.detail.formData.get("order")) event.detail.formData.delete("order");
+  });
 
   // ---- Search page (Sök) -------------------------------------------------------------------
   // The search form's parts are swapped by htmx and the whole body by a history restore, so

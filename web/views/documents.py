@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb.analysis import query_stems
 from kb.errors import InvalidMetadata, InvalidQuery
+from kb.messages import N_
 from kb.models import EDITABLE_FIELDS, KINDS, Document, Metadata
 from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
@@ -43,11 +44,15 @@ FIRST_ORDER = {"title": "asc", "agency": "asc", "kind": "asc", "date": "desc", "
 ORDERS = ("asc", "desc")
 
 
+# The fields an editor is asked to complete, named as in a sentence ("Details missing: …").
+MISSING_LABELS = {"kind": N_("type"), "agency": N_("agency"), "date": N_("date")}
+
+
 def missing_metadata(meta: Metadata) -> list[str]:
-    """What an editor should still fill in (the Swedish field names): a document uploaded
-    without metadata lands as "Övrigt", with no agency and no date."""
-    lacking = {"typ": meta.kind == "other", "myndighet": not meta.agency, "datum": not meta.date}
-    return [name for name, missing in lacking.items() if missing]
+    """What an editor should still fill in (the field names, translated): a document uploaded
+    without metadata lands as "Other", with no agency and no date."""
+    lacking = {"kind": meta.kind == "other", "agency": not meta.agency, "date": not meta.date}
+    return [gettext(MISSING_LABELS[name]) for name, missing in lacking.items() if missing]
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,7 @@ def delete(doc_id: str):
     with writing() as writer:
         writer.delete(doc_id)
     # A flashed message, not a query parameter: a link cannot make the page claim a deletion.
-    flash(f"Dokumentet ”{title}” är borttaget.")
+    flash(gettext("The document “%(title)s” has been removed.", title=title))
     return redirect(url_for("documents.index"), code=303)
 
 

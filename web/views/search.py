@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, redirect, request
-from flask_babel import format_number
+from flask_babel import format_number, gettext
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidQuery
@@ -35,7 +35,7 @@ class SearchPage:
     error_field: str | None = None  # the parameter the error is about ("from", "agency", …)
     kinds: tuple[str, ...] = KINDS
     selected: dict[str, list[str]] = field(default_factory=dict)
-    title: str = "Sök"  # the tab's: the question first, so tabs and the history list tell apart
+    title: str = ""  # the tab's: the question first, so tabs and the history list tell apart
     truncated: str | None = None  # the notice that the query was cut, when it was
 
     def to_dict(self) -> dict:
@@ -48,7 +48,7 @@ def search_data(args: MultiDict, strict: bool = False) -> SearchPage:
     if not args.get("q", "").strip():
         if strict:
             raise InvalidQuery("query_empty_api")
-        return SearchPage(args, selected=selected)
+        return SearchPage(args, selected=selected, title=page_title(args))
     results = get_searcher().search(search_query(args, strict=strict))
     return SearchPage(
         args,
@@ -63,14 +63,16 @@ TITLE_CHARS = 70  # a tab shows far fewer; the history list and bookmarks a litt
 
 
 def page_title(args: MultiDict, results: SearchResults | None = None) -> str:
-    """ "<question> – sida 2 – Sök": the question as typed, shortened, then the page."""
+    """ "<question> – page 2 – Search": the question as typed, shortened, then the page."""
     question = " ".join(args.get("q", "").split())
     if not question:
-        return "Sök"
+        return gettext("Search")
     if len(question) > TITLE_CHARS:
         question = question[: TITLE_CHARS - 1].rstrip() + "…"
     page = results.query.page if results else 1
-    return f"{question}{f' – sida {page}' if page > 1 else ''} – Sök"
+    if page > 1:
+        return gettext("%(question)s – page %(page)s – Search", question=question, page=page)
+    return gettext("%(question)s – Search", question=question)
 
 
 def truncated_notice(results: SearchResults | None) -> str | None:

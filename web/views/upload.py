@@ -64,7 +64,7 @@ def store_uploads(files) -> list[tuple[str, Path]]:
 @bp.get("/")
 @editor_required
 def index():
-    return render_template("upload.html", kinds=KINDS, error=None, form={})
+    return render_template("upload.html", kinds=KINDS, error=None, form={}, max_files=MAX_FILES)
 
 
 def submit_upload(files, form):
@@ -85,7 +85,11 @@ def create():
     except (InvalidMetadata, InvalidQuery) as exc:
         return (
             render_template(
-                "upload.html", kinds=KINDS, error=error_message(exc), form=request.form
+                "upload.html",
+                kinds=KINDS,
+                error=error_message(exc),
+                form=request.form,
+                max_files=MAX_FILES,
             ),
             400,
         )
