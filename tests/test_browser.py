@@ -281,8 +281,9 @@ def test_an_edit_survives_reading_the_file_again_and_is_marked(axe_page, server,
     page.goto(server + "/documents/handbok")
     assert page.inner_text("h1") == "Sekretariatets handbok"
     markers = page.locator(".by-hand")
-    assert markers.count() == 2 and "redaktor" in (markers.first.get_attribute("title") or "")
-    assert "DIGG" in page.inner_text(".doc-meta")
+    # title and agency edited, tags given in the upload form: all three the editor's word
+    assert markers.count() == 3 and "redaktor" in (markers.first.get_attribute("title") or "")
+    assert "DIGG" in page.inner_text(".doc-meta") and "handbok" in page.inner_text(".doc-meta")
     assert axe_violations(page) == []
     shot(page, "document-edited")
     page.goto(server + "/documents/handbok/edit")
@@ -291,7 +292,7 @@ def test_an_edit_survives_reading_the_file_again_and_is_marked(axe_page, server,
     page.check("input[name=reset][value=agency]")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/documents/handbok")
-    assert "Skatteverket" in page.inner_text(".doc-meta") and markers.count() == 1
+    assert "Skatteverket" in page.inner_text(".doc-meta") and markers.count() == 2  # title, tags
 
 
 # ---- The search page (issue 12: filters, history, keyboard, "Visa fler", phone) ----
