@@ -48,6 +48,7 @@ translations: $(STAMP)
 
 run: setup
 	$(BIN)/kb ingest corpus/documents
+	$(BIN)/kb records import corpus/records.yaml
 	$(BIN)/kb serve
 
 serve: setup
