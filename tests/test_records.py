@@ -211,6 +211,7 @@ def test_a_new_version_without_the_quote_flags_the_lesson_for_review(rkb, tmp_pa
 
     (steering,) = evidence_of(rkb, "ertms-svag-styrning")
     assert steering.status == NEEDS_REVIEW and steering.exact == STEERING_QUOTE
+    assert steering.start is None and steering.seq is None  # never pointing at other text
     assert evidence_of(rkb, "ertms-kostnader-underskattade")[0].status == OK
     report = check(rkb)
     assert report.evidence_needing_review == 2 and report.clean  # steering and training
@@ -437,3 +438,40 @@ def test_records_commands_answer_in_json(run, folder, tmp_path):
     assert "nothing was imported" in err
     code, out, _ = run("check")
     assert code == 0
+
+
+# export and import -------------------------------------------------------------------
+def test_an_export_archive_carries_the_records_and_import_checks_them(rkb, tmp_path, folder):
+    from kb.operations.archive import export, import_archive
+
+    import_records(rkb, write_yaml(tmp_path, records()))
+    with rkb.writing() as writer:
+        writer.delete("svar")  # its evidence now needs review, and travels so
+    archive = tmp_path / "kb.tar.gz"
+    assert export(rkb, archive)["records"] == 5
+
+    target = KnowledgeBase(rkb.config.with_(data_dir=tmp_path / "other"), embedder=rkb.embedder)
+    try:
+        with target.writing() as writer:
+            assert import_archive(writer, archive)["records"] == 5
+        assert [r.to_dict() for r in target.records.list()] == [
+            r.to_dict() for r in rkb.records.list()
+        ]
+        hits = search_lessons(target, "det blev mycket dyrare än beräknat")
+        assert hits[0].lesson.id == "ertms-kostnader-underskattade"
+        assert check(target).evidence_needing_review == 2
+    finally:
+        target.close()
+
+    # a bad record refuses the whole archive: not even its documents are written
+    themes = tmp_path / "no-themes.yaml"
+    themes.write_text("themes: []\n", encoding="utf-8")
+    other = KnowledgeBase(
+        rkb.config.with_(data_dir=tmp_path / "third", themes_file=themes), embedder=rkb.embedder
+    )
+    try:
+        with other.writing() as writer, pytest.raises(KBError, match="unknown theme"):
+            import_archive(writer, archive)
+        assert other.catalog.documents() == [] and other.records.list() == []
+    finally:
+        other.close()

@@ -124,7 +124,7 @@ def placed(evidence: Evidence, text: str, chunks: Sequence[Chunk]) -> Evidence:
     (its prefix and suffix are taken afresh too, so the next change is judged from here)."""
     span = reanchor(text, evidence)
     if span is None:
-        return replace(evidence, status=NEEDS_REVIEW)
+        return flagged(evidence)
     start, end = span
     return replace(
         evidence,
@@ -139,8 +139,10 @@ def placed(evidence: Evidence, text: str, chunks: Sequence[Chunk]) -> Evidence:
 
 
 def flagged(evidence: Evidence) -> Evidence:
-    """Its document is gone: an editor must look again (the quote is kept to show them)."""
-    return replace(evidence, status=NEEDS_REVIEW)
+    """The quote is gone from its document (or the document is): an editor must look again.
+    The quote and its context are kept to show them; the offsets go, as they would point at
+    other text."""
+    return replace(evidence, start=None, end=None, seq=None, status=NEEDS_REVIEW)
 
 
 def with_chunk(evidence: Evidence, chunks: Sequence[Chunk]) -> Evidence:

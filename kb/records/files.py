@@ -39,6 +39,11 @@ def parse_yaml(text: str, name: str) -> dict[str, list]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise KBError("records_file_yaml", name=name, detail=str(exc)) from exc
+    return sections(data, name)
+
+
+def sections(data, name: str) -> dict[str, list]:
+    """The three lists of a parsed records file (YAML, or an archive's JSON)."""
     data = {} if data is None else data
     if not isinstance(data, dict) or set(data) - set(SECTIONS.values()):
         raise KBError("records_file_shape", name=name)
@@ -106,3 +111,37 @@ def _add_evidence(record_type: str, record: dict, row: dict) -> None:
 
 def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(";") if item.strip()]
+
+
+def file_form(record) -> dict:
+    """A record as a records file (and an export archive) writes it; `needs_review` marks
+    evidence whose quote its document no longer holds, which only an archive may carry."""
+    d = record.to_dict()
+    d.pop("type")
+    if record.type == "investment":
+        for cost_name in ("estimated_cost", "actual_cost"):
+            cost = getattr(record, cost_name)
+            if cost is None:
+                d.pop(cost_name)
+                continue
+            d[cost_name] = {"msek": cost.msek}
+            if cost_name == "actual_cost":
+                d[cost_name]["kind"] = cost.kind
+            if cost.evidence is not None:
+                d[cost_name]["evidence"] = _evidence_form(cost.evidence)
+    elif record.type == "lesson":
+        d["evidence"] = [_evidence_form(e) for e in record.evidence]
+    else:
+        d["source"] = _evidence_form(record.source)
+        d["follow_ups"] = [
+            {**_evidence_form(f.evidence), "status": f.status} for f in record.follow_ups
+        ]
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _evidence_form(evidence) -> dict:
+    out = {"document": evidence.doc_id, "quote": evidence.exact}
+    out |= {"prefix": evidence.prefix, "suffix": evidence.suffix}
+    if evidence.status != "ok":
+        out["needs_review"] = True
+    return out

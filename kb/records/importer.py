@@ -19,6 +19,7 @@ from kb.records.models import (
     DOCUMENT_ROLES,
     ESTIMATE,
     FOLLOW_UP_STATUSES,
+    NEEDS_REVIEW,
     OUTCOMES,
     PHASES,
     POLARITIES,
@@ -117,13 +118,18 @@ def plan(
     raw: dict[str, list],
     on_start: Callable[[int], None] = lambda total: None,
     on_record: Callable[[], None] = lambda: None,
+    texts: dict[str, tuple[str, list[Chunk]]] | None = None,
+    from_archive: bool = False,
 ) -> ImportPlan:
-    """What importing `raw` would do, or the problems that stop it."""
+    """What importing `raw` would do, or the problems that stop it.
+
+    `texts`: documents' texts and chunks about to be written (an archive's), in place of the
+    catalog's; `from_archive`: evidence may come flagged for review, and is kept so."""
     result = ImportPlan()
     for entry in raw.get("unknown", []):
         error = KBError("record_unknown_type", field="type", value=entry.get("type", ""))
         result.problems.append(Problem(str(entry.get("id", "")), error))
-    checker = _Checker(knowledge_base, raw)
+    checker = _Checker(knowledge_base, raw, texts or {}, from_archive)
     on_start(sum(len(raw.get(s, [])) for s in FIELDS))
     seen: set[str] = set()
     for section, build in (
@@ -156,15 +162,22 @@ class _Invalid(Exception):
 class _Checker:
     """Validates one record at a time, collecting every problem it finds."""
 
-    def __init__(self, knowledge_base: KnowledgeBase, raw: dict[str, list]) -> None:
+    def __init__(
+        self,
+        knowledge_base: KnowledgeBase,
+        raw: dict[str, list],
+        texts: dict[str, tuple[str, list[Chunk]]],
+        from_archive: bool,
+    ) -> None:
         self.kb = knowledge_base
+        self.from_archive = from_archive
         self.theme_ids = [t.id for t in themes.load(knowledge_base.config.themes_file)]
         in_file = {str(e.get("id")) for e in raw.get("investments", []) if isinstance(e, dict)}
         stored = {i.id for i in knowledge_base.records.investments()}
         self.investment_ids = in_file | stored
         self.record_id = ""
         self.problems: list[Problem] = []
-        self._texts: dict[str, tuple[str, list[Chunk]] | None] = {}
+        self._texts: dict[str, tuple[str, list[Chunk]] | None] = dict(texts)
 
     def check(self, section: str, entry, build, seen: set[str]):
         self.problems = []
@@ -336,11 +349,16 @@ class _Checker:
         if not isinstance(e, dict):
             self._problem(KBError("record_not_mapping", field="evidence"))
             return None
-        for key in set(e) - {*EVIDENCE_FIELDS, "status"}:
+        allowed = {*EVIDENCE_FIELDS, "status"} | ({"needs_review"} if self.from_archive else set())
+        for key in set(e) - allowed:
             self._problem(
                 KBError("unknown_parameter", field=key, name=key, known=", ".join(EVIDENCE_FIELDS))
             )
         doc_id, quote = self._text(e, "document"), str(e.get("quote") or "")
+        if self.from_archive and e.get("needs_review") is True and doc_id and quote.strip():
+            # flagged where it came from: kept for an editor, whatever the text holds now
+            context = {k: str(e.get(k) or "") for k in ("prefix", "suffix")}
+            return Evidence(doc_id, quote, **context, status=NEEDS_REVIEW)
         found = self._document(doc_id) if doc_id else None
         if doc_id and found is None:
             self._problem(KBError("no_document", field="document", id=doc_id))
