@@ -67,7 +67,10 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
         emit_json(result)
     else:
         how = "vectors reused" if result["vectors_reused"] else "embedded again"
-        print(f"imported {result['documents']} documents, {result['chunks']} chunks ({how})")
+        records = f", {result['records']} records" if result["records"] else ""
+        print(
+            f"imported {result['documents']} documents, {result['chunks']} chunks ({how}){records}"
+        )
     return 0
 
 

@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "unknown_mode": N_("unknown mode %(mode)r; expected one of %(modes)s"),
     "page_out_of_range": N_("page must be between 1 and %(max)s"),
     "per_page_out_of_range": N_("per_page must be between 1 and 100"),
+    "out_of_range": N_("'%(field)s' must be between %(min)s and %(max)s"),
     "not_whole_number": N_("'%(field)s' must be a whole number"),
     "not_a_flag": N_("'%(field)s' must be 1 or 0"),
     "unknown_parameter": N_("unknown parameter %(name)r; known: %(known)s"),
@@ -113,6 +114,7 @@ MESSAGES: dict[str, str] = {
     "records_file_shape": N_(
         "%(name)s must be a mapping with the lists investments, lessons and recommendations"
     ),
+    "records_file_unreadable": N_("cannot read %(name)s (%(detail)s)"),
     "records_file_type": N_("unsupported records file %(suffix)s; use .yaml, .yml or .csv"),
     "records_invalid": N_("%(count)s problems in the records file; nothing was imported"),
     "record_not_mapping": N_("each record must be a mapping of keys to values"),

@@ -475,3 +475,46 @@ def test_an_export_archive_carries_the_records_and_import_checks_them(rkb, tmp_p
         assert other.catalog.documents() == [] and other.records.list() == []
     finally:
         other.close()
+
+
+# the JSON API ------------------------------------------------------------------------
+def test_the_records_api_answers_as_its_openapi_description_says(rkb, tmp_path):
+    from tests.test_api import check as checked
+    from web import create_app
+
+    import_records(rkb, write_yaml(tmp_path, records()))
+    api = create_app({"TESTING": True}, kb_config=rkb.config, embedder=rkb.embedder).test_client()
+
+    assert [i["id"] for i in checked(api.get("/api/investments"))] == ["trafikverket-ertms"]
+    detail = checked(api.get("/api/investments/trafikverket-ertms"))
+    assert detail["estimated_cost"]["evidence"]["quote"] == COST_QUOTE
+    assert [x["id"] for x in detail["lessons"]] == [
+        "ertms-kostnader-underskattade",
+        "ertms-svag-styrning",
+    ]
+    assert [r["id"] for r in detail["recommendations"]] == ["rir-strategi"]
+
+    hits = checked(api.get("/api/lessons?q=det+blev+mycket+dyrare+än+beräknat"))
+    assert hits[0]["lesson"]["id"] == "ertms-kostnader-underskattade"
+    assert hits[0]["match"] == MEANING
+    assert hits[0]["investment"]["id"] == "trafikverket-ertms"
+    steering = checked(api.get("/api/lessons?q=dyrare&theme=styrning-och-ledning"))
+    assert [h["lesson"]["id"] for h in steering] == ["ertms-svag-styrning"]
+    advice = checked(api.get("/api/lessons?polarity=råd"))
+    assert [x["id"] for x in advice] == ["utbilda-fore-driftstart"] and "score" not in advice[0]
+    by_agency = checked(api.get("/api/lessons?agency=Trafikverket&investment=trafikverket-ertms"))
+    assert len(by_agency) == 2
+    assert checked(api.get("/api/lessons/ertms-svag-styrning"))["themes"] == [
+        "styrning-och-ledning"
+    ]
+    themes = {t["id"]: t["lessons"] for t in checked(api.get("/api/themes"))}
+    assert themes["kostnadskalkyl-och-budget"] == 1
+    (recommendation,) = checked(api.get("/api/recommendations"))
+    assert recommendation["follow_ups"][0]["status"] == "följd"
+
+    assert checked(api.get("/api/lessons/trafikverket-ertms"), 404)["code"] == "no_record"
+    assert checked(api.get("/api/investments/nej"), 404)["code"] == "no_record"
+    assert checked(api.get("/api/lessons?theme=vaderlek"), 400)["code"] == "unknown_theme"
+    assert checked(api.get("/api/lessons?polarity=sådär"), 400)["code"] == "record_bad_value"
+    assert checked(api.get("/api/lessons?limit=0"), 400)["code"] == "out_of_range"
+    assert checked(api.get("/api/lessons?tema=x"), 400)["code"] == "unknown_parameter"

@@ -25,13 +25,16 @@ _ROW_ONLY = ("type", "evidence_for", "status", "estimated_msek", "actual_msek", 
 
 def read(path: Path) -> dict[str, list]:
     """{"investments": [...], "lessons": [...], "recommendations": [...]}, as the file has them."""
-    text = path.read_text(encoding="utf-8-sig")
     suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise KBError("records_file_type", suffix=suffix or path.name)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KBError("records_file_unreadable", name=path.name, detail=str(exc)) from exc
     if suffix in (".yaml", ".yml"):
         return parse_yaml(text, path.name)
-    if suffix == ".csv":
-        return parse_csv(text)
-    raise KBError("records_file_type", suffix=suffix or path.name)
+    return parse_csv(text)
 
 
 def parse_yaml(text: str, name: str) -> dict[str, list]:

@@ -21,7 +21,7 @@ class LessonHit:
 
     def to_dict(self) -> dict:
         return {
-            **self.lesson.to_dict(),
+            "lesson": self.lesson.to_dict(),
             "score": round(self.score, 4),
             "match": self.match,
             "investment": self.investment.to_dict() if self.investment else None,
