@@ -48,6 +48,7 @@ translations: $(STAMP)
 
 run: setup
 	$(BIN)/kb ingest corpus/documents
+	$(BIN)/kb records import corpus/records.yaml
 	$(BIN)/kb serve
 
 serve: setup
@@ -61,7 +62,7 @@ browser:
 SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_similar.py \
 	tests/test_pipeline.py tests/test_consistency.py tests/test_reindex.py tests/test_archive.py \
 	tests/test_web.py tests/test_api.py tests/test_cli.py tests/test_crash.py \
-	tests/test_bad_input.py tests/test_server_mode.py
+	tests/test_bad_input.py tests/test_server_mode.py tests/test_records.py
 
 test: setup browser
 	$(BIN)/ruff check .

@@ -67,7 +67,10 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
         emit_json(result)
     else:
         how = "vectors reused" if result["vectors_reused"] else "embedded again"
-        print(f"imported {result['documents']} documents, {result['chunks']} chunks ({how})")
+        records = f", {result['records']} records" if result["records"] else ""
+        print(
+            f"imported {result['documents']} documents, {result['chunks']} chunks ({how}){records}"
+        )
     return 0
 
 
@@ -87,6 +90,11 @@ def check_store(config: Config, args: argparse.Namespace) -> int:
                 print(f"  {name.replace('_', ' ')}: {len(items)} ({', '.join(items[:5])})")
         for line in report.repaired:
             print(f"  repaired: {line}")
+        if report.evidence_needing_review:
+            print(
+                f"  {report.evidence_needing_review} evidence passages need an editor's review "
+                "(their document changed or is gone): see `kb records list`"
+            )
     return 0 if report.clean else 1
 
 

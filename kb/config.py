@@ -23,6 +23,8 @@ def _bool(raw: str) -> bool:
 
 # The repository's; an installed package points KB_THESAURUS_FILE at the secretariat's copy.
 THESAURUS_FILE = Path(__file__).resolve().parent.parent / "corpus" / "thesaurus.yaml"
+# Likewise the themes lessons are filed under (kb/records/themes.py).
+THEMES_FILE = Path(__file__).resolve().parent.parent / "corpus" / "themes.yaml"
 
 _PARSERS = {"int": int, "float": float, "str": str, "Path": Path, "bool": _bool}
 
@@ -69,6 +71,8 @@ class Config:
     dense_floor: float = 0.78
     # KB_THESAURUS_FILE: the field's synonyms and abbreviations (a missing file: none)
     thesaurus_file: Path = THESAURUS_FILE
+    # KB_THEMES_FILE: the themes of lessons, each with a Swedish description (a missing file: none)
+    themes_file: Path = THEMES_FILE
     # KB_CHROMA_URL: a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, instead of the
     # embedded store in the data folder; needed for `kb serve --workers N` with N > 1.
     chroma_url: str = ""

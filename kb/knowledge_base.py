@@ -15,7 +15,8 @@ from kb.errors import ModelMismatch
 from kb.storage.catalog import Catalog
 from kb.storage.data_folder import private_folder
 from kb.storage.locking import write_lock
-from kb.storage.vectors import COLLECTION, VectorStore, new_collection_name
+from kb.storage.records import RecordReader
+from kb.storage.vectors import COLLECTION, VectorStore, lessons_collection, new_collection_name
 from kb.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,20 @@ class KnowledgeBase:
     @cached_property
     def store(self) -> VectorStore:
         return VectorStore.open(self.config, active_collection(self.catalog))
+
+    @property
+    def lesson_store(self) -> VectorStore:
+        """The lessons' vectors, beside the active collection of chunks (and following it)."""
+        name = lessons_collection(self.store.name)
+        cached = self.__dict__.get("_lesson_store")
+        if cached is None or cached.name != name:
+            cached = self.__dict__["_lesson_store"] = VectorStore(self.store.client, name)
+        return cached
+
+    @cached_property
+    def records(self) -> RecordReader:
+        """Investments, lessons and recommendations, to read; written through `writing()`."""
+        return RecordReader(self.catalog.connection)
 
     @cached_property
     def accounts(self) -> Users:

@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "unknown_mode": N_("unknown mode %(mode)r; expected one of %(modes)s"),
     "page_out_of_range": N_("page must be between 1 and %(max)s"),
     "per_page_out_of_range": N_("per_page must be between 1 and 100"),
+    "out_of_range": N_("'%(field)s' must be between %(min)s and %(max)s"),
     "not_whole_number": N_("'%(field)s' must be a whole number"),
     "not_a_flag": N_("'%(field)s' must be 1 or 0"),
     "unknown_parameter": N_("unknown parameter %(name)r; known: %(known)s"),
@@ -98,6 +99,39 @@ MESSAGES: dict[str, str] = {
         "the PDF has no text layer (a scan?); run OCR on it first and add the result"
     ),
     "unreadable_file": N_("could not be read (%(detail)s)"),
+    # records: investments, lessons, recommendations (kb/records/)
+    "quote_empty": N_("the quote is empty"),
+    "quote_not_found": N_("the quote %(quote)r is not in the text of document %(document)s"),
+    "quote_ambiguous": N_(
+        "the quote %(quote)r occurs %(count)s times in document %(document)s; give a prefix "
+        "or suffix (a few words before or after it) to choose one"
+    ),
+    "themes_file_shape": N_(
+        "%(name)s must hold a list 'themes' of entries, each with an id (a slug) and a name"
+    ),
+    "themes_file_yaml": N_("%(name)s is not valid YAML: %(detail)s"),
+    "records_file_yaml": N_("%(name)s is not valid YAML: %(detail)s"),
+    "records_file_shape": N_(
+        "%(name)s must be a mapping with the lists investments, lessons and recommendations"
+    ),
+    "records_file_unreadable": N_("cannot read %(name)s (%(detail)s)"),
+    "records_file_type": N_("unsupported records file %(suffix)s; use .yaml, .yml or .csv"),
+    "records_invalid": N_("%(count)s problems in the records file; nothing was imported"),
+    "record_not_mapping": N_("each record must be a mapping of keys to values"),
+    "record_missing_field": N_("'%(field)s' is missing"),
+    "record_unknown_type": N_(
+        "unknown record type %(value)r; expected investment, lesson or recommendation"
+    ),
+    "record_bad_value": N_("'%(field)s' must be one of %(allowed)s, not %(value)r"),
+    "record_not_number": N_("'%(field)s' must be a number (million SEK), not %(value)r"),
+    "record_given_twice": N_("id %(value)r is given to more than one record in the file"),
+    "unknown_theme": N_("unknown theme %(value)r; known themes: %(known)s"),
+    "unknown_investment": N_("unknown investment %(value)r"),
+    "no_record": N_("no investment, lesson or recommendation with id %(id)r"),
+    "record_in_use": N_(
+        "investment %(id)r has %(count)s lessons or recommendations; delete them or move them "
+        "to another investment first"
+    ),
     # uploads ingested in the background
     "ingest_stopped": N_("the ingest stopped"),
     "worker_stopped": N_("the server process running this upload stopped; upload the files again"),

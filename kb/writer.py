@@ -8,16 +8,18 @@ so a crash anywhere leaves documents that the next ingest (or `kb check --repair
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.errors import KBError
+from kb.errors import KBError, NotFound
 from kb.manual_edits import apply_edits, merge_edits, revise
 from kb.models import Chunk, Document, ManualEdit, Metadata, passage_text
+from kb.records.models import Lesson, Record
 from kb.storage import originals
+from kb.storage import records as records_sql
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -112,6 +114,48 @@ class Writer:
         base.catalog.delete(doc_id)
         originals.discard(base.config, doc_id)
 
+    def save_records(self, records: Sequence[Record]) -> int:
+        """Investments, lessons and recommendations in one transaction (their evidence already
+        anchored), then the lessons' vectors; returns how many lessons were embedded."""
+        base = self.base
+        lessons = [r for r in records if isinstance(r, Lesson)]
+        vectors = embed_lessons(base, lessons)  # first: a model failure writes nothing
+        db = base.catalog.connection
+        with db:
+            # investments first: lessons and recommendations refer to them
+            for record in sorted(records, key=lambda r: r.type != "investment"):
+                records_sql.save(db, record)
+        if lessons:
+            self._record_model()
+            base.lesson_store.upsert([x.id for x in lessons], vectors, [x.text for x in lessons])
+        return len(lessons)
+
+    def reembed_lessons(self, lesson_ids: list[str]) -> int:
+        """Embed lessons again from the catalog (vectors lost in a crash)."""
+        base = self.base
+        lessons = base.records.lessons(lesson_ids)
+        if lessons:
+            vectors = embed_lessons(base, lessons)
+            base.lesson_store.upsert([x.id for x in lessons], vectors, [x.text for x in lessons])
+        return len(lessons)
+
+    def delete_record(self, record_id: str) -> Record:
+        """One investment, lesson or recommendation (an investment only once nothing names it)."""
+        base = self.base
+        record = base.records.get(record_id)
+        if record is None:
+            raise NotFound("no_record", id=record_id)
+        if record.type == "investment" and (uses := base.records.uses_of_investment(record_id)):
+            raise KBError("record_in_use", id=record_id, count=uses)
+        with base.catalog.connection as db:
+            records_sql.delete(db, record.type, record_id)
+        if record.type == "lesson":
+            base.lesson_store.delete_chunks([record_id])
+        return record
+
+    def delete_lesson_vectors(self, lesson_ids: list[str]) -> None:
+        self.base.lesson_store.delete_chunks(lesson_ids)
+
     def delete_vectors(self, chunk_ids: list[str]) -> None:
         self.base.store.delete_chunks(chunk_ids)
 
@@ -128,6 +172,14 @@ class Writer:
         if base.catalog.setting("embed_model") is None:
             model = {"embed_model": base.embedder.model_id}
             base.catalog.set_settings({**model, "embed_dimension": str(base.embedder.dimension)})
+
+
+def embed_lessons(knowledge_base: KnowledgeBase, lessons: Sequence[Lesson]) -> np.ndarray:
+    """A lesson is embedded as a passage is (the query finds it the same way)."""
+    if not lessons:
+        return np.zeros((0, knowledge_base.embedder.dimension), dtype=np.float32)
+    texts = [lesson.text for lesson in lessons]
+    return knowledge_base.embedder.embed_passages(texts).reshape(len(lessons), -1)
 
 
 def embed_chunks(knowledge_base: KnowledgeBase, meta: Metadata, chunks: list[Chunk]) -> np.ndarray:

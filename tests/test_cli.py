@@ -150,6 +150,7 @@ def test_export_and_import_from_the_command_line(run, folder, tmp_path, base_con
         "documents": 2,
         "chunks": imported["chunks"],
         "vectors_reused": True,
+        "records": 0,
     }
 
 

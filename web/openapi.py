@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from kb.models import EDITABLE_FIELDS, KINDS
+from kb.records.models import (
+    COST_KINDS,
+    DOCUMENT_ROLES,
+    ESTIMATE,
+    EVIDENCE_STATUSES,
+    FOLLOW_UP_STATUSES,
+    OUTCOMES,
+    PHASES,
+    POLARITIES,
+)
 from web.views.documents import SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -204,6 +214,144 @@ SCHEMAS = {
 }
 
 
+NULLABLE_INT = {"type": ["integer", "null"]}
+EVIDENCE = {
+    "type": "object",
+    "description": "A passage anchored by its quote (a W3C TextQuoteSelector); the offsets "
+    "and chunk seq are re-found whenever the document's text changes, and are null when it "
+    "no longer holds the quote (status needs_review)",
+    "required": ["document", "quote", "prefix", "suffix", "start", "end", "seq", "status"],
+    "properties": {
+        "document": {"type": "string"},
+        "quote": {"type": "string"},
+        "prefix": {"type": "string"},
+        "suffix": {"type": "string"},
+        "start": NULLABLE_INT,
+        "end": NULLABLE_INT,
+        "seq": NULLABLE_INT,
+        "status": {"enum": list(EVIDENCE_STATUSES)},
+    },
+}
+_EVIDENCE_REF = {"$ref": "#/components/schemas/Evidence"}
+COST = {
+    "type": ["object", "null"],
+    "required": ["msek", "kind", "evidence"],
+    "properties": {
+        "msek": {"type": "number", "description": "million SEK"},
+        "kind": {"enum": [ESTIMATE, *COST_KINDS]},
+        "evidence": {"oneOf": [_EVIDENCE_REF, {"type": "null"}]},
+    },
+}
+INVESTMENT = {
+    "type": "object",
+    "required": ["type", "id", "name", "agency", "phase", "outcome", "documents"],
+    "properties": {
+        "type": {"const": "investment"},
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "agency": {"type": "string"},
+        "description": {"type": "string"},
+        "start_year": NULLABLE_INT,
+        "end_year": NULLABLE_INT,
+        "phase": {"enum": list(PHASES)},
+        "outcome": {"enum": list(OUTCOMES)},
+        "estimated_cost": COST,
+        "actual_cost": COST,
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["document", "role"],
+                "properties": {
+                    "document": {"type": "string"},
+                    "role": {"enum": list(DOCUMENT_ROLES)},
+                },
+            },
+        },
+    },
+}
+LESSON = {
+    "type": "object",
+    "required": ["type", "id", "text", "polarity", "themes", "investment", "evidence"],
+    "properties": {
+        "type": {"const": "lesson"},
+        "id": {"type": "string"},
+        "text": {"type": "string"},
+        "polarity": {"enum": list(POLARITIES)},
+        "themes": STR_LIST,
+        "investment": NULLABLE_STR,
+        "evidence": {"type": "array", "items": _EVIDENCE_REF},
+    },
+}
+LESSON_HIT = {
+    "type": "object",
+    "description": "A lesson found by a query: its score and match label as search hits have "
+    "them, and its investment in full",
+    "required": ["lesson", "score", "match", "investment"],
+    "properties": {
+        "lesson": {"$ref": "#/components/schemas/Lesson"},
+        "score": {"type": "number"},
+        "match": {"enum": ["words", "meaning", "words+meaning", "near"]},
+        "investment": {"oneOf": [{"$ref": "#/components/schemas/Investment"}, {"type": "null"}]},
+    },
+}
+RECOMMENDATION = {
+    "type": "object",
+    "required": ["type", "id", "text", "given_by", "source", "follow_ups"],
+    "properties": {
+        "type": {"const": "recommendation"},
+        "id": {"type": "string"},
+        "text": {"type": "string"},
+        "given_by": {"type": "string"},
+        "agency": NULLABLE_STR,
+        "investment": NULLABLE_STR,
+        "source": _EVIDENCE_REF,
+        "follow_ups": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["status", "evidence"],
+                "properties": {
+                    "status": {"enum": list(FOLLOW_UP_STATUSES)},
+                    "evidence": _EVIDENCE_REF,
+                },
+            },
+        },
+    },
+}
+INVESTMENT_DETAIL = {
+    "allOf": [{"$ref": "#/components/schemas/Investment"}],
+    "type": "object",
+    "required": ["lessons", "recommendations"],
+    "properties": {
+        "lessons": {"type": "array", "items": {"$ref": "#/components/schemas/Lesson"}},
+        "recommendations": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Recommendation"},
+        },
+    },
+}
+THEME = {
+    "type": "object",
+    "required": ["id", "name", "description", "lessons"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "lessons": {"type": "integer", "description": "how many lessons are filed under it"},
+    },
+}
+SCHEMAS |= {
+    "Evidence": EVIDENCE,
+    "Investment": INVESTMENT,
+    "InvestmentDetail": INVESTMENT_DETAIL,
+    "Lesson": LESSON,
+    "LessonHit": LESSON_HIT,
+    "Recommendation": RECOMMENDATION,
+    "Theme": THEME,
+}
+
+
 def _json(ref: str, description: str = "OK") -> dict:
     return {
         "description": description,
@@ -274,6 +422,20 @@ LIST_PARAMS = [
     _q("order", {"enum": ["asc", "desc"]}, "Direction (default: as `sort` says above)"),
 ]
 DOC_ID = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _path(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+LESSON_PARAMS = [
+    _q("q", {"type": "string"}, "Find lessons by meaning (else: all)"),
+    _q("theme", {"type": "string"}, "Only under these themes (ids)", repeat=True),
+    _q("polarity", {"enum": list(POLARITIES)}, "Only these polarities", repeat=True),
+    _q("investment", {"type": "string"}, "Only of these investments (ids)", repeat=True),
+    _q("agency", {"type": "string"}, "Only of these agencies' investments", repeat=True),
+    _q("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "At most (default 10)"),
+]
 
 SPEC = {
     "openapi": "3.1.0",
@@ -375,6 +537,57 @@ SPEC = {
                     }
                 },
                 "responses": {"200": _list("SimilarCase"), **ERRORS},
+            }
+        },
+        "/api/investments": {
+            "get": {"summary": "The investments", "responses": {"200": _list("Investment")}}
+        },
+        "/api/investments/{investment_id}": {
+            "parameters": [_path("investment_id")],
+            "get": {
+                "summary": "One investment with its lessons and recommendations",
+                "responses": {"200": _json("InvestmentDetail"), **ERRORS},
+            },
+        },
+        "/api/lessons": {
+            "get": {
+                "summary": "Lessons: the closest in meaning to q (LessonHit), or all (Lesson)",
+                "parameters": LESSON_PARAMS,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "items": {
+                                        "oneOf": [
+                                            {"$ref": "#/components/schemas/LessonHit"},
+                                            {"$ref": "#/components/schemas/Lesson"},
+                                        ]
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": ERRORS["400"],
+                },
+            }
+        },
+        "/api/lessons/{lesson_id}": {
+            "parameters": [_path("lesson_id")],
+            "get": {"summary": "One lesson", "responses": {"200": _json("Lesson"), **ERRORS}},
+        },
+        "/api/themes": {
+            "get": {
+                "summary": "The themes lessons are filed under (KB_THEMES_FILE)",
+                "responses": {"200": _list("Theme")},
+            }
+        },
+        "/api/recommendations": {
+            "get": {
+                "summary": "The recommendations, each with its follow-ups",
+                "responses": {"200": _list("Recommendation")},
             }
         },
         "/api/jobs/{job_id}": {

@@ -2,7 +2,9 @@
 
 Inside: manifest.json (format, model, counts), documents.jsonl (metadata, text, hashes; the
 editors' edits as `edited_fields`, each with the file's value it replaces),
-chunks.jsonl, originals/<doc id>/<file>, and optionally vectors.npy + vector_ids.json.
+chunks.jsonl, originals/<doc id>/<file>, optionally vectors.npy + vector_ids.json, and
+records.json (investments, lessons, recommendations in the records file's shape; checked by
+the records importer, their quotes against the archive's texts, and their lessons embedded).
 
 An archive may come from anyone, so `import_archive` reads it in one bounded pass, checks all
 of it, and only then writes: a refused archive leaves nothing behind.
@@ -21,7 +23,15 @@ import numpy as np
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Document
-from kb.operations.archive_checks import FORMAT, check_contents, layers, read_members
+from kb.operations.archive_checks import (
+    FORMAT,
+    check_contents,
+    layers,
+    read_members,
+    records_data,
+)
+from kb.records import files as record_files
+from kb.records.importer import UNCHANGED, ImportPlan, plan
 from kb.storage import originals
 from kb.writer import Writer, embed_chunks
 
@@ -45,6 +55,7 @@ def export(knowledge_base: KnowledgeBase, target: Path, with_vectors: bool = Fal
         "documents": len(docs),
         "chunks": len(chunks),
         "vectors": with_vectors,
+        "records": len(knowledge_base.records.list()),
     }
     tmp = target.with_name(target.name + ".partial")
     with tarfile.open(tmp, "w:gz") as tar:
@@ -70,6 +81,8 @@ def export(knowledge_base: KnowledgeBase, target: Path, with_vectors: bool = Fal
             np.save(buffer, knowledge_base.store.vectors([c.id for c in chunks]))
             _add_bytes(tar, "vectors.npy", buffer.getvalue())
             _add_bytes(tar, "vector_ids.json", json.dumps([c.id for c in chunks]).encode())
+        if manifest["records"]:
+            _add_bytes(tar, "records.json", _records_json(knowledge_base))
     tmp.replace(target)  # a crash never leaves a half archive under the real name
     return manifest
 
@@ -121,6 +134,7 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 matrix = embed_chunks(knowledge_base, meta, doc_chunks)
             items.append((doc, doc_chunks, matrix))
             placed.append((doc.id, name, staged.get(original) if original else None))
+        records = _checked_records(knowledge_base, members, items)
         # everything is checked (and embedded): only now is anything written
         for doc_id, name, staged_file in placed:
             if staged_file is None:
@@ -130,11 +144,34 @@ def import_archive(writer: Writer, source: Path) -> dict:
             else:
                 originals.install(knowledge_base.config, doc_id, name, staged_file)
         writer.write_documents(items)
+        writer.save_records([p.record for p in records.records if p.action != UNCHANGED])
     return {
         "documents": len(items),
         "chunks": sum(len(c) for _, c, _ in items),
         "vectors_reused": bool(contents.vectors),
+        "records": len(records.records),
     }
+
+
+def _records_json(knowledge_base: KnowledgeBase) -> bytes:
+    out: dict[str, list] = {section: [] for section in record_files.SECTIONS.values()}
+    for record in knowledge_base.records.list():
+        out[record_files.SECTIONS[record.type]].append(record_files.file_form(record))
+    return json.dumps(out, ensure_ascii=False, indent=1).encode()
+
+
+def _checked_records(knowledge_base: KnowledgeBase, members: dict, items: list) -> ImportPlan:
+    """The archive's records, checked as `kb records import` checks a file, their quotes
+    against the texts the archive brings (else the catalog's)."""
+    raw = records_data(members)
+    if raw is None:
+        return ImportPlan()
+    texts = {doc.id: (doc.text, chunks) for doc, chunks, _ in items}
+    result = plan(knowledge_base, raw, texts=texts, from_archive=True)
+    if not result.ok:
+        listed = "; ".join(f"{p.record_id or '-'}: {p.error}" for p in result.problems[:10])
+        raise KBError(f"records.json in the archive has {len(result.problems)} problems: {listed}")
+    return result
 
 
 def _source(knowledge_base: KnowledgeBase, row: dict, original_name: str) -> str:

@@ -26,6 +26,7 @@ from kb.models import (
     field_value,
     valid_doc_id,
 )
+from kb.records import files as record_files
 
 FORMAT = "erfarenhetsbanken-export/1"
 DATA_MEMBERS = (
@@ -34,6 +35,7 @@ DATA_MEMBERS = (
     "chunks.jsonl",
     "vectors.npy",
     "vector_ids.json",
+    "records.json",  # investments, lessons, recommendations, as a records file has them
 )
 MAX_MEMBER_BYTES = 256 * 2**20  # a data member is read into memory: at most this much
 MAX_ARCHIVE_BYTES = 8 * 2**30  # everything unpacked, originals (staged on disk) included
@@ -106,6 +108,14 @@ def check_contents(
     same_model = manifest.get("model") == model_id
     vectors = _vectors(members, dimension) if manifest.get("vectors") and same_model else {}
     return Contents([(r, chunks.get(r["id"], [])) for r in rows], vectors, same_model)
+
+
+def records_data(members: dict[str, bytes]) -> dict[str, list] | None:
+    """records.json as a records file's three lists, if the archive has one (each record is
+    then checked by the records importer, as `kb records import` checks a file)."""
+    if "records.json" not in members:
+        return None
+    return record_files.sections(_json(members["records.json"], "records.json"), "records.json")
 
 
 # members -------------------------------------------------------------------------------

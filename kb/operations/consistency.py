@@ -20,6 +20,11 @@ class CheckReport:
     stale_vectors: list[str] = field(default_factory=list)  # text differs from the catalog's
     missing_terms: list[str] = field(default_factory=list)
     orphan_terms: list[str] = field(default_factory=list)
+    missing_lesson_vectors: list[str] = field(default_factory=list)  # lesson ids
+    orphan_lesson_vectors: list[str] = field(default_factory=list)
+    # Records whose quote a document no longer holds (a new version, or deleted): an editor's
+    # work, not damage, so the report stays clean.
+    evidence_needing_review: int = 0
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -31,6 +36,8 @@ class CheckReport:
             or self.stale_vectors
             or self.missing_terms
             or self.orphan_terms
+            or self.missing_lesson_vectors
+            or self.orphan_lesson_vectors
         )
 
     def to_dict(self) -> dict:
@@ -62,6 +69,11 @@ def check(knowledge_base: KnowledgeBase) -> CheckReport:
     terms = {chunk_id(doc_id, seq) for doc_id, seq in knowledge_base.catalog.keyword_keys()}
     report.missing_terms = sorted(set(expected) - terms)
     report.orphan_terms = sorted(terms - set(expected))
+    lessons = {lesson.id for lesson in knowledge_base.records.lessons()}
+    stored_lessons = knowledge_base.lesson_store.ids()
+    report.missing_lesson_vectors = sorted(lessons - stored_lessons)
+    report.orphan_lesson_vectors = sorted(stored_lessons - lessons)
+    report.evidence_needing_review = len(knowledge_base.records.evidence_needing_review())
     return report
 
 
@@ -81,6 +93,12 @@ def repair(writer: Writer) -> CheckReport:
     if broken:
         writer.reembed(sorted(broken))
         found.repaired.append(f"re-embedded {len(broken)} documents")
+    if found.orphan_lesson_vectors:
+        writer.delete_lesson_vectors(found.orphan_lesson_vectors)
+        found.repaired.append(f"deleted {len(found.orphan_lesson_vectors)} orphan lesson vectors")
+    if found.missing_lesson_vectors:
+        writer.reembed_lessons(found.missing_lesson_vectors)
+        found.repaired.append(f"re-embedded {len(found.missing_lesson_vectors)} lessons")
     after = check(knowledge_base)
     after.repaired = found.repaired
     return after

@@ -13,7 +13,13 @@ from kb.embedding.embedder import Embedder
 from kb.knowledge_base import KnowledgeBase, active_collection
 from kb.models import passage_text
 from kb.storage.catalog import Catalog
-from kb.storage.vectors import VectorStore, drop_collection, new_collection_name, open_client
+from kb.storage.vectors import (
+    VectorStore,
+    drop_collection,
+    lessons_collection,
+    new_collection_name,
+    open_client,
+)
 from kb.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -84,6 +90,7 @@ def _reindex(writer: Writer, embedder, on_start, on_chunks, drain_seconds) -> Re
             flush()
     if batch:
         flush()
+    _reembed_lessons(writer, embedder, VectorStore(client, lessons_collection(new_name)))
 
     old_model = catalog.setting("embed_model")
     writer.set_settings(
@@ -98,9 +105,18 @@ def _reindex(writer: Writer, embedder, on_start, on_chunks, drain_seconds) -> Re
     # Requests already running on the old collection finish before it goes.
     time.sleep(drain_seconds)
     drop_collection(client, old_name)
+    drop_collection(client, lessons_collection(old_name))
     return ReindexResult(
         len(documents), chunks_done, old_model, embedder.model_id, old_name, new_name
     )
+
+
+def _reembed_lessons(writer: Writer, embedder: Embedder, store: VectorStore) -> None:
+    """The lessons into the new generation's lesson collection, with the new model."""
+    lessons = writer.base.records.lessons()
+    if lessons:
+        vectors = embedder.embed_passages([lesson.text for lesson in lessons])
+        store.upsert([lesson.id for lesson in lessons], vectors, [x.text for x in lessons])
 
 
 def _drop_leftover(catalog: Catalog, client, active: str) -> None:
@@ -109,3 +125,4 @@ def _drop_leftover(catalog: Catalog, client, active: str) -> None:
     if pending and pending != active:
         log.info("dropping %s, left by an interrupted re-index", pending)
         drop_collection(client, pending)
+        drop_collection(client, lessons_collection(pending))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata
-from kb.storage import keyword_index, migrations
+from kb.storage import keyword_index, migrations, records
 from kb.storage.data_folder import private_folder
 
 
@@ -209,6 +209,8 @@ class Catalog:
                 [(c.doc_id, c.seq, c.text, c.page, c.char_start, c.char_end) for c in chunks],
             )
             keyword_index.add_chunks(self._db, doc.meta.context_title, chunks)
+            # in the same transaction: the records' quotes found in the new text, or flagged
+            records.reanchor_document(self._db, doc.id, doc.text, chunks)
 
     def mark_ready(self, doc_ids: list[str]) -> None:
         with self._db:
@@ -247,6 +249,7 @@ class Catalog:
     def delete(self, doc_id: str) -> bool:
         with self._db:
             keyword_index.delete_document(self._db, doc_id)
+            records.flag_document(self._db, doc_id)  # the lessons stay, for an editor to see
             cur = self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 

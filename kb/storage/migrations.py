@@ -195,3 +195,95 @@ def m009_text_structure(db: sqlite3.Connection) -> None:
 def m010_stem_overrides(db: sqlite3.Connection) -> None:
     # kb.analysis.STEM_OVERRIDES tells "nytt" (new) from "nytta" (benefit): index terms anew.
     keyword_index.rebuild(db)
+
+
+@migration
+def m011_records(db: sqlite3.Connection) -> None:
+    # Investments, lessons and recommendations (issue 14), kept beside the documents. Evidence
+    # names its document without a foreign key: a deleted document flags it for review, and
+    # never takes a lesson with it.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS investments (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            start_year INTEGER,
+            end_year INTEGER,
+            phase TEXT NOT NULL,             -- kb.records.models.PHASES
+            outcome TEXT NOT NULL,           -- OUTCOMES
+            estimated_msek REAL,
+            actual_msek REAL,
+            actual_kind TEXT,                -- COST_KINDS
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS investment_documents (
+            investment_id TEXT NOT NULL REFERENCES investments(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,              -- the order the record gives
+            doc_id TEXT NOT NULL,
+            role TEXT NOT NULL,              -- DOCUMENT_ROLES
+            PRIMARY KEY (investment_id, n)
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS investment_documents_doc ON investment_documents(doc_id)"
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS lessons (
+            id TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            polarity TEXT NOT NULL,          -- POLARITIES
+            investment_id TEXT REFERENCES investments(id),  -- NULL: a general lesson
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS lesson_themes (
+            lesson_id TEXT NOT NULL REFERENCES lessons(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            theme_id TEXT NOT NULL,          -- an id of the themes file
+            PRIMARY KEY (lesson_id, n)
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS lesson_themes_theme ON lesson_themes(theme_id)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS recommendations (
+            id TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            given_by TEXT NOT NULL,
+            agency TEXT,                     -- to whom
+            investment_id TEXT REFERENCES investments(id),
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS follow_ups (
+            recommendation_id TEXT NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            status TEXT NOT NULL,            -- FOLLOW_UP_STATUSES
+            PRIMARY KEY (recommendation_id, n)
+        )"""
+    )
+    # One row per anchored passage: a lesson's evidence (slot 'lesson'), an investment's cost
+    # figures ('estimated_cost', 'actual_cost'), a recommendation's source ('source') and its
+    # follow-ups ('follow_up', n as in follow_ups). A W3C TextQuoteSelector: exact, prefix,
+    # suffix; the offsets and chunk seq are hints, re-found when the document's text changes.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS evidence (
+            record_id TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            doc_id TEXT NOT NULL,
+            exact TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            suffix TEXT NOT NULL,
+            char_start INTEGER,
+            char_end INTEGER,
+            seq INTEGER,
+            status TEXT NOT NULL,            -- 'ok' or 'needs_review'
+            PRIMARY KEY (record_id, slot, n)
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS evidence_doc ON evidence(doc_id)")

@@ -67,6 +67,12 @@ def open_client(config: Config):
         ) from exc
 
 
+def lessons_collection(chunks_collection: str) -> str:
+    """Lessons' vectors live next to the chunks' of the same model and generation, so that
+    `kb reindex` builds and drops both together."""
+    return f"{chunks_collection}-lessons"
+
+
 def new_collection_name() -> str:
     # Unique per knowledge base and generation, so many KBs can share one Chroma server.
     return f"{COLLECTION}-{uuid.uuid4().hex[:12]}"
@@ -133,6 +139,20 @@ class VectorStore:
     def delete_chunks(self, chunk_ids: list[str]) -> None:
         if chunk_ids:
             self.collection.delete(ids=chunk_ids)
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str]) -> None:
+        """Items that are not chunks (lessons), by id, with the text embedded."""
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(ids), step):
+            self.collection.upsert(
+                ids=ids[i : i + step],
+                embeddings=vectors[i : i + step],
+                documents=texts[i : i + step],
+                metadatas=[{"id": item} for item in ids[i : i + step]],
+            )
+
+    def ids(self) -> set[str]:
+        return set(self.collection.get(include=[])["ids"])
 
     def chunk_texts(self) -> dict[str, str]:
         """Every stored chunk id with the text stored beside its vector (for `kb check`)."""

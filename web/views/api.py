@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from kb.errors import InvalidMetadata, InvalidQuery
+from kb.errors import InvalidMetadata, InvalidQuery, NotFound
 from kb.models import EDITABLE_FIELDS, Metadata
+from kb.records import themes
+from kb.records.models import POLARITIES
 from kb.search.filters import build_filters
+from kb.search.lessons import search_lessons
 from web.auth import current_user, editor_required
 from web.openapi import SPEC
 from web.services import get_kb, get_similarity, jobs, writing
@@ -145,3 +148,93 @@ def delete(doc_id: str):
     with writing() as writer:
         writer.delete(doc_id)
     return jsonify(deleted=doc_id)
+
+
+# records: investments, lessons, recommendations, themes (issue 14) ---------------------
+LESSON_PARAMS = {"q", "theme", "polarity", "investment", "agency", "limit"}
+
+
+def _record(record_type: str, record_id: str):
+    record = get_kb().records.get(record_id)
+    if record is None or record.type != record_type:
+        raise NotFound("no_record", id=record_id)
+    return record
+
+
+@bp.get("/investments")
+def investments():
+    return jsonify([i.to_dict() for i in get_kb().records.investments()])
+
+
+@bp.get("/investments/<investment_id>")
+def investment(investment_id: str):
+    records = get_kb().records
+    out = _record("investment", investment_id).to_dict()
+    out["lessons"] = [
+        x.to_dict() for x in records.lessons(records.lesson_ids(investments=[investment_id]))
+    ]
+    out["recommendations"] = [
+        r.to_dict() for r in records.recommendations() if r.investment == investment_id
+    ]
+    return jsonify(out)
+
+
+@bp.get("/lessons")
+def lessons():
+    """Lessons closest in meaning to `q` (each with its match label), or all, filtered."""
+    args = request.args
+    unknown = sorted(set(args) - LESSON_PARAMS)
+    if unknown:
+        raise InvalidQuery(
+            "unknown_parameter", name=unknown[0], known=", ".join(sorted(LESSON_PARAMS))
+        )
+    knowledge_base = get_kb()
+    known_themes = [t.id for t in themes.load(knowledge_base.config.themes_file)]
+    for theme in args.getlist("theme"):
+        if theme not in known_themes:
+            raise InvalidQuery(
+                "unknown_theme", field="theme", value=theme, known=", ".join(known_themes) or "-"
+            )
+    for polarity in args.getlist("polarity"):
+        if polarity not in POLARITIES:
+            raise InvalidQuery(
+                "record_bad_value", field="polarity", value=polarity, allowed=", ".join(POLARITIES)
+            )
+    limit = args.get("limit", "10").strip()
+    if not (limit.isascii() and limit.isdigit()) or len(limit) > 6:
+        raise InvalidQuery("not_whole_number", field="limit")
+    if not 1 <= int(limit) <= 100:
+        raise InvalidQuery("out_of_range", field="limit", min=1, max=100)
+    filters = {
+        "themes": args.getlist("theme"),
+        "polarities": args.getlist("polarity"),
+        "agencies": args.getlist("agency"),
+        "investments": args.getlist("investment"),
+    }
+    query = args.get("q", "").strip()
+    if query:
+        hits = search_lessons(knowledge_base, query, int(limit), **filters)
+        return jsonify([h.to_dict() for h in hits])
+    records = knowledge_base.records
+    ids = records.lesson_ids(**filters)[: int(limit)]
+    return jsonify([x.to_dict() for x in records.lessons(ids)])
+
+
+@bp.get("/lessons/<lesson_id>")
+def lesson(lesson_id: str):
+    return jsonify(_record("lesson", lesson_id).to_dict())
+
+
+@bp.get("/themes")
+def theme_list():
+    knowledge_base = get_kb()
+    out = []
+    for theme in themes.load(knowledge_base.config.themes_file):
+        count = len(knowledge_base.records.lesson_ids(themes=[theme.id]))
+        out.append({**theme.to_dict(), "lessons": count})
+    return jsonify(out)
+
+
+@bp.get("/recommendations")
+def recommendations():
+    return jsonify([r.to_dict() for r in get_kb().records.recommendations()])

@@ -1,0 +1,1 @@
+"""Investments, lessons and recommendations: records kept beside the documents (issue 14)."""
