@@ -158,8 +158,10 @@ def resolve(name: str, found: dict, sidecar: dict, options: dict, text: str) -> 
         or _text(found.get("_first_heading"))
         or _text(found.get("_html_title"))
     )
-    sources = (
-        _list(merged.get("source_urls"))
+    sources = (  # the options' own address first: options beat the lower layers
+        _list(options.get("source_urls"))
+        or _list(options.get("source_url"))
+        or _list(merged.get("source_urls"))
         or _list(merged.get("sources"))
         or _list(merged.get("source_url"))
     )
@@ -183,7 +185,10 @@ def resolve_layers(
 ) -> tuple[Metadata, tuple[ManualEdit, ...]]:
     """The file's metadata and, when an editor gave fields in the upload form
     (`options["edited_by"]`), those fields as the editor's edits: they are the editor's word,
-    not the file's, so re-reading the file or uploading it again without them keeps them."""
+    not the file's, so re-reading the file or uploading it again without them keeps them. A
+    field the form gives is an edit even when the file says the same: the editor chose it (a
+    later version of the file that says otherwise does not change it, and an earlier edit of
+    the field gives way to it)."""
     editor = options.get("edited_by")
     given = {k for k in FORM_FIELDS if k in options and options[k] not in (None, "", [], ())}
     if not editor or not given:
@@ -195,7 +200,6 @@ def resolve_layers(
     edits = tuple(
         ManualEdit(field, field_value(with_form, field), editor, at)
         for field in dict.fromkeys(FORM_FIELDS[k] for k in given)
-        if field_value(with_form, field) != field_value(file_meta, field)
     )
     return file_meta, edits
 

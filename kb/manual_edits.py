@@ -37,8 +37,12 @@ def apply_edits(meta: Metadata, edits: Iterable[ManualEdit]) -> Metadata:
 def merge_edits(
     current: Iterable[ManualEdit], newer: Iterable[ManualEdit]
 ) -> tuple[ManualEdit, ...]:
-    """`current` with `newer` edits taking the place of those of the same field."""
-    merged = {e.field: e for e in current} | {e.field: e for e in newer}
+    """`current` with `newer` edits taking the place of those of the same field; an edit to
+    the value a field already has keeps who made it and when."""
+    merged = {e.field: e for e in current}
+    for edit in newer:
+        if edit.field not in merged or merged[edit.field].value != edit.value:
+            merged[edit.field] = edit
     return tuple(merged[f] for f in EDITABLE_FIELDS if f in merged)
 
 
@@ -58,10 +62,14 @@ def revise(
     out = []
     for name in EDITABLE_FIELDS:
         value = field_value(wanted, name)
-        if name in reset or value == field_value(file_meta, name):
+        if name in reset:
             continue
         if name in current and value == field_value(shown, name):
-            out.append(current[name])
+            out.append(
+                current[name]
+            )  # left as it was (an upload form's value may equal the file's)
+        elif value == field_value(file_meta, name):
+            continue
         else:
             out.append(ManualEdit(name, value, editor, at))
     return tuple(out)

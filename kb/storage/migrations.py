@@ -287,3 +287,9 @@ def m011_records(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE INDEX IF NOT EXISTS evidence_doc ON evidence(doc_id)")
+
+
+@migration
+def m012_stem_overrides_of_every_form(db: sqlite3.Connection) -> None:
+    # STEM_OVERRIDES gained the genitives (nyttans, nyttors, nyttornas) and "nyttighet".
+    keyword_index.rebuild(db)
