@@ -10,7 +10,7 @@ from ingest.pipeline import ingest
 from kb.errors import InvalidQuery
 from kb.search.filters import Filters
 from kb.search.query import SearchQuery
-from kb.search.searcher import Searcher, SearchSettings
+from kb.search.searcher import Searcher, SearchSettings, fusion_strategy
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +216,39 @@ def test_zscore_fusion_counts_a_single_keyword_match():
     assert fused["junk"] > fused["other"] > fused["far"]  # the rest keep the dense order
 
 
+def test_looked_up_cosines_join_the_dense_scale_without_changing_it():
+    """A keyword-only chunk's real cosine is placed on the dense candidates' z-scale: the
+    candidates' own z-scores stay as they were, and the closer of two equal keyword matches
+    ranks first (before, both got the candidates' lowest score)."""
+    from kb.search import fusion
+
+    dense = {("a", 0): 0.90, ("a", 1): 0.88, ("d", 0): 0.86}
+    alone, _ = fusion._standardised(dense)
+    looked = {("b", 0): 0.84, ("c", 0): 0.70}
+    placed, _ = fusion._standardised({**dense, **looked}, looked_up=looked.keys())
+    assert all(placed[k] == pytest.approx(alone[k]) for k in dense)
+    assert placed[("b", 0)] > placed[("c", 0)]
+
+    keyword = {("b", 0): 5.0, ("c", 0): 5.0}
+    fuse = fusion_strategy(SearchSettings())
+    fused = fuse(dense, keyword, looked)
+    assert fused[("b", 0)] > fused[("c", 0)]
+    # every method other than z-scores fuses the retrievers' own tables only
+    convex = fusion_strategy(replace(SearchSettings(), fusion="convex"))
+    assert convex(dense, keyword, looked) == convex(dense, keyword, {})
+
+
+def test_the_store_gives_a_chunks_cosine_as_its_query_does(kb, tmp_path):
+    (tmp_path / "a.md").write_text("# Upphandling\n\nLeverantören valdes.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("# Budget\n\nKalkylen höll inte.\n", encoding="utf-8")
+    ingest(kb, [tmp_path / "a.md", tmp_path / "b.md"])
+    vector = kb.embedder.embed_queries(["hur valdes leverantören"])[0]
+    by_query = {m.chunk_id: m.score for m in kb.store.query(vector, 10)}
+    looked = kb.store.similarities(vector, [*by_query, "okänd#0"])
+    assert set(looked) == set(by_query)
+    assert all(looked[c] == pytest.approx(by_query[c], abs=1e-4) for c in by_query)
+
+
 def test_title_weight_ranks_a_title_match_above_a_text_match(kb, tmp_path):
     a_text = "# Budgetunderlag\n\nDokumentet handlar om ekonomi."
     b_text = "# Ekonomi\n\nHär nämns budgetunderlag en gång, bland mycket annat om planering."
@@ -260,7 +293,8 @@ def test_new_and_benefit_are_different_words(kb, tmp_path):
     """Snowball stems "nytt" (new) and "nyttorna" (the benefits) alike; the keyword side and
     the highlighting tell them apart, while the forms of each still meet."""
     (tmp_path / "nytta.md").write_text(
-        "# Uppföljning\n\nNyttorna följs upp varje år och nyttan redovisas, nyttornas värde också.\n",
+        "# Uppföljning\n\nNyttorna följs upp varje år och nyttan redovisas,"
+        " nyttornas värde också.\n",
         encoding="utf-8",
     )
     (tmp_path / "ny.md").write_text(

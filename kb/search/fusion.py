@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 
 
 def reciprocal_rank(rankings: list[list[Hashable]], weights: list[float], k: float) -> dict:
@@ -30,7 +30,7 @@ def convex(scores: list[dict], weights: list[float]) -> dict:
 
 
 def _standardised(
-    table: dict, absent: float | None = None, population: int | None = None
+    table: dict, absent: float | None = None, looked_up: Collection = ()
 ) -> tuple[dict, float]:
     """(key -> z-score, the z-score an absent key gets).
 
@@ -38,12 +38,9 @@ def _standardised(
     without the words); it then joins the statistics as one more value, so a single match
     stands above the rest instead of being its own mean. Without it an absent key gets the
     table's lowest z-score (a dense candidate list is cut off, its tail unknown).
-    `population`: the statistics are those of the table's best `population` values (the
-    retriever's own candidates), and other keys (scores looked up for the other side's
-    finds) are placed on that scale."""
-    values = list(table.values())
-    if population:
-        values = sorted(values, reverse=True)[:population]
+    `looked_up`: keys whose scores were fetched for the other side's finds: they are placed on
+    the scale of the retriever's own candidates but do not change it."""
+    values = [v for k, v in table.items() if k not in looked_up] or list(table.values())
     values += [absent] if absent is not None else []
     mean = sum(values) / len(values)
     std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 or 1.0
@@ -55,14 +52,14 @@ def zscore(
     scores: list[dict],
     weights: list[float],
     absent: list[float | None],
-    population: list[int | None] | None = None,
+    looked_up: list[Collection] | None = None,
 ) -> dict:
     """Weighted sum of z-scores: robust to one retriever's scores bunching (cosine
     similarities within 0.05 of each other) while the other's spread (BM25's long tail).
-    `absent[i]`, `population[i]`: see `_standardised`."""
-    population = population or [None] * len(scores)
+    `absent[i]`, `looked_up[i]`: see `_standardised`."""
+    looked_up = looked_up or [()] * len(scores)
     tables = [
-        (_standardised(t, a, n), w) for t, w, a, n in zip(scores, weights, absent, population) if t
+        (_standardised(t, a, k), w) for t, w, a, k in zip(scores, weights, absent, looked_up) if t
     ]
     keys = {k for (z, _), _ in tables for k in z}
     return {k: sum(w * z.get(k, floor) for (z, floor), w in tables) for k in keys}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from functools import partial
 
 import numpy as np
 
@@ -67,7 +66,8 @@ class SearchSettings:
         )
 
 
-Fuse = Callable[[dict, dict], dict]
+# (dense candidates, keyword candidates, cosines looked up for keyword-only chunks) -> fused
+Fuse = Callable[[dict, dict, dict], dict]
 
 
 def fusion_strategy(settings: SearchSettings) -> Fuse:
@@ -75,23 +75,27 @@ def fusion_strategy(settings: SearchSettings) -> Fuse:
     weights = [settings.dense_weight, 1.0 - settings.dense_weight]
     if settings.fusion == "rrf":
 
-        def rrf(dense: dict, keyword: dict) -> dict:
+        def rrf(dense: dict, keyword: dict, looked_up: dict) -> dict:
             rankings = [sorted(t, key=t.get, reverse=True) for t in (dense, keyword)]
             return fusion.reciprocal_rank(rankings, weights, settings.rrf_k)
 
         return rrf
     if settings.fusion in ("convex", "zscore", "distribution"):
         method = getattr(fusion, settings.fusion)
-        if settings.fusion == "zscore":
-            # A chunk without the words has BM25 0. The dense side's scale is that of its own
-            # candidates; the cosines looked up for the keyword side's finds go on it.
-            method = partial(
-                fusion.zscore, absent=[None, 0.0], population=[settings.candidates, None]
-            )
 
-        def fuse(dense: dict, keyword: dict) -> dict:
+        def fuse(dense: dict, keyword: dict, looked_up: dict) -> dict:
             tables = [dense, keyword]
-            return method(tables, fusion.confident_weights(tables, weights, settings.confidence))
+            fused_weights = fusion.confident_weights(tables, weights, settings.confidence)
+            if settings.fusion != "zscore":
+                return method(tables, fused_weights)
+            # A chunk without the words has BM25 0. A keyword-only chunk's real cosine goes
+            # on the scale of the dense candidates (without it: their lowest, a guess).
+            return fusion.zscore(
+                [{**dense, **looked_up}, keyword],
+                fused_weights,
+                absent=[None, 0.0],
+                looked_up=[looked_up.keys(), ()],
+            )
 
         return fuse
     raise ValueError(f"unknown fusion method {settings.fusion!r}")
@@ -180,12 +184,15 @@ class Searcher:
         for q in queries:
             dense = self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {}
             keyword = self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {}
-            if dense and keyword:
-                dense = self.with_missing_cosines(vectors[q.text], dense, keyword)
-            scored.append(Scored(*self.fuse(q, dense, keyword), dense, keyword))
+            extra = self.missing_cosines(vectors[q.text], dense, keyword) if dense else {}
+            fused = self.fuse(q, dense, keyword, extra)
+            # each side's own scores say why a hit is there: the real cosines included
+            scored.append(Scored(*fused, {**dense, **extra}, keyword))
         return scored
 
-    def fuse(self, q: PreparedQuery, dense: dict, keyword: dict) -> tuple[dict, str | None]:
+    def fuse(
+        self, q: PreparedQuery, dense: dict, keyword: dict, looked_up: dict | None = None
+    ) -> tuple[dict, str | None]:
         if q.mode == "dense":
             return dense, None
         if q.mode == "keyword":
@@ -193,25 +200,25 @@ class Searcher:
         if not q.stems:
             return dense, "only common words in the query: results are by meaning alone"
         cap = self.settings.chunks_per_doc
-        tables = [fusion.cap_per_document(dense, cap), fusion.cap_per_document(keyword, cap)]
-        fused = self._fuse(*tables)
+        dense, keyword = fusion.cap_per_document(dense, cap), fusion.cap_per_document(keyword, cap)
+        looked_up = {k: v for k, v in (looked_up or {}).items() if k in keyword}
+        fused = self._fuse(dense, keyword, looked_up)
         return fusion.add_document_evidence(fused, self.settings.doc_decay), None
 
     def dense(self, vector: np.ndarray, filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.store.query(vector, self.settings.candidates, filters)
         return {(m.doc_id, m.seq): m.score for m in matches}
 
-    def with_missing_cosines(
+    def missing_cosines(
         self, vector: np.ndarray, dense: dict[ChunkKey, float], keyword: dict[ChunkKey, float]
     ) -> dict[ChunkKey, float]:
-        """The dense table with the real cosine of each keyword-found chunk the dense
-        candidates missed: fused with a guess (the candidates' lowest score) instead, a chunk
-        with the words ranked by chance among near-identical ones."""
+        """The real cosine of each keyword-found chunk the dense candidates missed (fused with
+        a guess instead, a chunk with the words ranked by chance among near-identical ones)."""
         missing = {chunk_id(*key): key for key in keyword if key not in dense}
         if not missing:
-            return dense
+            return {}
         found = self.kb.store.similarities(vector, list(missing))
-        return {**dense, **{missing[cid]: score for cid, score in found.items()}}
+        return {missing[cid]: score for cid, score in found.items()}
 
     def keyword(self, stems: tuple[str, ...], filters: Filters) -> dict[ChunkKey, float]:
         matches = self.kb.catalog.keyword_search(
