@@ -438,8 +438,8 @@ def test_more_facet_values_behind_visa_fler(page, server):
         and "("
         in page.locator("label", has=page.locator("input[value=Transportstyrelsen]")).inner_text()
     )
-    for agency in ("SCB", "Statskontoret"):
-        assert page.get_by_label(agency).is_visible()
+    for agency in ("SCB", "Statskontoret"):  # the agency facet's, not a tag's ("scb")
+        assert page.locator(f"input[name=agency][value={agency}]").is_visible()
     shot(page, "search-more-1280")
     transport.check()
     page.wait_for_url("**agency=Transportstyrelsen**")
