@@ -47,9 +47,9 @@ def create_app(
 
     services.init_app(app, embedder)
     from web import auth
-    from web.views import api, describe, documents, search, upload
+    from web.views import agencies, api, describe, documents, investments, search, themes, upload
 
-    for module in (search, documents, describe, upload, api, auth):
+    for module in (search, documents, describe, upload, investments, agencies, themes, api, auth):
         app.register_blueprint(module.bp)
     from web import errors, helpers, i18n, security
 

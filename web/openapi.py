@@ -437,6 +437,21 @@ LESSON_PARAMS = [
     _q("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "At most (default 10)"),
 ]
 
+INVESTMENT_FILTERS = [
+    _q("agency", {"type": "string"}, "Only this agency's"),
+    _q("phase", {"enum": list(PHASES)}, "Only in this phase"),
+    _q("outcome", {"enum": list(OUTCOMES)}, "Only with this outcome"),
+]
+_ANY_LIST = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
+
+
+def _object(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {
@@ -540,7 +555,41 @@ SPEC = {
             }
         },
         "/api/investments": {
-            "get": {"summary": "The investments", "responses": {"200": _list("Investment")}}
+            "get": {
+                "summary": "The investments (the Investeringar page's list)",
+                "parameters": INVESTMENT_FILTERS,
+                "responses": {"200": _list("Investment")},
+            }
+        },
+        "/api/compare": {
+            "get": {
+                "summary": "Two to four investments point by point (the Jämför page)",
+                "parameters": [
+                    _q("id", {"type": "string"}, "The investments (2–4 ids)", repeat=True)
+                ],
+                "responses": {"200": _object("the compared investments and themes"), **ERRORS},
+            }
+        },
+        "/api/agencies": {
+            "get": {
+                "summary": "The agencies with how many investments and documents each has",
+                "responses": {"200": {"description": "OK", "content": _ANY_LIST}},
+            }
+        },
+        "/api/agencies/{agency}": {
+            "parameters": [_path("agency")],
+            "get": {
+                "summary": "One agency: investments, documents, recommendations, a timeline",
+                "responses": {"200": _object("the agency page's data"), **ERRORS},
+            },
+        },
+        "/api/themes/{theme_id}": {
+            "parameters": [_path("theme_id")],
+            "get": {
+                "summary": "One theme: its lessons (went well, went badly, advice) and the "
+                "investments most affected",
+                "responses": {"200": _object("the theme page's data"), **ERRORS},
+            },
         },
         "/api/investments/{investment_id}": {
             "parameters": [_path("investment_id")],

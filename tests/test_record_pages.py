@@ -1,0 +1,174 @@
+"""The record pages (issue 14): Investeringar, an investment, Myndighet, Tema, Jämför, search by
+record type, Beskriv's records and brief, Översikt – each with its JSON twin, over a knowledge
+base with a few records made here (tests/test_records.py's documents and records)."""
+
+# ruff: noqa: F811 - the fixtures imported below are pytest's, named again as arguments
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.pipeline import ingest
+from kb.records.importer import import_records
+from tests.test_api import check
+from tests.test_records import (  # noqa: F401
+    COST_QUOTE,
+    FILLER,
+    TRAINING_QUOTE,
+    document,
+    folder,
+    records,
+    rkb,
+    write_yaml,
+)
+from web import create_app
+
+SECOND = {
+    "id": "skatteverket-folkbokforing",
+    "name": "Ny folkbokföring <script>alert(1)</script>",
+    "agency": "Skatteverket",
+    "description": "Ett nytt system för folkbokföringen med digitala flyttanmälningar.",
+    "start_year": 2015,
+    "end_year": 2019,
+    "phase": "avslutad",
+    "outcome": "lyckad",
+    "documents": [{"document": "svar", "role": "uppföljning"}],
+}
+WENT_WELL = {
+    "id": "folkbokforing-budget-holl",
+    "text": "Budgeten höll tack vare en kalkyl i intervall.",
+    "polarity": "gick bra",
+    "themes": ["kostnadskalkyl-och-budget"],
+    "investment": "skatteverket-folkbokforing",
+    "evidence": [{"document": "ertms", "quote": TRAINING_QUOTE}],
+}
+
+
+def with_second(**changes) -> dict:
+    data = records(**changes)
+    data["investments"].append(SECOND)
+    data["lessons"].append(WENT_WELL)
+    return data
+
+
+@pytest.fixture
+def client(rkb, tmp_path):
+    import_records(rkb, write_yaml(tmp_path, with_second()))
+    app = create_app({"TESTING": True}, kb_config=rkb.config, embedder=rkb.embedder)
+    return app.test_client()
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url, headers={"Accept-Language": "sv"})
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def section(html: str, heading_id: str) -> str:
+    """The <section> labelled by the heading with this id."""
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+# Investering ---------------------------------------------------------------------------------
+def test_the_investment_page_cites_its_cost_and_groups_lessons_by_theme(client):
+    html = page(client, "/investeringar/trafikverket-ertms")
+    facts = section(html, "facts-heading")
+    assert "1\xa0170 mnkr" in facts
+    # the estimate's evidence links to its passage on the document page
+    assert re.search(r'href="/documents/ertms\?chunk=0#chunk-0">ERTMS-granskningen', facts)
+    assert "Senaste prognos" in facts and "3\xa0300 mnkr" in facts
+    lessons = section(html, "lessons-heading")
+    assert lessons.index("Kostnadskalkyl och budget") < lessons.index("Styrning och ledning")
+    assert "underskattades kraftigt" in lessons and 'href="/teman/styrning-och-ledning"' in lessons
+    assert COST_QUOTE in lessons
+    recommendations = section(html, "recommendations-heading")
+    assert "Ta fram en strategi" in recommendations and "följd" in recommendations
+    assert "granskning" in section(html, "timeline-heading")
+    similar = section(html, "similar-investments-heading")
+    assert "/investeringar/skatteverket-folkbokforing" in similar
+
+
+def test_the_investment_json_twin_has_the_page_data(client):
+    detail = check(client.get("/api/investments/trafikverket-ertms"))
+    assert detail["cited_costs"]["estimated_cost"]["url"] == "/documents/ertms?chunk=0#chunk-0"
+    assert detail["follow_up_status"] == {"rir-strategi": "följd"}
+    assert [t["theme"]["id"] for t in detail["lessons_by_theme"]] == [
+        "kostnadskalkyl-och-budget",
+        "styrning-och-ledning",
+    ]
+    assert detail["similar"][0]["investment"]["id"] == "skatteverket-folkbokforing"
+    assert detail["timeline"][0]["role"] == "granskning"
+
+
+def test_flagged_evidence_is_shown_as_needing_review(client, rkb, folder):
+    (folder / "ertms.md").write_text(document(COST_QUOTE, TRAINING_QUOTE, *FILLER), "utf-8")
+    assert len(ingest(rkb, [folder]).updated) == 1  # the steering quote is gone
+    html = page(client, "/investeringar/trafikverket-ertms")
+    steering = section(html, "lessons-heading").split("Styrning och ledning")[1]
+    assert "behöver granskas" in steering
+    assert "behöver granskas" not in section(html, "facts-heading")
+
+
+def test_the_investment_list_filters_escapes_and_offers_compare(client):
+    html = page(client, "/investeringar/")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('type="checkbox" name="id"') == 2
+    assert 'action="/jamfor"' in html
+    only = page(client, "/investeringar/?outcome=lyckad")
+    assert "skatteverket-folkbokforing" in only and "/investeringar/trafikverket-ertms" not in only
+    assert [i["id"] for i in check(client.get("/api/investments?phase=pågående"))] == [
+        "trafikverket-ertms"
+    ]
+    assert page(client, "/investeringar/nej", 404)
+
+
+# Myndighet -----------------------------------------------------------------------------------
+def test_the_agency_page_lists_investments_documents_and_recommendations(client):
+    html = page(client, "/myndigheter/Trafikverket")
+    assert "/investeringar/trafikverket-ertms" in section(html, "investments-heading")
+    received = section(html, "received-heading")
+    assert "Ta fram en strategi" in received and "följd" in received
+    assert "2008" in section(html, "timeline-heading")  # the investment's start
+    assert "/documents/ertms" in section(html, "documents-heading")
+    agencies = {a["name"]: a for a in check(client.get("/api/agencies"))}
+    assert agencies["Trafikverket"] == {"name": "Trafikverket", "investments": 1, "documents": 2}
+    one = check(client.get("/api/agencies/Trafikverket"))
+    assert [r["status"] for r in one["recommendations"]] == ["följd"]
+    assert check(client.get("/api/agencies/Ingen"), 404)["code"] == "no_agency"
+
+
+# Tema ----------------------------------------------------------------------------------------
+def test_the_theme_page_sets_went_well_beside_went_badly(client):
+    html = page(client, "/teman/kostnadskalkyl-och-budget")
+    assert "Budgeten höll" in section(html, "well-heading")
+    assert "underskattades kraftigt" in section(html, "badly-heading")
+    assert "Budgeten höll" not in section(html, "badly-heading")
+    affected = section(html, "affected-heading")
+    assert "trafikverket-ertms" in affected and "skatteverket-folkbokforing" in affected
+    listing = page(client, "/teman/")
+    assert "/teman/styrning-och-ledning" in listing and "1 lärdom" in listing
+    theme = check(client.get("/api/themes/kostnadskalkyl-och-budget"))
+    assert [x["id"] for x in theme["went_well"]] == ["folkbokforing-budget-holl"]
+    assert check(client.get("/api/themes/vaderlek"), 404)["code"] == "no_theme"
+
+
+# Jämför --------------------------------------------------------------------------------------
+def test_compare_sets_investments_side_by_side_point_by_point(client):
+    html = page(client, "/jamfor?id=trafikverket-ertms&id=skatteverket-folkbokforing")
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'<th scope="row">([^<]+)</th>(.*?)</tr>', html, re.S)
+    }
+    assert re.findall(r"<td>([^<]+)</td>", rows["Myndighet"]) == ["Trafikverket", "Skatteverket"]
+    assert re.findall(r"<td>([^<]+)</td>", rows["Utfall"]) == ["delvis lyckad", "lyckad"]
+    assert re.findall(r"<td>(\d+)</td>", rows["Lärdomar: Kostnadskalkyl och budget"]) == ["1", "1"]
+    assert re.findall(r"<td>([^<]+)</td>", rows["Följda rekommendationer"]) == ["1 av 1", "0 av 0"]
+    data = check(client.get("/api/compare?id=trafikverket-ertms&id=skatteverket-folkbokforing"))
+    assert [i["recommendations_followed"] for i in data["investments"]] == [1, 0]
+    assert page(client, "/jamfor?id=trafikverket-ertms", 400)
+    assert (
+        check(client.get("/api/compare?id=a&id=b&id=c&id=d&id=e"), 400)["code"] == "compare_count"
+    )
