@@ -1,0 +1,77 @@
+"""The record pages in headless Chromium over the sample corpus and its records: from a
+description on Beskriv to similar investments, lessons by theme with their evidence, a
+downloaded brief, and axe-core at 1280 and 390 px on every record page."""
+
+# ruff: noqa: F811 - the fixtures imported below are pytest's, named again as arguments
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ingest.pipeline import ingest
+from kb.knowledge_base import KnowledgeBase
+from kb.records.importer import import_records
+from tests.conftest import CORPUS, ROOT
+from tests.test_browser import (  # noqa: F401
+    _free_port,
+    axe_page,
+    axe_violations,
+    browser,
+    page,
+    shot,
+)
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def server(base_config, embedder, tmp_path_factory):
+    """The app over the sample corpus with corpus/records.yaml imported, as `make run` has it."""
+    from waitress.server import create_server
+
+    from web import create_app
+
+    config = base_config.with_(data_dir=tmp_path_factory.mktemp("records-browser-data"))
+    kb = KnowledgeBase(config, embedder=embedder)
+    assert ingest(kb, [CORPUS]).ok
+    assert import_records(kb, ROOT / "corpus" / "records.yaml").ok
+    kb.close()
+    app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
+    wsgi = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
+    threading.Thread(target=wsgi.run, daemon=True).start()
+    yield f"http://127.0.0.1:{wsgi.effective_port}"
+    wsgi.close()
+
+
+PAGES = [
+    ("/investeringar/", "investments"),
+    ("/investeringar/tullverket-utredningsstod", "investment"),
+    ("/myndigheter/", "agencies"),
+    ("/myndigheter/Tullverket", "agency"),
+    ("/teman/", "themes"),
+    ("/teman/kostnadskalkyl-och-budget", "theme"),
+    ("/jamfor?id=tullverket-utredningsstod&id=tullverket-tullkodex", "compare"),
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize(("path", "name"), PAGES)
+def test_no_accessibility_violations_on_the_record_pages(axe_page, server, path, name, width):
+    axe_page.set_viewport_size({"width": width, "height": 900})
+    axe_page.goto(server + path)
+    shot(axe_page, f"records-{name}-{width}")
+    assert axe_violations(axe_page) == []
+    if width == PHONE["width"]:
+        assert axe_page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_compare_ticked_investments_from_the_list(page, server):
+    page.goto(server + "/investeringar/")
+    boxes = page.locator("input[name=id]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.get_by_role("button", name="Jämför", exact=True).click()
+    page.wait_for_url("**/jamfor?id=*&id=*")
+    assert page.locator(".compare-table thead th").count() == 3
