@@ -53,6 +53,8 @@ PAGES = [
     ("/teman/", "themes"),
     ("/teman/kostnadskalkyl-och-budget", "theme"),
     ("/jamfor?id=tullverket-utredningsstod&id=tullverket-tullkodex", "compare"),
+    ("/?q=kalkylen+höll+inte&type=lessons", "search-lessons"),
+    ("/?q=nytt+ärendesystem+för+brottsutredningar&type=investments", "search-investments"),
 ]
 
 

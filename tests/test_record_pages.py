@@ -172,3 +172,39 @@ def test_compare_sets_investments_side_by_side_point_by_point(client):
     assert (
         check(client.get("/api/compare?id=a&id=b&id=c&id=d&id=e"), 400)["code"] == "compare_count"
     )
+
+
+# Search: the result type switch and the records' facets ------------------------------------
+def test_search_switches_to_lessons_with_theme_and_outcome_facets(client):
+    html = page(client, "/?q=kostnaderna+blev+mycket+högre+än+kalkylen&type=lessons")
+    assert 'name="type" value="lessons" checked' in html
+    hits = html[html.index('id="hits-heading"') :]
+    assert hits.index("underskattades kraftigt") < hits.index("</ol>")
+    assert f'href="/documents/ertms?chunk=0#chunk-0"' in hits  # the evidence, linked
+    assert re.search(r'name="theme" value="kostnadskalkyl-och-budget"> Kostnadskalkyl', html)
+    assert 'name="outcome" value="delvis lyckad"' in html
+    narrowed = page(client, "/?q=kostnaderna+blev+högre&type=lessons&outcome=lyckad")
+    narrowed = narrowed[narrowed.index('id="hits-heading"') :]
+    assert "Budgeten höll" in narrowed and "underskattades kraftigt" not in narrowed
+    data = check(
+        client.get("/api/search?q=kostnaderna+blev+högre&type=lessons&theme=styrning-och-ledning")
+    )
+    assert data["type"] == "lessons"
+    assert [h["lesson"]["id"] for h in data["hits"]] == ["ertms-svag-styrning"]
+    theme_facet = {f["value"]: f["count"] for f in data["facets"]["theme"]}
+    assert theme_facet["kostnadskalkyl-och-budget"] >= 1
+
+
+def test_search_switches_to_investments_by_their_description(client):
+    html = page(client, "/?q=flyttanmälan+och+folkbokföring&type=investments")
+    hits = html[html.index('id="hits-heading"') :]
+    assert hits.index("/investeringar/skatteverket-folkbokforing") < hits.index(
+        "/investeringar/trafikverket-ertms"
+    )
+    assert "&lt;script&gt;" in hits and "<script>alert" not in hits
+    data = check(client.get("/api/search?q=signalsystem+för+järnvägen&type=investments"))
+    assert data["hits"][0]["investment"]["id"] == "trafikverket-ertms"
+    only = check(client.get("/api/search?q=signalsystem&type=investments&outcome=lyckad"))
+    assert [h["investment"]["id"] for h in only["hits"]] == ["skatteverket-folkbokforing"]
+    assert check(client.get("/api/search?q=x&type=personer"), 400)["code"] == "unknown_result_type"
+    assert "also_searched" in check(client.get("/api/search?q=signalsystem&type=documents"))

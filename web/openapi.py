@@ -341,7 +341,19 @@ THEME = {
         "lessons": {"type": "integer", "description": "how many lessons are filed under it"},
     },
 }
+RECORD_RESULTS = {
+    "type": "object",
+    "required": ["type", "query", "total", "hits", "facets"],
+    "properties": {
+        "type": {"enum": ["lessons", "investments"]},
+        "query": {"type": "string"},
+        "total": {"type": "integer"},
+        "hits": {"type": "array", "items": {"type": "object"}},
+        "facets": {"type": "object"},
+    },
+}
 SCHEMAS |= {
+    "RecordResults": RECORD_RESULTS,
     "Evidence": EVIDENCE,
     "Investment": INVESTMENT,
     "InvestmentDetail": INVESTMENT_DETAIL,
@@ -405,6 +417,15 @@ SEARCH_PARAMS = [
     _q("page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page of results"),
     _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Documents per page"),
     _q(
+        "type",
+        {"enum": ["documents", "lessons", "investments"]},
+        "What to find (default documents)",
+    ),
+    _q("theme", {"type": "string"}, "Lessons/investments: only under these themes", repeat=True),
+    _q(
+        "outcome", {"enum": list(OUTCOMES)}, "Lessons/investments: only these outcomes", repeat=True
+    ),
+    _q(
         "near",
         {"type": "integer", "enum": [0, 1]},
         "1: also list documents below the similarity floor (those without the query's words "
@@ -465,9 +486,25 @@ SPEC = {
         },
         "/api/search": {
             "get": {
-                "summary": "Search (the same query string as the Sök page)",
+                "summary": "Search (the same query string as the Sök page): documents, or with "
+                "type=lessons or type=investments those records, with theme and outcome facets",
                 "parameters": SEARCH_PARAMS,
-                "responses": {"200": _json("SearchResults"), **ERRORS},
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/SearchResults"},
+                                        {"$ref": "#/components/schemas/RecordResults"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    **ERRORS,
+                },
             }
         },
         "/api/documents": {
