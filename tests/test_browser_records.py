@@ -24,6 +24,10 @@ from tests.test_browser import (  # noqa: F401
 )
 
 PHONE = {"width": 390, "height": 844}
+DESCRIPTION = (
+    "Vi planerar ett nytt ärendestöd för brottsutredningar och beslag. "
+    "Det ska kosta 80 miljoner kronor och kopplas till åklagare och domstol."
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +59,8 @@ PAGES = [
     ("/jamfor?id=tullverket-utredningsstod&id=tullverket-tullkodex", "compare"),
     ("/?q=kalkylen+höll+inte&type=lessons", "search-lessons"),
     ("/?q=nytt+ärendesystem+för+brottsutredningar&type=investments", "search-investments"),
+    ("/describe/?text=" + DESCRIPTION.replace(" ", "+"), "describe"),
+    ("/beskriv/brief?text=" + DESCRIPTION.replace(" ", "+"), "brief"),
 ]
 
 
@@ -77,3 +83,31 @@ def test_compare_ticked_investments_from_the_list(page, server):
     page.get_by_role("button", name="Jämför", exact=True).click()
     page.wait_for_url("**/jamfor?id=*&id=*")
     assert page.locator(".compare-table thead th").count() == 3
+
+
+def test_from_a_description_to_similar_investments_lessons_and_a_brief(page, server, tmp_path):
+    import docx
+
+    page.goto(server + "/describe/")
+    page.fill("#text", DESCRIPTION)
+    page.get_by_role("button", name="Hitta liknande fall").click()
+    page.wait_for_selector("#similar-investments-heading")
+    first = page.locator(".similar-investments > li > a").first
+    assert first.inner_text().startswith("Utredningsstöd")
+    lessons = page.locator("section[aria-labelledby=relevant-lessons-heading]")
+    assert lessons.locator("h3.theme-heading").count() >= 2
+    evidence = lessons.locator(".evidence .citation a").first
+    href = evidence.get_attribute("href")
+    assert "/documents/" in href and "#chunk-" in href
+    shot(page, "records-describe-flow")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Ladda ner underlaget (Word)").click()
+    path = tmp_path / "brief.docx"
+    download.value.save_as(path)
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "Utredningsstöd" in text
+    assert "Källa: Expertgruppens analys av digital investering" in text
+    assert server + "/documents/" in text
+    evidence.click()  # the evidence opens at its passage on the document page
+    page.wait_for_url("**/documents/**#chunk-*")
+    assert page.locator("p.focus, li.focus, tr.focus, h2.focus, h3.focus").count() >= 1

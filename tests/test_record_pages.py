@@ -180,7 +180,7 @@ def test_search_switches_to_lessons_with_theme_and_outcome_facets(client):
     assert 'name="type" value="lessons" checked' in html
     hits = html[html.index('id="hits-heading"') :]
     assert hits.index("underskattades kraftigt") < hits.index("</ol>")
-    assert f'href="/documents/ertms?chunk=0#chunk-0"' in hits  # the evidence, linked
+    assert 'href="/documents/ertms?chunk=0#chunk-0"' in hits  # the evidence, linked
     assert re.search(r'name="theme" value="kostnadskalkyl-och-budget"> Kostnadskalkyl', html)
     assert 'name="outcome" value="delvis lyckad"' in html
     narrowed = page(client, "/?q=kostnaderna+blev+högre&type=lessons&outcome=lyckad")
@@ -208,3 +208,42 @@ def test_search_switches_to_investments_by_their_description(client):
     assert [h["investment"]["id"] for h in only["hits"]] == ["skatteverket-folkbokforing"]
     assert check(client.get("/api/search?q=x&type=personer"), 400)["code"] == "unknown_result_type"
     assert "also_searched" in check(client.get("/api/search?q=signalsystem&type=documents"))
+
+
+# Beskriv din investering and the brief -------------------------------------------------------
+DESCRIBED = "Vi ska bygga ett nytt signalsystem för järnvägen och vill inte att kalkylen spricker."
+
+
+def test_describe_shows_similar_investments_lessons_by_theme_and_recommendations(client):
+    html = page(client, "/describe/?text=" + DESCRIBED)
+    similar = section(html, "similar-investments-heading")
+    assert similar.index("/investeringar/trafikverket-ertms") < similar.index(
+        "/investeringar/skatteverket-folkbokforing"
+    )
+    lessons = section(html, "relevant-lessons-heading")
+    assert "Kostnadskalkyl och budget" in lessons and "underskattades kraftigt" in lessons
+    assert "/documents/ertms?chunk=0#chunk-0" in lessons
+    assert "Ta fram en strategi" in section(html, "given-heading")
+    assert 'href="/beskriv/brief?text=' in html and 'href="/beskriv/brief.docx?text=' in html
+
+
+def test_the_brief_cites_every_item_in_print_docx_and_json(client):
+    import io
+
+    import docx
+
+    html = page(client, "/beskriv/brief?text=" + DESCRIBED)
+    assert "Erfarenheter inför en planerad investering" in html
+    assert "http://localhost/documents/ertms?chunk=0#chunk-0" in html  # a full address
+    response = client.get("/beskriv/brief.docx?text=" + DESCRIBED)
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(response.data)).paragraphs)
+    assert "underskattades kraftigt" in text and COST_QUOTE in text
+    assert "Källa: ERTMS-granskningen" in text
+    assert "http://localhost/documents/ertms?chunk=0#chunk-0" in text
+    data = check(client.get("/api/brief?text=" + DESCRIBED))
+    assert data["investments"][0]["investment"]["id"] == "trafikverket-ertms"
+    cited = [c for t in data["lessons_by_theme"] for x in t["lessons"] for c in x["cited"]]
+    assert cited and all(c["title"] and c["url"] for c in cited)
+    assert [r["id"] for r in data["recommendations"]] == ["rir-strategi"]
+    assert check(client.get("/api/brief?text=+"), 400)["code"] == "description_empty"

@@ -47,9 +47,30 @@ def create_app(
 
     services.init_app(app, embedder)
     from web import auth
-    from web.views import agencies, api, describe, documents, investments, search, themes, upload
+    from web.views import (
+        agencies,
+        api,
+        brief,
+        describe,
+        documents,
+        investments,
+        search,
+        themes,
+        upload,
+    )
 
-    for module in (search, documents, describe, upload, investments, agencies, themes, api, auth):
+    for module in (
+        search,
+        documents,
+        describe,
+        brief,
+        upload,
+        investments,
+        agencies,
+        themes,
+        api,
+        auth,
+    ):
         app.register_blueprint(module.bp)
     from web import errors, helpers, i18n, security
 

@@ -620,6 +620,16 @@ SPEC = {
                 "responses": {"200": _object("the agency page's data"), **ERRORS},
             },
         },
+        "/api/brief": {
+            "get": {
+                "summary": "The brief for a described investment: similar investments, the most "
+                "relevant lessons by theme, the recommendations given in similar cases, each cited",
+                "parameters": [
+                    _q("text", {"type": "string", "maxLength": 20000}, "The description")
+                ],
+                "responses": {"200": _object("the brief"), **ERRORS},
+            }
+        },
         "/api/themes/{theme_id}": {
             "parameters": [_path("theme_id")],
             "get": {

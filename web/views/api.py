@@ -15,6 +15,7 @@ from web.auth import current_user, editor_required
 from web.openapi import SPEC
 from web.services import get_kb, get_similarity, jobs, writing
 from web.views.agencies import agency_data, agency_list_data
+from web.views.brief import brief_data
 from web.views.describe import describe_data
 from web.views.documents import document_list_data, public
 from web.views.investments import compare_data, investment_data, investment_list_data
@@ -248,6 +249,11 @@ def theme_list():
 @bp.get("/themes/<theme_id>")
 def theme(theme_id: str):
     return respond(theme_data(theme_id))
+
+
+@bp.get("/brief")
+def brief():
+    return respond(brief_data(request.args.get("text", "")))
 
 
 @bp.get("/recommendations")

@@ -37,8 +37,9 @@ class Citation:
 class Citer:
     """Turns evidence into citations, reading each document and chunk once per request."""
 
-    def __init__(self, knowledge_base: KnowledgeBase) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, external: bool = False) -> None:
         self.catalog = knowledge_base.catalog
+        self.external = external  # full addresses, for a brief read outside the app
         self._docs: dict = {}
 
     def document(self, doc_id: str):
@@ -65,11 +66,13 @@ class Citer:
                 )
                 page = chunk.page if chunk else None
                 url = (
-                    url_for("documents.show", doc_id=doc.id, chunk=evidence.seq)
+                    url_for(
+                        "documents.show", doc_id=doc.id, chunk=evidence.seq, _external=self.external
+                    )
                     + f"#chunk-{evidence.seq}"
                 )
             else:
-                url = url_for("documents.show", doc_id=doc.id)
+                url = url_for("documents.show", doc_id=doc.id, _external=self.external)
         return Citation(
             doc_id=evidence.doc_id,
             title=doc.meta.title if doc else evidence.doc_id,
