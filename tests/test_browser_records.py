@@ -61,6 +61,7 @@ PAGES = [
     ("/?q=nytt+ärendesystem+för+brottsutredningar&type=investments", "search-investments"),
     ("/describe/?text=" + DESCRIPTION.replace(" ", "+"), "describe"),
     ("/beskriv/brief?text=" + DESCRIPTION.replace(" ", "+"), "brief"),
+    ("/oversikt", "overview"),
 ]
 
 

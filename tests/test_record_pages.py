@@ -247,3 +247,32 @@ def test_the_brief_cites_every_item_in_print_docx_and_json(client):
     assert cited and all(c["title"] and c["url"] for c in cited)
     assert [r["id"] for r in data["recommendations"]] == ["rir-strategi"]
     assert check(client.get("/api/brief?text=+"), 400)["code"] == "description_empty"
+
+
+# Översikt ------------------------------------------------------------------------------------
+def test_the_overview_draws_svg_charts_with_the_same_data_as_tables(client):
+    html = page(client, "/oversikt")
+    main = html[html.index("<main") : html.index("</main>")]
+    assert main.count('<svg class="chart" role="img"') == 3 and "<script" not in main
+    per_agency = section(html, "per-agency-heading")
+    assert re.search(r">2008</th>.*>2015</th>", per_agency, re.S)
+    assert re.search(r"Trafikverket</a></th><td>1</td><td>0</td><td>1</td>", per_agency)
+    per_theme = section(html, "per-theme-heading")
+    assert re.search(r"Kostnadskalkyl och budget</a></th><td>1</td><td>1</td><td>0</td>", per_theme)
+    costs = section(html, "costs-heading")
+    assert "<rect" in costs and re.search(r"<td>1\xa0170</td><td>3\xa0300 \(prognos\)</td>", costs)
+    data = check(client.get("/api/overview"))
+    assert data["estimate_vs_outcome"] == [
+        {
+            "investment": "trafikverket-ertms",
+            "name": "ERTMS – nytt signalsystem för järnvägen",
+            "estimated_msek": 1170.0,
+            "actual_msek": 3300.0,
+            "actual_kind": "prognos",
+        }
+    ]
+    themes = {t["theme"]: t for t in data["lessons_per_theme"]}
+    assert themes["kostnadskalkyl-och-budget"]["gick bra"] == 1
+    assert {"agency": "Skatteverket", "year": 2015, "investments": 1} in data[
+        "investments_per_agency_and_year"
+    ]

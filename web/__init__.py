@@ -54,6 +54,7 @@ def create_app(
         describe,
         documents,
         investments,
+        overview,
         search,
         themes,
         upload,
@@ -68,6 +69,7 @@ def create_app(
         investments,
         agencies,
         themes,
+        overview,
         api,
         auth,
     ):

@@ -620,6 +620,13 @@ SPEC = {
                 "responses": {"200": _object("the agency page's data"), **ERRORS},
             },
         },
+        "/api/overview": {
+            "get": {
+                "summary": "The Översikt page's numbers: investments per agency and start year, "
+                "lessons per theme and polarity, estimate against outcome",
+                "responses": {"200": _object("the overview")},
+            }
+        },
         "/api/brief": {
             "get": {
                 "summary": "The brief for a described investment: similar investments, the most "

@@ -19,6 +19,7 @@ from web.views.brief import brief_data
 from web.views.describe import describe_data
 from web.views.documents import document_list_data, public
 from web.views.investments import compare_data, investment_data, investment_list_data
+from web.views.overview import overview_data
 from web.views.render import respond
 from web.views.search import search_data
 from web.views.themes import theme_data
@@ -249,6 +250,11 @@ def theme_list():
 @bp.get("/themes/<theme_id>")
 def theme(theme_id: str):
     return respond(theme_data(theme_id))
+
+
+@bp.get("/overview")
+def overview():
+    return respond(overview_data())
 
 
 @bp.get("/brief")
