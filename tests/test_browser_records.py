@@ -112,3 +112,16 @@ def test_from_a_description_to_similar_investments_lessons_and_a_brief(page, ser
     evidence.click()  # the evidence opens at its passage on the document page
     page.wait_for_url("**/documents/**#chunk-*")
     assert page.locator("p.focus, li.focus, tr.focus, h2.focus, h3.focus").count() >= 1
+
+
+def test_the_search_type_switch_shows_lessons_and_their_facets(page, server):
+    page.goto(server + "/?q=kalkylen+höll+inte")
+    page.wait_for_selector(".hit")
+    page.get_by_role("radio", name="Lärdomar").check()
+    page.wait_for_url("**type=lessons**")
+    page.wait_for_selector(".hit.lesson .evidence")
+    assert page.locator("input[name=theme]").count() >= 2
+    page.locator("input[name=theme]").first.check()
+    page.wait_for_url("**theme=**")
+    assert page.locator(".hit.lesson").count() >= 1
+    assert "lärdom" in page.locator("#results-status").inner_text()
