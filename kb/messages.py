@@ -128,6 +128,10 @@ MESSAGES: dict[str, str] = {
     "unknown_theme": N_("unknown theme %(value)r; known themes: %(known)s"),
     "unknown_investment": N_("unknown investment %(value)r"),
     "no_record": N_("no investment, lesson or recommendation with id %(id)r"),
+    "unknown_result_type": N_("unknown result type %(value)r; known: %(known)s"),
+    "compare_count": N_("choose from %(min)s to %(max)s investments to compare"),
+    "no_agency": N_("no agency named %(name)r"),
+    "no_theme": N_("no theme with id %(id)r"),
     "record_in_use": N_(
         "investment %(id)r has %(count)s lessons or recommendations; delete them or move them "
         "to another investment first"

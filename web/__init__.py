@@ -47,9 +47,32 @@ def create_app(
 
     services.init_app(app, embedder)
     from web import auth
-    from web.views import api, describe, documents, search, upload
+    from web.views import (
+        agencies,
+        api,
+        brief,
+        describe,
+        documents,
+        investments,
+        overview,
+        search,
+        themes,
+        upload,
+    )
 
-    for module in (search, documents, describe, upload, api, auth):
+    for module in (
+        search,
+        documents,
+        describe,
+        brief,
+        upload,
+        investments,
+        agencies,
+        themes,
+        overview,
+        api,
+        auth,
+    ):
         app.register_blueprint(module.bp)
     from web import errors, helpers, i18n, security
 

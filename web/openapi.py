@@ -341,7 +341,19 @@ THEME = {
         "lessons": {"type": "integer", "description": "how many lessons are filed under it"},
     },
 }
+RECORD_RESULTS = {
+    "type": "object",
+    "required": ["type", "query", "total", "hits", "facets"],
+    "properties": {
+        "type": {"enum": ["lessons", "investments"]},
+        "query": {"type": "string"},
+        "total": {"type": "integer"},
+        "hits": {"type": "array", "items": {"type": "object"}},
+        "facets": {"type": "object"},
+    },
+}
 SCHEMAS |= {
+    "RecordResults": RECORD_RESULTS,
     "Evidence": EVIDENCE,
     "Investment": INVESTMENT,
     "InvestmentDetail": INVESTMENT_DETAIL,
@@ -405,6 +417,15 @@ SEARCH_PARAMS = [
     _q("page", {"type": "integer", "minimum": 1, "maximum": 1000}, "Page of results"),
     _q("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Documents per page"),
     _q(
+        "type",
+        {"enum": ["documents", "lessons", "investments"]},
+        "What to find (default documents)",
+    ),
+    _q("theme", {"type": "string"}, "Lessons/investments: only under these themes", repeat=True),
+    _q(
+        "outcome", {"enum": list(OUTCOMES)}, "Lessons/investments: only these outcomes", repeat=True
+    ),
+    _q(
         "near",
         {"type": "integer", "enum": [0, 1]},
         "1: also list documents below the similarity floor (those without the query's words "
@@ -437,6 +458,21 @@ LESSON_PARAMS = [
     _q("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "At most (default 10)"),
 ]
 
+INVESTMENT_FILTERS = [
+    _q("agency", {"type": "string"}, "Only this agency's"),
+    _q("phase", {"enum": list(PHASES)}, "Only in this phase"),
+    _q("outcome", {"enum": list(OUTCOMES)}, "Only with this outcome"),
+]
+_ANY_LIST = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
+
+
+def _object(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {
@@ -450,9 +486,25 @@ SPEC = {
         },
         "/api/search": {
             "get": {
-                "summary": "Search (the same query string as the Sök page)",
+                "summary": "Search (the same query string as the Sök page): documents, or with "
+                "type=lessons or type=investments those records, with theme and outcome facets",
                 "parameters": SEARCH_PARAMS,
-                "responses": {"200": _json("SearchResults"), **ERRORS},
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/SearchResults"},
+                                        {"$ref": "#/components/schemas/RecordResults"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    **ERRORS,
+                },
             }
         },
         "/api/documents": {
@@ -540,7 +592,58 @@ SPEC = {
             }
         },
         "/api/investments": {
-            "get": {"summary": "The investments", "responses": {"200": _list("Investment")}}
+            "get": {
+                "summary": "The investments (the Investeringar page's list)",
+                "parameters": INVESTMENT_FILTERS,
+                "responses": {"200": _list("Investment")},
+            }
+        },
+        "/api/compare": {
+            "get": {
+                "summary": "Two to four investments point by point (the Jämför page)",
+                "parameters": [
+                    _q("id", {"type": "string"}, "The investments (2–4 ids)", repeat=True)
+                ],
+                "responses": {"200": _object("the compared investments and themes"), **ERRORS},
+            }
+        },
+        "/api/agencies": {
+            "get": {
+                "summary": "The agencies with how many investments and documents each has",
+                "responses": {"200": {"description": "OK", "content": _ANY_LIST}},
+            }
+        },
+        "/api/agencies/{agency}": {
+            "parameters": [_path("agency")],
+            "get": {
+                "summary": "One agency: investments, documents, recommendations, a timeline",
+                "responses": {"200": _object("the agency page's data"), **ERRORS},
+            },
+        },
+        "/api/overview": {
+            "get": {
+                "summary": "The Översikt page's numbers: investments per agency and start year, "
+                "lessons per theme and polarity, estimate against outcome",
+                "responses": {"200": _object("the overview")},
+            }
+        },
+        "/api/brief": {
+            "get": {
+                "summary": "The brief for a described investment: similar investments, the most "
+                "relevant lessons by theme, the recommendations given in similar cases, each cited",
+                "parameters": [
+                    _q("text", {"type": "string", "maxLength": 20000}, "The description")
+                ],
+                "responses": {"200": _object("the brief"), **ERRORS},
+            }
+        },
+        "/api/themes/{theme_id}": {
+            "parameters": [_path("theme_id")],
+            "get": {
+                "summary": "One theme: its lessons (went well, went badly, advice) and the "
+                "investments most affected",
+                "responses": {"200": _object("the theme page's data"), **ERRORS},
+            },
         },
         "/api/investments/{investment_id}": {
             "parameters": [_path("investment_id")],

@@ -10,6 +10,7 @@ from kb.search.filters import build_filters
 from kb.search.query import SearchQuery
 
 KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk", "near"}
+KNOWN |= {"type", "theme", "outcome"}  # the result type; lessons' and investments' facets
 
 
 def _flag(args: MultiDict, name: str) -> bool:

@@ -14,10 +14,15 @@ from kb.search.lessons import search_lessons
 from web.auth import current_user, editor_required
 from web.openapi import SPEC
 from web.services import get_kb, get_similarity, jobs, writing
+from web.views.agencies import agency_data, agency_list_data
+from web.views.brief import brief_data
 from web.views.describe import describe_data
 from web.views.documents import document_list_data, public
+from web.views.investments import compare_data, investment_data, investment_list_data
+from web.views.overview import overview_data
 from web.views.render import respond
 from web.views.search import search_data
+from web.views.themes import theme_data
 from web.views.upload import submit_upload
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -163,20 +168,27 @@ def _record(record_type: str, record_id: str):
 
 @bp.get("/investments")
 def investments():
-    return jsonify([i.to_dict() for i in get_kb().records.investments()])
+    return respond(investment_list_data(request.args))
 
 
 @bp.get("/investments/<investment_id>")
 def investment(investment_id: str):
-    records = get_kb().records
-    out = _record("investment", investment_id).to_dict()
-    out["lessons"] = [
-        x.to_dict() for x in records.lessons(records.lesson_ids(investments=[investment_id]))
-    ]
-    out["recommendations"] = [
-        r.to_dict() for r in records.recommendations() if r.investment == investment_id
-    ]
-    return jsonify(out)
+    return respond(investment_data(investment_id))
+
+
+@bp.get("/compare")
+def compare():
+    return respond(compare_data(request.args.getlist("id")))
+
+
+@bp.get("/agencies")
+def agency_list():
+    return respond(agency_list_data())
+
+
+@bp.get("/agencies/<agency>")
+def agency(agency: str):
+    return respond(agency_data(agency))
 
 
 @bp.get("/lessons")
@@ -233,6 +245,21 @@ def theme_list():
         count = len(knowledge_base.records.lesson_ids(themes=[theme.id]))
         out.append({**theme.to_dict(), "lessons": count})
     return jsonify(out)
+
+
+@bp.get("/themes/<theme_id>")
+def theme(theme_id: str):
+    return respond(theme_data(theme_id))
+
+
+@bp.get("/overview")
+def overview():
+    return respond(overview_data())
+
+
+@bp.get("/brief")
+def brief():
+    return respond(brief_data(request.args.get("text", "")))
 
 
 @bp.get("/recommendations")

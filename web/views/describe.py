@@ -11,7 +11,8 @@ from kb.models import Filters
 from kb.search.similar import MAX_DESCRIPTION_CHARS, SimilarCase
 from web.i18n import error_message
 from web.params import filters_from
-from web.services import get_similarity
+from web.services import get_kb, get_similarity
+from web.views.brief import DescriptionRecords, records_for
 from web.views.render import respond
 
 bp = Blueprint("describe", __name__, url_prefix="/describe")
@@ -35,6 +36,7 @@ class DescribePage:
     limit: int = MAX_DESCRIPTION_CHARS
     posted: bool = False  # sent as a POST: the results have no address of their own
     shareable_bytes: int = SHAREABLE_QUERY_BYTES
+    records: DescriptionRecords | None = None  # similar investments, lessons, recommendations
 
     def to_dict(self) -> list[dict]:
         return [c.to_dict() for c in self.cases or []]
@@ -54,6 +56,7 @@ def index():
     text = values.get("text", "")
     try:
         data, status = describe_data(text, filters_from(values)), 200
+        data = replace(data, records=records_for(get_kb(), text))
     except InvalidQuery as exc:
         data, status = DescribePage(text, error=error_message(exc)), 400
     return respond(replace(data, posted=posted), "describe.html", "_cases.html", status)

@@ -15,7 +15,8 @@ from kb.search.results import SearchResults
 from web.helpers import page_url
 from web.i18n import error_message, translate
 from web.params import search_query
-from web.services import get_searcher
+from web.services import get_kb, get_searcher
+from web.views.record_search import DOCUMENTS, RESULT_TYPES, RecordResults, record_search
 from web.views.render import respond
 
 bp = Blueprint("search", __name__)
@@ -37,18 +38,42 @@ class SearchPage:
     selected: dict[str, list[str]] = field(default_factory=dict)
     title: str = ""  # the tab's: the question first, so tabs and the history list tell apart
     truncated: str | None = None  # the notice that the query was cut, when it was
+    result_type: str = DOCUMENTS
+    records: RecordResults | None = None  # lessons or investments, for those result types
 
     def to_dict(self) -> dict:
+        if self.records:
+            return self.records.to_dict()
         return self.results.to_dict() if self.results else {}
+
+
+def result_type(args: MultiDict, strict: bool = False) -> str:
+    """documents, lessons or investments; a page shows documents for anything else."""
+    kind = args.get("type", "").strip() or DOCUMENTS
+    if kind not in RESULT_TYPES:
+        if strict:
+            raise InvalidQuery("unknown_result_type", value=kind, known=", ".join(RESULT_TYPES))
+        return DOCUMENTS
+    return kind
 
 
 def search_data(args: MultiDict, strict: bool = False) -> SearchPage:
     """The search a query string asks for; `strict` (the API) refuses an empty or unknown one."""
     selected = _selected(args)
+    kind = result_type(args, strict)
     if not args.get("q", "").strip():
         if strict:
             raise InvalidQuery("query_empty_api")
-        return SearchPage(args, selected=selected, title=page_title(args))
+        return SearchPage(args, selected=selected, title=page_title(args), result_type=kind)
+    if kind != DOCUMENTS:
+        search_query(args, strict=strict)  # the same checks of the query string
+        return SearchPage(
+            args,
+            selected=selected,
+            title=page_title(args),
+            result_type=kind,
+            records=record_search(get_kb(), args, kind),
+        )
     results = get_searcher().search(search_query(args, strict=strict))
     return SearchPage(
         args,
