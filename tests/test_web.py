@@ -42,6 +42,15 @@ def test_search_page_shows_grouped_highlighted_results_and_facets(reader):
     assert re.search(r"Sida \d", html)  # page numbers of PDF passages
 
 
+def test_the_page_marks_what_matched_not_modal_verbs_or_benefits_for_new(reader):
+    """Issue 12 item 4 on the real corpus: "ska" is never marked, and "nytt" marks "nytt"
+    but none of "nyttan", "nyttorna", "nyttorealisering"."""
+    html = reader.get("/?q=vi+ska+bygga+ett+nytt+system").get_data(as_text=True)
+    marked = [m.lower() for m in re.findall(r"<mark>([^<]*)</mark>", html)]
+    assert "nytt" in marked and "ska" not in marked
+    assert not [m for m in marked if m.startswith(("nytta", "nyttan", "nyttor", "nyttig"))]
+
+
 def test_htmx_gets_the_fragment_and_history_restore_the_page(reader):
     fragment = reader.get("/?q=ERTMS", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment and "results-layout" in fragment
