@@ -57,8 +57,12 @@ def show(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
     doc = knowledge_base.catalog.get(args.doc_id, with_text=args.chunks)
     chunks = knowledge_base.catalog.chunks(doc.id) if args.chunks else []
+    references = knowledge_base.references
+    cited_by, cites = references.cited_by(doc.id), references.cites(doc.id)
     if args.json:
         out = doc.to_dict()
+        out["cited_by"] = [r.to_dict() for r in cited_by]
+        out["cites"] = [r.to_dict() for r in cites]
         if args.chunks:
             out["chunks"] = [c.to_dict(with_text=True) for c in chunks]
         emit_json(out)
@@ -69,6 +73,10 @@ def show(config: Config, args: argparse.Namespace) -> int:
         if isinstance(value, list):
             value = ", ".join(value) or "-"
         print(f"{key:>13}: {value if value is not None else '-'}")
+    for r in cited_by:
+        print(f"{'cited by':>13}: {r.citing_id} ({r.designation})")
+    for r in cites:
+        print(f"{'cites':>13}: {r.cited_id or '(not in the knowledge base)'} ({r.designation})")
     for c in chunks:
         page = f" p.{c.page}" if c.page else ""
         print(f"\n--- chunk {c.seq}{page} [{c.char_start}:{c.char_end}]\n{c.text}")

@@ -14,7 +14,7 @@ def ingest_corpus(
 ) -> dict:
     """Ingest every entry; returns our document id -> the entry's corpus id."""
     with knowledge_base.writing() as writer:
-        return _ingest_entries(Ingester(writer, progress), dataset)
+        return _ingest_entries(Ingester(writer, progress, suggest=False), dataset)
 
 
 def _ingest_entries(ingester: Ingester, dataset: Dataset) -> dict:

@@ -12,7 +12,9 @@ from pathlib import Path
 from ingest import metadata as md
 from ingest.chunking import chunk_document
 from ingest.readers import ParsedFile, read_document
+from ingest.references import link_references
 from ingest.sources import SourceFile, collect
+from ingest.suggestions import Suggesters
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.manual_edits import apply_edits, merge_edits
@@ -47,6 +49,7 @@ class IngestReport:
     codes: dict[str, tuple[str, dict]] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    suggestions: int = 0  # new ones waiting in the review queue
 
     @property
     def ok(self) -> bool:
@@ -63,6 +66,7 @@ class IngestReport:
             ],
             "removed": len(self.removed),
             "chunks_embedded": self.chunks_embedded,
+            "suggestions": self.suggestions,
         }
 
 
@@ -92,8 +96,12 @@ def _meta_inputs_hash(sidecar: dict, options: dict) -> str:
 class Ingester:
     """Works inside `KnowledgeBase.writing()`: it is given the writer that holds the lock."""
 
-    def __init__(self, writer: Writer, progress: Progress | None = None) -> None:
+    def __init__(
+        self, writer: Writer, progress: Progress | None = None, suggest: bool = True
+    ) -> None:
         self.writer = writer
+        # the review queue's suggesters (an evaluation corpus needs none); references always
+        self.suggesters = Suggesters(writer) if suggest else None
         self.kb = knowledge_base = writer.base
         self.config = knowledge_base.config
         self.progress = progress or Progress()
@@ -146,6 +154,9 @@ class Ingester:
             writes.append((item.doc, item.chunks, vectors[offset : offset + n]))
             offset += n
         self.writer.write_documents(writes)
+        link_references(self.writer, [doc for doc, _, _ in writes])
+        if self.suggesters is not None:
+            self.report.suggestions += self.suggesters.suggest(writes)
         for item in self._pending:
             getattr(self.report, item.outcome).append(item.path)
             self.progress.advance(item.outcome, item.path)

@@ -16,6 +16,8 @@ from kb.storage.catalog import Catalog
 from kb.storage.data_folder import private_folder
 from kb.storage.locking import write_lock
 from kb.storage.records import RecordReader
+from kb.storage.references import ReferenceReader
+from kb.storage.suggestions import SuggestionReader
 from kb.storage.vectors import COLLECTION, VectorStore, lessons_collection, new_collection_name
 from kb.writer import Writer
 
@@ -76,6 +78,16 @@ class KnowledgeBase:
     def records(self) -> RecordReader:
         """Investments, lessons and recommendations, to read; written through `writing()`."""
         return RecordReader(self.catalog.connection)
+
+    @cached_property
+    def references(self) -> ReferenceReader:
+        """Which documents cite which (detected at ingest)."""
+        return ReferenceReader(self.catalog.connection)
+
+    @cached_property
+    def suggestions(self) -> SuggestionReader:
+        """The review queue: the suggesters' proposals and the editors' decisions."""
+        return SuggestionReader(self.catalog.connection)
 
     @cached_property
     def accounts(self) -> Users:

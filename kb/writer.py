@@ -20,6 +20,10 @@ from kb.models import Chunk, Document, ManualEdit, Metadata, passage_text
 from kb.records.models import Lesson, Record
 from kb.storage import originals
 from kb.storage import records as records_sql
+from kb.storage import references as references_sql
+from kb.storage import suggestions as suggestions_sql
+from kb.storage.references import DocumentReference
+from kb.storage.suggestions import NewSuggestion
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -129,6 +133,35 @@ class Writer:
             self._record_model()
             base.lesson_store.upsert([x.id for x in lessons], vectors, [x.text for x in lessons])
         return len(lessons)
+
+    def save_references(
+        self, items: Sequence[tuple[str, Sequence[str], Sequence[DocumentReference]]]
+    ) -> None:
+        """(document, its own designations, what it cites) in one transaction."""
+        with self.base.catalog.connection as db:
+            for doc_id, designations, references in items:
+                references_sql.replace(db, doc_id, designations, references)
+
+    def save_suggestions(
+        self, doc_id: str, content_hash: str, found: Sequence[NewSuggestion]
+    ) -> int:
+        """A document version's suggestions in place of its pending ones; returns how many."""
+        with self.base.catalog.connection as db:
+            return suggestions_sql.replace_pending(db, doc_id, content_hash, found)
+
+    def decide_suggestion(
+        self,
+        suggestion_id: int,
+        status: str,
+        editor: str,
+        result: dict | None = None,
+        records: Sequence[Record] = (),
+    ) -> None:
+        """An editor's decision, with the records an acceptance makes (saved first)."""
+        if records:
+            self.save_records(records)
+        with self.base.catalog.connection as db:
+            suggestions_sql.decide(db, suggestion_id, status, editor, result or {})
 
     def reembed_lessons(self, lesson_ids: list[str]) -> int:
         """Embed lessons again from the catalog (vectors lost in a crash)."""

@@ -4,7 +4,9 @@ in ("Lärdomar", "Vad gick bra?") and their likeness to a few prototype lesson s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ingest.suggest.sentences import Sentence, split_sentences
 from kb.embedding.embedder import Embedder
@@ -61,6 +63,7 @@ SECTION_WEIGHT = 0.25
 SIMILARITY_WEIGHT = 1.0  # times the prototype cosine above SIMILARITY_FLOOR, per 0.1
 SIMILARITY_FLOOR = 0.8
 MIN_WORDS = 4
+MAX_WORDS = 60  # at ingest: a longer "sentence" is a list or table run together, not a lesson
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class LessonCandidate:
     polarity: str  # gick bra | gick dåligt | råd: a guess for the editor
     score: float
     cues: tuple[str, ...]  # the cue phrases found, as written
+    # the sentence's query vector (ThemeSuggester.suggest_vectors reuses it)
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -81,29 +86,67 @@ class LessonFeatures:
     section: bool
     section_polarity: str | None
     similarity: dict[str, float]  # best prototype cosine per polarity
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 class LessonDetector:
     """Embeds the prototypes once and scores the sentences of texts."""
 
-    def __init__(self, embedder: Embedder, threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self, embedder: Embedder, threshold: float = THRESHOLD, cued_only: bool = False
+    ) -> None:
         self.embedder = embedder
         self.threshold = threshold
+        # At ingest: only sentences with a cue phrase or under a lessons heading are embedded
+        # (a quarter of the corpus's sentences); the others would need a prototype cosine of
+        # 0.88 alone to pass, which costs a second embedding of the whole text to find.
+        self.cued_only = cued_only
         self._labels = [pol for pol, texts in PROTOTYPES.items() for _ in texts]
         self._vectors = embedder.embed_passages([t for ts in PROTOTYPES.values() for t in ts])
 
     def find(self, text: str) -> list[LessonCandidate]:
         """The sentences of `text` that look like lessons, best first."""
-        scored = [(score(f), f) for f in self.features(text)]
-        out = [candidate(f, s) for s, f in scored if s >= self.threshold]
-        return sorted(out, key=lambda c: -c.score)
+        return self.find_many([text])[0]
+
+    def find_many(self, texts: list[str]) -> list[list[LessonCandidate]]:
+        """`find` for several texts, their sentences embedded in one batch."""
+        out = []
+        for features in self.features_many(texts):
+            scored = [(score(f), f) for f in features]
+            found = [candidate(f, s) for s, f in scored if s >= self.threshold]
+            out.append(sorted(found, key=lambda c: -c.score))
+        return out
 
     def features(self, text: str) -> list[LessonFeatures]:
         """Cue, section and similarity features of each sentence of `text`."""
-        sentences = split_sentences(text)
+        return self.features_many([text])[0]
+
+    def features_many(self, texts: list[str]) -> list[list[LessonFeatures]]:
+        split = [split_sentences(text) for text in texts]
+        bodies = [self._body(sentences) for sentences in split]
+        flat = [s.text for body in bodies for s in body]
+        vectors = self.embedder.embed_queries(flat)
+        sims = vectors @ self._vectors.T
+        out, offset = [], 0
+        for sentences, body in zip(split, bodies, strict=True):
+            rows = zip(sims[offset:], vectors[offset:], strict=False)
+            offset += len(body)
+            by_span = {s.span: row for s, row in zip(body, rows, strict=False)}
+            out.append(self._features(sentences, by_span))
+        return out
+
+    def _body(self, sentences: list[Sentence]) -> list[Sentence]:
         body = [s for s in sentences if not s.heading and len(s.text.split()) >= MIN_WORDS]
-        sims = self.embedder.embed_queries([s.text for s in body]) @ self._vectors.T
-        by_span = {s.span: row for s, row in zip(body, sims, strict=True)}
+        if self.cued_only:
+            in_section = _in_lesson_section(sentences)
+            body = [
+                s
+                for s in body
+                if (s.span in in_section or _cues(s.text)) and len(s.text.split()) <= MAX_WORDS
+            ]
+        return body
+
+    def _features(self, sentences: list[Sentence], by_span: dict) -> list[LessonFeatures]:
         out = []
         section, section_polarity = False, None
         for s in sentences:
@@ -114,14 +157,16 @@ class LessonDetector:
                 continue
             if s.span not in by_span:
                 continue
-            row = by_span[s.span]
+            row, vector = by_span[s.span]
             similarity = {
                 pol: float(
                     max(v for v, label in zip(row, self._labels, strict=True) if label == pol)
                 )
                 for pol in POLARITIES
             }
-            out.append(LessonFeatures(s, _cues(s.text), section, section_polarity, similarity))
+            out.append(
+                LessonFeatures(s, _cues(s.text), section, section_polarity, similarity, vector)
+            )
         return out
 
 
@@ -154,8 +199,24 @@ def polarity(f: LessonFeatures) -> str:
 
 def candidate(f: LessonFeatures, s: float) -> LessonCandidate:
     return LessonCandidate(
-        f.sentence.text, f.sentence.span, polarity(f), round(s, 3), tuple(c for c, _, _ in f.cues)
+        f.sentence.text,
+        f.sentence.span,
+        polarity(f),
+        round(s, 3),
+        tuple(c for c, _, _ in f.cues),
+        f.vector,
     )
+
+
+def _in_lesson_section(sentences: list[Sentence]) -> set[tuple[int, int]]:
+    """The spans of the sentences that stand under a lessons heading."""
+    out, section = set(), False
+    for s in sentences:
+        if s.heading:
+            section = bool(_SECTION.search(s.text))
+        elif section:
+            out.add(s.span)
+    return out
 
 
 def _cues(text: str) -> tuple[tuple[str, float, str | None], ...]:

@@ -73,6 +73,12 @@ class ThemeSuggester:
         """For each passage, the best themes above the threshold and margin, best first."""
         return [self.pick(row) for row in self.scores(passages)]
 
+    def suggest_vectors(self, query_vectors: np.ndarray) -> list[list[ThemeSuggestion]]:
+        """The same from the passages' query vectors (a lesson detector has made them)."""
+        return [
+            self.pick(row) for row in np.asarray(query_vectors) @ self.vectors.T - self.baseline
+        ]
+
     def suggest_one(self, passage: str) -> list[ThemeSuggestion]:
         return self.suggest([passage])[0]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata
-from kb.storage import keyword_index, migrations, records
+from kb.storage import keyword_index, migrations, records, references, suggestions
 from kb.storage.data_folder import private_folder
 
 
@@ -250,6 +250,8 @@ class Catalog:
         with self._db:
             keyword_index.delete_document(self._db, doc_id)
             records.flag_document(self._db, doc_id)  # the lessons stay, for an editor to see
+            references.forget(self._db, doc_id)
+            suggestions.forget(self._db, doc_id)
             cur = self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 

@@ -293,3 +293,53 @@ def m011_records(db: sqlite3.Connection) -> None:
 def m012_stem_overrides_of_every_form(db: sqlite3.Connection) -> None:
     # STEM_OVERRIDES gained the genitives (nyttans, nyttors, nyttornas) and "nyttighet".
     keyword_index.rebuild(db)
+
+
+@migration
+def m013_references_and_suggestions(db: sqlite3.Connection) -> None:
+    # Detected at ingest (issue 14). References: one row per (place in the citing document,
+    # document it names); cited_id NULL keeps a designation no known document carries yet, so
+    # a later document that carries it is linked without reading the citer again.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS doc_references (
+            citing_id TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            cited_id TEXT,                   -- NULL: not resolved (yet)
+            kind TEXT NOT NULL,              -- rir, sou, dir, … dnr, or 'title'
+            designation TEXT NOT NULL,       -- normalised ("RiR 2011:5"), or the title cited
+            char_start INTEGER NOT NULL,     -- offsets into the citing document's text
+            char_end INTEGER NOT NULL,
+            PRIMARY KEY (citing_id, n)
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS doc_references_cited ON doc_references(cited_id)")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS doc_references_designation"
+        " ON doc_references(designation COLLATE NOCASE)"
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS doc_designations (
+            doc_id TEXT NOT NULL,
+            designation TEXT NOT NULL,       -- a designation the document carries as its own
+            PRIMARY KEY (doc_id, designation)
+        )"""
+    )
+    # The review queue: what the suggesters proposed for a version of a document, and what an
+    # editor decided. `key` tells a suggestion again (the lesson's sentence, the theme, the
+    # investment), so a decided one is not proposed anew by a later version.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS suggestions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id TEXT NOT NULL,
+            kind TEXT NOT NULL,              -- theme, lesson, investment
+            key TEXT NOT NULL,
+            payload TEXT NOT NULL,           -- JSON: text, polarity, themes, quote, score, …
+            content_hash TEXT NOT NULL,      -- of the document version it was made from
+            status TEXT NOT NULL DEFAULT 'pending',  -- pending, accepted, rejected
+            decided_by TEXT,
+            decided_at TEXT,
+            result TEXT,                     -- JSON of what was accepted (edited payload, record)
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS suggestions_doc ON suggestions(doc_id, status)")

@@ -59,6 +59,8 @@ def document(doc_id: str):
     doc = knowledge_base.catalog.get(doc_id, with_text=True)
     out = public(doc, with_text=True)
     out["chunks"] = [c.to_dict() for c in knowledge_base.catalog.chunks(doc.id)]
+    out["cited_by"] = [r.to_dict() for r in knowledge_base.references.cited_by(doc.id)]
+    out["cites"] = [r.to_dict() for r in knowledge_base.references.cites(doc.id)]
     return jsonify(out)
 
 

@@ -133,6 +133,11 @@ def show(doc_id: str):
     stems = query_stems(request.args.get("q", "")[:MAX_QUERY_CHARS])
     similar = get_similarity().similar_documents(doc.id, limit=5)
     focus_page = next((c.page for c in chunks if c.seq == focus), None)
+    references = knowledge_base.references
+    cited_by, cites = references.cited_by(doc.id), references.cites(doc.id)
+    titles = knowledge_base.catalog.find_many(
+        sorted({r.citing_id for r in cited_by} | {r.cited_id for r in cites if r.cited_id})
+    )
     return render_template(
         "document.html",
         doc=doc,
@@ -143,7 +148,16 @@ def show(doc_id: str):
         original=_original(doc) is not None,
         focus_page=focus_page,
         missing=missing_metadata(doc.meta),
+        cited_by=[(r, titles.get(r.citing_id), _seq_at(r.citing_id, r.start)) for r in cited_by],
+        cites=[(r, titles.get(r.cited_id)) for r in cites],
     )
+
+
+def _seq_at(doc_id: str, start: int) -> int | None:
+    """The chunk of the citing document that holds the citation (to link to the passage)."""
+    from kb.records.anchors import seq_at
+
+    return seq_at(get_kb().catalog.chunks(doc_id), start)
 
 
 def _original(doc) -> Path | None:
