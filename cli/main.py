@@ -7,14 +7,34 @@ import logging
 import sys
 from pathlib import Path
 
-from cli import accounts, documents, evaluation, ingest, operations, records, search, serve
+from cli import (
+    accounts,
+    documents,
+    evaluation,
+    ingest,
+    operations,
+    records,
+    search,
+    serve,
+    suggestions,
+)
 from cli.output import error
 from cli.output import message as cli_message
 from kb.config import load_config
 from kb.errors import KBError
 
 # In the order `kb --help` lists the commands.
-COMMAND_GROUPS = (ingest, documents, records, search, operations, accounts, serve, evaluation)
+COMMAND_GROUPS = (
+    ingest,
+    documents,
+    records,
+    suggestions,
+    search,
+    operations,
+    accounts,
+    serve,
+    evaluation,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -136,6 +136,10 @@ MESSAGES: dict[str, str] = {
         "investment %(id)r has %(count)s lessons or recommendations; delete them or move them "
         "to another investment first"
     ),
+    # the review queue (kb/operations/review.py)
+    "no_suggestion": N_("no suggestion with id %(id)s"),
+    "suggestion_decided": N_("suggestion %(id)s was already %(status)s by %(by)s"),
+    "suggestion_kind": N_("suggestion %(id)s is a %(kind)s suggestion, not a %(wanted)s one"),
     # uploads ingested in the background
     "ingest_stopped": N_("the ingest stopped"),
     "worker_stopped": N_("the server process running this upload stopped; upload the files again"),

@@ -13,12 +13,14 @@ import pytest
 from ingest.pipeline import ingest
 from kb.knowledge_base import KnowledgeBase
 from kb.records.importer import import_records
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, EDITOR_PASSWORD, ROOT
+from tests.files import make_pdf
 from tests.test_browser import (  # noqa: F401
     _free_port,
     axe_page,
     axe_violations,
     browser,
+    login,
     page,
     shot,
 )
@@ -41,6 +43,7 @@ def server(base_config, embedder, tmp_path_factory):
     kb = KnowledgeBase(config, embedder=embedder)
     assert ingest(kb, [CORPUS]).ok
     assert import_records(kb, ROOT / "corpus" / "records.yaml").ok
+    kb.accounts.add("redaktor", EDITOR_PASSWORD, editor=True)
     kb.close()
     app = create_app({"TESTING": True}, kb_config=config, embedder=embedder)
     wsgi = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
@@ -125,3 +128,41 @@ def test_the_search_type_switch_shows_lessons_and_their_facets(page, server):
     page.wait_for_url("**theme=**")
     assert page.locator(".hit.lesson").count() >= 1
     assert "lärdom" in page.locator("#results-status").inner_text()
+
+
+def test_an_editor_reviews_the_suggestions_of_an_upload_and_publishes_a_lesson(
+    axe_page, server, tmp_path
+):
+    page = axe_page
+    login(page, server)
+    pdf = make_pdf(
+        tmp_path / "Tullverkets uppföljning av utredningsstödet.pdf",
+        [
+            "Tullverket har följt upp införandet av utredningsstödet för brottsutredningar.",
+            "En lärdom är att utbildningen av utredarna måste börja innan systemet tas i drift.",
+        ],
+    )
+    page.goto(server + "/upload/")
+    page.set_input_files("#files", str(pdf))
+    page.fill("#agency", "Tullverket")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/upload/jobs/**")
+    page.click("a.review-link", timeout=90_000)  # shown once the job is done
+    page.wait_for_selector("h1:has-text('Förslag för')")
+    assert axe_violations(page) == []
+    draft = page.locator("article.suggestion", has_text="utbildningen av utredarna").first
+    draft.locator("textarea").fill(
+        "Utbilda utredarna innan utredningsstödet tas i drift, inte efteråt."
+    )
+    draft.locator("select[name=polarity]").select_option("råd")
+    draft.get_by_label("Kompetens och bemanning").check()
+    draft.locator("select[name=investment]").select_option("tullverket-utredningsstod")
+    draft.get_by_role("button", name="Publicera lärdomen").click()
+    page.wait_for_selector("text=Lärdomen är publicerad")
+    shot(page, "review-published")
+    assert "Utbilda utredarna innan" in page.inner_text("#decided-heading + ul")
+    page.goto(server + "/?q=utbilda+utredarna+innan+drift&type=lessons")
+    first = page.locator(".hit").first
+    assert "Utbilda utredarna innan utredningsstödet" in first.inner_text()
+    page.goto(server + "/investeringar/tullverket-utredningsstod")
+    assert "Utbilda utredarna innan utredningsstödet" in page.inner_text("main")

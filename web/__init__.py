@@ -55,6 +55,7 @@ def create_app(
         documents,
         investments,
         overview,
+        review,
         search,
         themes,
         upload,
@@ -70,6 +71,7 @@ def create_app(
         agencies,
         themes,
         overview,
+        review,
         api,
         auth,
     ):

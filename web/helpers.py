@@ -50,6 +50,43 @@ def kind_label(kind: str) -> str:
     return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
+# The records' values are Swedish words (in the records file and the API); the pages show
+# them in the reader's language.
+VALUE_LABELS = {
+    "gick bra": N_("went well"),
+    "gick dåligt": N_("went badly"),
+    "råd": N_("advice"),
+    "planerad": N_("planned"),
+    "pågående": N_("ongoing"),
+    "avslutad": N_("completed"),
+    "avbruten": N_("cancelled"),
+    "lyckad": N_("successful"),
+    "delvis lyckad": N_("partly successful"),
+    "misslyckad": N_("failed"),
+    "okänd": N_("unknown"),
+    "rekommendation": N_("recommendation"),
+    "intervju": N_("interview"),
+    "fallbeskrivning": N_("case description"),
+    "granskning": N_("audit"),
+    "myndighetens svar": N_("the agency's response"),
+    "uppföljning": N_("follow-up"),
+    "följd": N_("followed"),
+    "delvis följd": N_("partly followed"),
+    "inte följd": N_("not followed"),
+}
+
+
+def pending_suggestions(doc_id: str) -> int:
+    """How many suggestions for the document wait for an editor (shown to editors only)."""
+    from web.services import get_kb
+
+    return get_kb().suggestions.count_pending([doc_id]).get(doc_id, 0)
+
+
+def value_label(value: str | None) -> str:
+    return gettext(VALUE_LABELS[value]) if value in VALUE_LABELS else (value or "")
+
+
 # What a hit's `match` (kb.search.relevance) means, in the reader's words: one scale for
 # search, similar documents and similar cases, instead of scores that differ by mode.
 MATCH_LABELS = {
@@ -85,6 +122,8 @@ def init_app(app: Flask) -> None:
         highlight=highlight,
         kind_label=kind_label,
         match_label=match_label,
+        value_label=value_label,
+        pending_suggestions=pending_suggestions,
         page_url=page_url,
         with_args=with_args,
         is_web_address=is_web_address,

@@ -142,3 +142,21 @@ class SuggestionReader:
             [PENDING, *doc_ids],
         )
         return {r[0]: r[1] for r in rows}
+
+    def pending_by_document(self) -> list[tuple[str, int, str]]:
+        """(document, pending suggestions, when the oldest was made), oldest first."""
+        rows = self._db.execute(
+            "SELECT doc_id, COUNT(*), MIN(created_at) FROM suggestions WHERE status = ?"
+            " GROUP BY doc_id ORDER BY MIN(created_at), doc_id",
+            (PENDING,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def decided(self, doc_id: str, limit: int = 50) -> list[Suggestion]:
+        """The decisions on a document's suggestions, newest first."""
+        rows = self._db.execute(
+            "SELECT * FROM suggestions WHERE doc_id = ? AND status != ?"
+            " ORDER BY decided_at DESC, id DESC LIMIT ?",
+            (doc_id, PENDING, limit),
+        )
+        return [_suggestion(r) for r in rows]

@@ -21,6 +21,7 @@ from web.views.documents import document_list_data, public
 from web.views.investments import compare_data, investment_data, investment_list_data
 from web.views.overview import overview_data
 from web.views.render import respond
+from web.views.review import decide, document_review_data
 from web.views.search import search_data
 from web.views.themes import theme_data
 from web.views.upload import submit_upload
@@ -267,3 +268,53 @@ def brief():
 @bp.get("/recommendations")
 def recommendations():
     return jsonify([r.to_dict() for r in get_kb().records.recommendations()])
+
+
+# the review queue (web/views/review.py) -----------------------------------------------
+SUGGESTION_PARAMS = {"status", "document", "kind"}
+
+
+@bp.get("/suggestions")
+@editor_required
+def suggestions():
+    """The review queue: pending suggestions (or `status=accepted|rejected|all`), of one
+    `document` or `kind` if given."""
+    from kb.storage.suggestions import KINDS, STATUSES
+
+    args = request.args
+    unknown = set(args) - SUGGESTION_PARAMS
+    if unknown:
+        raise InvalidQuery(
+            "unknown_parameter",
+            name=sorted(unknown)[0],
+            known=", ".join(sorted(SUGGESTION_PARAMS)),
+        )
+    status, kind = args.get("status", "pending"), args.get("kind")
+    for field, value, allowed in (("status", status, (*STATUSES, "all")), ("kind", kind, KINDS)):
+        if value is not None and value not in allowed:
+            raise InvalidQuery(
+                "record_bad_value", field=field, allowed=", ".join(allowed), value=value
+            )
+    found = get_kb().suggestions.list(
+        status=None if status == "all" else status, doc_id=args.get("document"), kind=kind
+    )
+    return jsonify(suggestions=[s.to_dict() for s in found], count=len(found))
+
+
+@bp.get("/suggestions/documents/<doc_id>")
+@editor_required
+def document_suggestions(doc_id: str):
+    return respond(document_review_data(doc_id))
+
+
+@bp.post("/suggestions/<int:suggestion_id>/<any(accept, reject):action>")
+@editor_required
+def decide_suggestion(suggestion_id: int, action: str):
+    """Accept (a lesson with optional `text`, `polarity`, `themes`, `investment`; an
+    investment with its `role`) or reject (with an optional `reason`)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise InvalidQuery("record_not_mapping")
+    return jsonify(decide(suggestion_id, action, body))

@@ -102,7 +102,12 @@ def job(job_id: str):
     found = jobs().get(job_id)
     if found is None:
         abort(404)
-    return respond({"job": found, "missing": _missing(found)}, "job.html", "_job.html")
+    to_review = get_kb().suggestions.count_pending([f.doc_id for f in found.files if f.doc_id])
+    return respond(
+        {"job": found, "missing": _missing(found), "to_review": to_review},
+        "job.html",
+        "_job.html",
+    )
 
 
 def _missing(job) -> dict[str, list[str]]:
