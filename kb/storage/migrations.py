@@ -293,3 +293,11 @@ def m011_records(db: sqlite3.Connection) -> None:
 def m012_stem_overrides_of_every_form(db: sqlite3.Connection) -> None:
     # STEM_OVERRIDES gained the genitives (nyttans, nyttors, nyttornas) and "nyttighet".
     keyword_index.rebuild(db)
+
+
+@migration
+def m013_ocr_pages(db: sqlite3.Connection) -> None:
+    # The pages of a scanned PDF whose text OCR read, with the seconds each took: JSON
+    # [[page, seconds], …], [] for a document with a text layer.
+    if "ocr_pages" not in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
