@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 
 VENDOR := web/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
+TEST_FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: setup run serve test lint bench bench-web corpus browser clean translations
+.PHONY: setup run serve test lint bench bench-web corpus browser ocr clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,7 @@ MO := $(PO:.po=.mo)
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@
 
-setup: $(STAMP) $(VENDOR) $(MO)
+setup: $(STAMP) $(VENDOR) $(MO) ocr
 
 # After adding or changing a user-facing string: extract every msgid into the template and
 # merge it into each language's catalog, then fill in the new msgstr lines (tests/test_i18n.py
@@ -57,6 +58,14 @@ serve: setup
 # Headless Chromium from Debian for the browser and accessibility tests.
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Tesseract and its Swedish and English models from Debian, for the OCR of scanned PDF pages
+# (ingest/readers/ocr.py); and DejaVu, the font tests/test_ocr.py draws its scans with.
+ocr:
+	@{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx swe \
+		&& tesseract --list-langs 2>/dev/null | grep -qx eng && test -f $(TEST_FONT); } \
+	|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		tesseract-ocr tesseract-ocr-swe tesseract-ocr-eng fonts-dejavu-core >/dev/null; }
 
 # The store, search, web and CLI tests run twice: embedded, then against a Chroma server.
 SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_similar.py \

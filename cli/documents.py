@@ -70,6 +70,8 @@ def show(config: Config, args: argparse.Namespace) -> int:
     for key, value in doc.to_dict().items():
         if key == "edited_fields":  # set by an editor, laid over what the file says
             value = [f"{k} ({e['editor']} {e['edited_at'][:10]})" for k, e in value.items()]
+        if key == "ocr":  # the pages read by OCR, and the time each took
+            value = [f"page {p['page']} ({p['seconds']:.1f} s)" for p in value]
         if isinstance(value, list):
             value = ", ".join(value) or "-"
         print(f"{key:>13}: {value if value is not None else '-'}")

@@ -8,6 +8,7 @@ from pathlib import Path
 from cli.output import add_json_option, emit_json, message
 from cli.progress import ProgressBar
 from ingest.pipeline import ingest as run_ingest
+from ingest.pipeline import ocr_summary
 from kb.config import Config
 from kb.knowledge_base import KnowledgeBase
 from kb.models import KINDS
@@ -58,6 +59,12 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
             f"unchanged {len(report.unchanged)}, failed {len(report.failed)}"
             + (f", removed {len(report.removed)}" if args.prune else "")
         )
+        for path, pages in report.ocr.items():
+            ocr = ocr_summary(pages)
+            print(
+                f"  OCR: {path}: {len(pages)} page(s), {ocr['seconds']:.1f} s,"
+                f" {ocr['seconds_per_page']:.1f} s per page"
+            )
         for path, reason in report.failed:
             code, params = report.codes.get(path, (None, {}))
             print(f"  failed: {path}: {message(code, params, reason, args.lang)}")

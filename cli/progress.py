@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -20,11 +21,14 @@ class ProgressBar(Progress):
     def __init__(self, enabled: bool, unit: str = "file", desc: str = "ingest") -> None:
         self.enabled, self.unit, self.desc = enabled, unit, desc
         self.bar: tqdm | None = None
+        self.ocr_bar: tqdm | None = None  # a second bar, per page, while a scan is OCR'd
 
     def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.ocr_bar is not None:
+            self.ocr_bar.close()
         if self.bar is not None:
             self.bar.close()
 
@@ -39,6 +43,22 @@ class ProgressBar(Progress):
         if self.bar is not None:
             self.bar.set_postfix_str(outcome, refresh=False)
             self.bar.update(1)
+
+    def ocr(self, path: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if done == 0:
+            if self.ocr_bar is not None:
+                self.ocr_bar.close()
+            name = Path(path).name
+            self.ocr_bar = tqdm(
+                total=total, unit="page", desc=f"OCR {name}", file=sys.stderr, leave=False
+            )
+        elif self.ocr_bar is not None:
+            self.ocr_bar.update(done - self.ocr_bar.n)
+            if done == total:
+                self.ocr_bar.close()
+                self.ocr_bar = None
 
     def add(self, n: int) -> None:
         if self.bar is not None:

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from ingest import metadata as md
 from ingest.chunking import chunk_document
-from ingest.readers import ParsedFile, read_document
+from ingest.readers import OcrSettings, ParsedFile, read_document, read_file_meta
 from ingest.references import link_references
 from ingest.sources import SourceFile, collect
 from ingest.suggestions import Suggesters
 from kb.errors import FileTooLarge, KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.manual_edits import apply_edits, merge_edits
-from kb.models import Chunk, Document, passage_text
+from kb.models import Chunk, Document, OcrPage, passage_text
 from kb.storage import originals
 from kb.writer import Writer
 
@@ -38,6 +38,9 @@ class Progress:
 
     def advance(self, outcome: str, path: str) -> None: ...
 
+    def ocr(self, path: str, done: int, total: int) -> None:
+        """OCR of a file's scanned pages: `done` of `total` read (0 before the first)."""
+
 
 @dataclass
 class IngestReport:
@@ -50,6 +53,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
     suggestions: int = 0  # new ones waiting in the review queue
+    ocr: dict[str, list[OcrPage]] = field(default_factory=dict)  # path -> pages read by OCR
 
     @property
     def ok(self) -> bool:
@@ -67,7 +71,18 @@ class IngestReport:
             "removed": len(self.removed),
             "chunks_embedded": self.chunks_embedded,
             "suggestions": self.suggestions,
+            "ocr": [{"path": p, **ocr_summary(pages)} for p, pages in self.ocr.items()],
         }
+
+
+def ocr_summary(pages: list[OcrPage]) -> dict:
+    """A file's OCR in figures: pages read, seconds in all and per page."""
+    seconds = sum(p.seconds for p in pages)
+    return {
+        "pages": [p.page for p in pages],
+        "seconds": round(seconds, 2),
+        "seconds_per_page": round(seconds / len(pages), 2) if pages else 0.0,
+    }
 
 
 @dataclass
@@ -192,17 +207,19 @@ class Ingester:
             self._keep_copy(source, doc_id, data)  # also makes the copies an older version lacks
             if existing.meta_inputs_hash == meta_inputs_hash:
                 return "unchanged"
-            parsed = self._read(source.path.name, data)
+            file_meta = read_file_meta(source.path.name, data, self.config.max_pages)
             text = self.kb.catalog.get(doc_id, with_text=True).text
             meta, form_edits = md.resolve_layers(
-                source.path.name, parsed.meta, sidecar, options, text, _now()
+                source.path.name, file_meta, sidecar, options, text, _now()
             )
             self.report.chunks_embedded += self.writer.update_file_metadata(
                 doc_id, meta, meta_inputs_hash, form_edits
             )
             return "updated"
 
-        parsed = self._read(source.path.name, data)
+        parsed = self._read(source.path.name, data, str(source.path))
+        if parsed.ocr:
+            self.report.ocr[str(source.path)] = parsed.ocr
         self._keep_copy(source, doc_id, data)
         self._queue(
             doc_id,
@@ -225,8 +242,22 @@ class Ingester:
         if not source.path.is_relative_to(originals.root(self.config).resolve()):
             originals.keep(self.config, doc_id, source.path.name, data)
 
-    def _read(self, name: str, data: bytes) -> ParsedFile:
-        return read_document(name, data, self.config.max_pages, self.config.max_text_chars)
+    def _read(self, name: str, data: bytes, path: str) -> ParsedFile:
+        return read_document(
+            name, data, self.config.max_pages, self.config.max_text_chars, self._ocr(path)
+        )
+
+    def _ocr(self, path: str) -> OcrSettings | None:
+        if not self.config.ocr:
+            return None
+        return OcrSettings(
+            languages=self.config.ocr_languages,
+            dpi=self.config.ocr_dpi,
+            max_pages=self.config.ocr_max_pages,
+            max_seconds=self.config.ocr_max_seconds,
+            command=self.config.ocr_command,
+            on_page=lambda done, total: self.progress.ocr(path, done, total),
+        )
 
     def ingest_parsed(self, doc_id: str, source: str, parsed: ParsedFile, options: dict) -> None:
         """Ingest text that did not come from a file (an evaluation corpus, an API call)."""
@@ -283,6 +314,7 @@ class Ingester:
             file_meta=file_meta,
             manual_edits=edits,
             structure=blocks,
+            ocr=tuple(parsed.ocr),
         )
         self._pending.append(
             _Pending(

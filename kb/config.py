@@ -47,6 +47,15 @@ class Config:
     chunk_overlap: int = 40  # KB_CHUNK_OVERLAP: tokens carried into the next chunk
     max_file_mb: float = 50.0  # KB_MAX_FILE_MB: larger files are refused
     max_pages: int = 2000  # KB_MAX_PAGES: larger PDFs are refused
+    # OCR of PDF pages without a text layer (Tesseract, ingest/readers/ocr.py); a document
+    # over either cap is refused, with a message saying which:
+    ocr: bool = True  # KB_OCR: false refuses a scan as before ("no text layer")
+    ocr_languages: str = "swe+eng"  # KB_OCR_LANGUAGES: Tesseract's models, "+"-joined
+    ocr_dpi: int = 300  # KB_OCR_DPI: pages are rendered at this resolution for Tesseract
+    ocr_max_pages: int = 200  # KB_OCR_MAX_PAGES: scanned pages read per document, at most
+    # KB_OCR_MAX_SECONDS: OCR time per document, at most (~2.5 s a full page: bench/ocr.py)
+    ocr_max_seconds: float = 1200.0
+    ocr_command: str = "tesseract"  # KB_OCR_COMMAND: the Tesseract program (name or path)
     # KB_MAX_FORM_KB: the body limit of every request but an editor's upload; room for a
     # 20,000-character description, percent-encoded.
     max_form_kb: int = 256

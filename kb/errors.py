@@ -49,6 +49,10 @@ class EmptyDocument(KBError):
     """The file holds no text we can index (empty, or a scan without a text layer)."""
 
 
+class OcrUnavailable(KBError):
+    """A scanned page needs OCR, and Tesseract or one of its languages is not installed."""
+
+
 class FileTooLarge(KBError):
     """The file, or the text extracted from it, is over a configured size limit."""
 

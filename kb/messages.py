@@ -98,6 +98,23 @@ MESSAGES: dict[str, str] = {
     "pdf_no_text": N_(
         "the PDF has no text layer (a scan?); run OCR on it first and add the result"
     ),
+    "ocr_not_installed": N_(
+        "the PDF has scanned pages and OCR is not installed: install the Debian package "
+        "%(package)s (make setup does)"
+    ),
+    "ocr_language_missing": N_(
+        "the PDF has scanned pages and OCR lacks a language: install the Debian package "
+        "%(package)s (make setup does)"
+    ),
+    "ocr_too_many_pages": N_(
+        "the PDF has %(pages)s scanned pages to read by OCR; the limit is %(limit)s"
+    ),
+    "ocr_too_slow": N_(
+        "OCR stopped at the limit of %(seconds)s seconds, with %(done)s of %(total)s scanned "
+        "pages read"
+    ),
+    "ocr_no_text": N_("OCR found no text on the PDF's scanned pages"),
+    "ocr_failed": N_("OCR of page %(page)s failed (%(detail)s)"),
     "unreadable_file": N_("could not be read (%(detail)s)"),
     # records: investments, lessons, recommendations (kb/records/)
     "quote_empty": N_("the quote is empty"),

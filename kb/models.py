@@ -163,6 +163,14 @@ CELL_SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
+class OcrPage:
+    """A page whose text was read by OCR from its image (it had no text layer)."""
+
+    page: int  # 1-based
+    seconds: float  # the time OCR took on it
+
+
+@dataclass(frozen=True)
 class Document:
     id: str
     source: str  # where it came from: a file path or an upload name
@@ -204,6 +212,11 @@ class Document:
     # The text's block structure: (offset where a block starts, its style) for each heading,
     # list item and table row (ingest.readers.base.STYLES); plain paragraphs are left out.
     structure: tuple[tuple[int, str], ...] = field(default=(), repr=False)
+    ocr: tuple[OcrPage, ...] = ()  # the pages read by OCR; () for a document with a text layer
+
+    @property
+    def ocr_pages(self) -> tuple[int, ...]:
+        return tuple(p.page for p in self.ocr)
 
     def to_dict(self, with_text: bool = False) -> dict:
         d = {
@@ -219,6 +232,7 @@ class Document:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "edited_fields": self.edited_fields(),
+            "ocr": [{"page": p.page, "seconds": p.seconds} for p in self.ocr],
         }
         if with_text:
             d["text"] = self.text

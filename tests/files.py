@@ -48,3 +48,45 @@ def make_docx(path: Path, heading: str, paragraphs: list[str], title: str | None
         document.core_properties.title = title
     document.save(str(path))
     return path
+
+
+# The font the scans are drawn with: fonts-dejavu-core, installed by `make setup`.
+SCAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def scanned_page(text: str, dpi: int = 200):
+    """An A4 page of `text` (paragraphs split on blank lines) as a greyscale image, the way a
+    scanner hands it over: no text layer, just pixels."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    if not SCAN_FONT.exists():
+        raise FileNotFoundError(f"{SCAN_FONT}: install fonts-dejavu-core (make setup does)")
+    font = ImageFont.truetype(str(SCAN_FONT), round(11 / 72 * dpi))  # 11 pt
+    image = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    y, line_height = dpi, round(16 / 72 * dpi)
+    for paragraph in text.split("\n\n"):
+        for line in paragraph.split("\n"):
+            draw.text((dpi, y), line, font=font, fill=0)
+            y += line_height
+        y += line_height
+    return image
+
+
+def make_scanned_pdf(path: Path, pages: list[tuple[str, str]]) -> Path:
+    """A PDF of ("text", …) pages with a text layer and ("scan", …) pages that are an image of
+    the text only. Lines of a scan are broken where its text has "\\n"."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for kind, text in pages:
+        pdf.add_page()
+        if kind == "scan":
+            pdf.image(scanned_page(text), x=0, y=0, w=pdf.w, h=pdf.h)
+        else:
+            for paragraph in text.split("\n\n"):
+                pdf.multi_cell(0, 6, paragraph)
+                pdf.ln(3)
+    pdf.output(str(path))
+    return path

@@ -15,7 +15,7 @@ import pytest
 from ingest.pipeline import ingest
 from kb.knowledge_base import KnowledgeBase
 from tests.conftest import CORPUS, EDITOR_PASSWORD, ROOT
-from tests.files import make_pdf
+from tests.files import make_pdf, make_scanned_pdf
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -194,6 +194,35 @@ def test_upload_a_pdf_and_find_it(page, server, tmp_path):
     page.goto(server + "/?q=lotsportal")
     page.wait_for_selector(".hit")
     assert "Sjöfartsverket" in page.inner_text(".hit-list")
+
+
+def test_an_uploaded_scan_is_found_on_its_page_and_marked_as_ocr(axe_page, server, tmp_path):
+    from tests.test_ocr import COVER_SCAN, SCAN_PAGE
+
+    page = axe_page
+    login(page, server)
+    scan = make_scanned_pdf(
+        tmp_path / "arkivbeslut.pdf", [("scan", COVER_SCAN), ("scan", SCAN_PAGE)]
+    )
+    page.goto(server + "/upload/")
+    page.set_input_files("#files", str(scan))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/upload/jobs/**")
+    page.wait_for_selector("text=Tillagd", timeout=120_000)
+    assert "Tolkad med OCR: 2 sidor" in page.inner_text("#job")
+    assert axe_violations(page) == []
+    page.goto(server + "/?q=migreringen+av+%C3%A4ldre+%C3%A4renden&mode=keyword")
+    page.wait_for_selector(".hit")
+    hit = page.inner_text(".hit-list .hit")
+    assert "Tolkad med OCR" in hit and "Sida 2 · OCR" in hit
+    assert axe_violations(page) == []
+    shot(page, "search-ocr")
+    page.click(".hit h3 a")
+    page.wait_for_url("**/documents/arkivbeslut**")
+    assert "saknade textlager" in page.inner_text(".doc-meta")
+    assert "Tolkad med OCR" in page.inner_text("#page-2")
+    assert axe_violations(page) == []
+    shot(page, "document-ocr")
 
 
 def test_script_in_a_document_shows_as_text(page, server, tmp_path):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from babel.support import NullTranslations, Translations
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, format_decimal, get_locale, gettext
 
 from kb.errors import KBError
 from kb.messages import MESSAGES, N_
@@ -157,6 +157,7 @@ def init_app(app: Flask) -> None:
         languages=LANGUAGES,
         switch_url=switch_url,
         message=translate,
+        format_decimal=format_decimal,
     )
 
     @app.after_request

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.metadata import upload_id
-from ingest.pipeline import Ingester, Progress
+from ingest.pipeline import Ingester, Progress, ocr_summary
 from ingest.sources import SourceFile
 from kb.knowledge_base import KnowledgeBase
 from kb.messages import english
@@ -36,6 +36,8 @@ class FileResult:
     doc_id: str | None = None
     code: str | None = None
     params: dict = field(default_factory=dict)
+    ocr_pages: list[int] = field(default_factory=list)  # pages without a text layer, OCR'd
+    ocr_seconds_per_page: float = 0.0
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Job:
     created: float = field(default_factory=time.time)
     discard_failed: bool = False  # the files are fresh uploads: delete those that are refused
     owner: str = field(default_factory=lambda: _process_key(os.getpid()))  # runs the job
+    # while a file's scanned pages are OCR'd: {"name", "done", "total"} (pages), else None
+    ocr: dict | None = None
 
     @property
     def done(self) -> int:
@@ -65,6 +69,7 @@ class Job:
             "done": self.done,
             "total": len(self.files),
             "files": [vars(f) for f in self.files],
+            "ocr": self.ocr,
         }
 
 
@@ -77,6 +82,12 @@ class _JobProgress(Progress):
         if result is not None:
             result.outcome = outcome
             self.saved(self.job)
+
+    def ocr(self, path: str, done: int, total: int) -> None:
+        result = self.names.get(path)
+        name = result.name if result is not None else Path(path).name
+        self.job.ocr = {"name": name, "done": done, "total": total} if done < total else None
+        self.saved(self.job)
 
 
 class IngestJobs:
@@ -139,6 +150,7 @@ class IngestJobs:
             saved["error"],
             saved.get("error_code"),
             owner=saved.get("owner", ""),
+            ocr=saved.get("ocr"),
         )
         if job.status in ("queued", "running") and not _running(job.owner):
             # A worker killed mid-job never finishes it; say so rather than "running" for ever.
@@ -202,6 +214,11 @@ class IngestJobs:
             options = {**job.options, "id": doc_id, "replace": True} if doc_id else job.options
             ingester.ingest_file(SourceFile(path.resolve(), path.name), options)
         ingester.flush()
+        job.ocr = None
+        for path, pages in ingester.report.ocr.items():
+            if path in names:
+                names[path].ocr_pages = [p.page for p in pages]
+                names[path].ocr_seconds_per_page = ocr_summary(pages)["seconds_per_page"]
         for path, reason in ingester.report.failed:
             if path in names:
                 names[path].outcome, names[path].reason = "failed", reason

@@ -46,6 +46,17 @@ PASSAGE = {
     },
 }
 
+OCR = {
+    "type": "array",
+    "description": "the pages that had no text layer (a scan), read by OCR: their text may "
+    "hold errors; [] for a document with a text layer",
+    "items": {
+        "type": "object",
+        "required": ["page", "seconds"],
+        "properties": {"page": {"type": "integer"}, "seconds": {"type": "number"}},
+    },
+}
+
 HIT = {
     "type": "object",
     "required": ["doc_id", "score", "title", "kind", "passages"],
@@ -55,6 +66,11 @@ HIT = {
         "match": {"enum": ["words", "meaning", "words+meaning", "near", ""]},
         **META,
         "passages": {"type": "array", "items": {"$ref": "#/components/schemas/Passage"}},
+        "ocr_pages": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "the document's pages read by OCR (their text may hold errors)",
+        },
     },
 }
 
@@ -90,6 +106,7 @@ DOCUMENT = {
                 },
             },
         },
+        "ocr": OCR,
     },
 }
 
@@ -207,7 +224,20 @@ SCHEMAS = {
             "total": {"type": "integer"},
             "files": {
                 "type": "array",
-                "items": {"type": "object", "required": ["name", "outcome", "reason"]},
+                "items": {
+                    "type": "object",
+                    "required": ["name", "outcome", "reason"],
+                    "properties": {
+                        "ocr_pages": {"type": "array", "items": {"type": "integer"}},
+                        "ocr_seconds_per_page": {"type": "number"},
+                    },
+                },
+            },
+            "ocr": {
+                "type": ["object", "null"],
+                "description": "while a file's scanned pages are read by OCR: its name and "
+                "the pages done of the total",
+                "required": ["name", "done", "total"],
             },
         },
     },

@@ -8,12 +8,21 @@ from ingest.readers.base import Block, ParsedFile
 from ingest.readers.docx import read_docx
 from ingest.readers.html import read_html
 from ingest.readers.markdown import read_markdown
-from ingest.readers.pdf import read_pdf
+from ingest.readers.ocr import OcrSettings
+from ingest.readers.pdf import read_pdf, read_pdf_meta
 from ingest.readers.text import read_text
 from kb.errors import CorruptFile, FileTooLarge, UnsupportedFile
 from kb.messages import N_
 
-__all__ = ["Block", "ParsedFile", "SUPPORTED_SUFFIXES", "read_document", "sniff_type"]
+__all__ = [
+    "Block",
+    "OcrSettings",
+    "ParsedFile",
+    "SUPPORTED_SUFFIXES",
+    "read_document",
+    "read_file_meta",
+    "sniff_type",
+]
 
 SUPPORTED_SUFFIXES = {
     ".pdf": "pdf",
@@ -76,11 +85,16 @@ TEXT_CHARS_PER_BYTE = 20
 
 
 def read_document(
-    name: str, data: bytes, max_pages: int, max_text_chars: int | None = None
+    name: str,
+    data: bytes,
+    max_pages: int,
+    max_text_chars: int | None = None,
+    ocr: OcrSettings | None = None,
 ) -> ParsedFile:
     """The file's text blocks; refused when its text is over `max_text_chars` characters
-    or over TEXT_CHARS_PER_BYTE times the file's size."""
-    parsed = _read(sniff_type(name, data), data, max_pages)
+    or over TEXT_CHARS_PER_BYTE times the file's size. A PDF's scanned pages are read by
+    OCR with `ocr` (None: they are left unread)."""
+    parsed = _read(sniff_type(name, data), data, max_pages, ocr)
     chars = sum(len(block.text) for block in parsed.blocks)
     per_byte = TEXT_CHARS_PER_BYTE * len(data)
     if max_text_chars is not None and max_text_chars <= per_byte and chars > max_text_chars:
@@ -95,9 +109,17 @@ def read_document(
     return parsed
 
 
-def _read(kind: str, data: bytes, max_pages: int) -> ParsedFile:
+def read_file_meta(name: str, data: bytes, max_pages: int) -> dict:
+    """The metadata the file carries (its title, tags…), without OCR-ing a scan again."""
+    kind = sniff_type(name, data)
     if kind == "pdf":
-        return read_pdf(data, max_pages)
+        return read_pdf_meta(data, max_pages)
+    return _read(kind, data, max_pages, None).meta
+
+
+def _read(kind: str, data: bytes, max_pages: int, ocr: OcrSettings | None) -> ParsedFile:
+    if kind == "pdf":
+        return read_pdf(data, max_pages, ocr)
     if kind == "docx":
         return read_docx(data)
     if kind == "html":

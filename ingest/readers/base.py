@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from kb.models import CELL_SEPARATOR, HEADING_STYLES, TEXT_STYLES
+from kb.models import CELL_SEPARATOR, HEADING_STYLES, TEXT_STYLES, OcrPage
 
 # the styles are kb's (the catalog stores them); readers import them from here
 __all__ = [
@@ -34,6 +34,7 @@ class ParsedFile:
     blocks: list[Block]
     meta: dict = field(default_factory=dict)  # raw metadata found in the file
     n_pages: int | None = None
+    ocr: list[OcrPage] = field(default_factory=list)  # pages without a text layer, read by OCR
 
 
 _SPACES = re.compile(r"[ \t\u00a0]+")

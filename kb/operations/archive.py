@@ -22,7 +22,7 @@ import numpy as np
 
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
-from kb.models import Document
+from kb.models import Document, OcrPage
 from kb.operations.archive_checks import (
     FORMAT,
     check_contents,
@@ -126,6 +126,7 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 file_meta=file_meta,
                 manual_edits=edits,
                 structure=tuple((s[0], s[1]) for s in row.get("structure", [])),
+                ocr=tuple(OcrPage(p["page"], float(p["seconds"])) for p in row.get("ocr", [])),
             )
             if all(c.id in contents.vectors for c in doc_chunks):
                 matrix = np.array([contents.vectors[c.id] for c in doc_chunks], dtype=np.float32)

@@ -233,6 +233,16 @@ def _check_row(row: dict, where: str) -> None:
         for s in structure
     ):
         raise KBError(f"{where}: 'structure' must be a list of [offset in the text, style]")
+    ocr = row.get("ocr", [])
+    if not isinstance(ocr, list) or not all(
+        isinstance(p, dict)
+        and _is_int(p.get("page"))
+        and p["page"] >= 1
+        and isinstance(p.get("seconds"), int | float)
+        and not isinstance(p["seconds"], bool)
+        for p in ocr
+    ):
+        raise KBError(f"{where}: 'ocr' must be a list of {{page, seconds}}")
     layers(row, where)
 
 

@@ -39,6 +39,7 @@ class DocumentHit:
     score: float
     passages: tuple[Passage, ...]
     match: str = ""  # kb.search.relevance: words, meaning, words+meaning or near
+    ocr_pages: tuple[int, ...] = ()  # the document's pages read by OCR (a scan)
 
     def to_dict(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class DocumentHit:
             "match": self.match,
             **self.meta.to_dict(),
             "passages": [p.to_dict() for p in self.passages],
+            "ocr_pages": list(self.ocr_pages),
         }
 
 

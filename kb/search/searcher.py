@@ -323,7 +323,8 @@ class Searcher:
                 if (doc_id, seq) in found
             )
             match = (kinds or {}).get(doc_id, "")
-            hits.append(DocumentHit(doc_id, docs[doc_id].meta, score, passages, match))
+            doc = docs[doc_id]
+            hits.append(DocumentHit(doc_id, doc.meta, score, passages, match, doc.ocr_pages))
         return hits
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kb.errors import NotFound
-from kb.models import Chunk, Document, Filters, ManualEdit, Metadata
+from kb.models import Chunk, Document, Filters, ManualEdit, Metadata, OcrPage
 from kb.storage import keyword_index, migrations, records, references, suggestions
 from kb.storage.data_folder import private_folder
 
@@ -179,8 +179,8 @@ class Catalog:
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
-                " meta_inputs_hash, text, structure, created_at, updated_at, file_meta)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?,?,?)",
+                " meta_inputs_hash, text, structure, created_at, updated_at, file_meta,"
+                " ocr_pages) VALUES (?,?,?,?,?,?,?,?,?,?,?,'indexing',?,?,?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.source,
@@ -200,6 +200,7 @@ class Catalog:
                     old["created_at"] if old else now,
                     now,
                     json.dumps(doc.file_metadata.to_dict()),
+                    json.dumps([[p.page, p.seconds] for p in doc.ocr]),
                 ),
             )
             self._write_edits(doc.id, doc.manual_edits)  # after the REPLACE, which drops them
@@ -315,6 +316,7 @@ def _document(
         file_meta=Metadata.from_dict(json.loads(file_meta), stored=True) if file_meta else None,
         manual_edits=edits.get(row["id"], ()),
         structure=_structure(row["structure"]) if with_text else (),
+        ocr=tuple(OcrPage(int(page), float(s)) for page, s in json.loads(row["ocr_pages"])),
     )
 
 

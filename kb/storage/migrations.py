@@ -343,3 +343,11 @@ def m013_references_and_suggestions(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE INDEX IF NOT EXISTS suggestions_doc ON suggestions(doc_id, status)")
+
+
+@migration
+def m014_ocr_pages(db: sqlite3.Connection) -> None:
+    # The pages of a scanned PDF whose text OCR read, with the seconds each took: JSON
+    # [[page, seconds], …], [] for a document with a text layer.
+    if "ocr_pages" not in _columns(db, "documents"):
+        db.execute("ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
