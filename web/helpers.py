@@ -70,6 +70,8 @@ VALUE_LABELS = {
     "granskning": N_("audit"),
     "myndighetens svar": N_("the agency's response"),
     "uppföljning": N_("follow-up"),
+    "utfall": N_("the outcome"),
+    "prognos": N_("a forecast"),
     "följd": N_("followed"),
     "delvis följd": N_("partly followed"),
     "inte följd": N_("not followed"),
