@@ -8,6 +8,7 @@ import json
 from cli.main import main
 from ingest.pipeline import ingest
 from tests.conftest import EDITOR_PASSWORD, csrf
+from tests.test_api import check
 
 AUDIT = """# Styrningen av statliga it-projekt (RiR 2011:5)
 
@@ -247,11 +248,9 @@ def test_only_editors_review_and_every_decision_needs_csrf(app, client, editor_t
 def test_the_api_lists_accepts_and_refuses_a_second_decision(app, client, editor_token, tmp_path):
     _ingested(app, tmp_path)
     auth = {"Authorization": f"Bearer {editor_token}"}
-    listed = client.get("/api/suggestions?document=granskning&kind=lesson", headers=auth)
-    assert listed.status_code == 200
-    draft = next(
-        s for s in listed.get_json()["suggestions"] if s["payload"]["text"].startswith(LESSON_START)
-    )
+    listed = check(client.get("/api/suggestions?document=granskning&kind=lesson", headers=auth))
+    draft = next(s for s in listed["suggestions"] if s["payload"]["text"].startswith(LESSON_START))
+    check(client.get("/api/suggestions/documents/granskning", headers=auth))
     bad = client.get("/api/suggestions?status=maybe", headers=auth)
     assert bad.status_code == 400 and "maybe" in bad.get_json()["error"]
     accepted = client.post(
@@ -259,8 +258,7 @@ def test_the_api_lists_accepts_and_refuses_a_second_decision(app, client, editor
         json={"themes": ["kostnadskalkyl-och-budget"], "polarity": "råd"},
         headers=auth,
     )
-    assert accepted.status_code == 200, accepted.get_json()
-    lesson_id = accepted.get_json()["lesson"]["id"]
+    lesson_id = check(accepted)["lesson"]["id"]
     assert client.get(f"/api/lessons/{lesson_id}").status_code == 200
     again = client.post(f"/api/suggestions/{draft['id']}/reject", json={}, headers=auth)
     assert again.status_code == 400 and "redaktor" in again.get_json()["error"]

@@ -496,12 +496,39 @@ INVESTMENT_FILTERS = [
 _ANY_LIST = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
 
 
-def _object(description: str) -> dict:
+def _shape(what: str, /, **properties: dict) -> dict:
+    """An object response with these keys, each of the given schema."""
     return {
-        "description": description,
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "description": what,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": sorted(properties),
+                    "properties": properties,
+                }
+            }
+        },
     }
 
+
+_ARRAY = {"type": "array", "items": {"type": "object"}}
+_REF = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+SUGGESTION = {
+    "type": "object",
+    "required": ["id", "document", "kind", "payload", "status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "document": {"type": "string"},
+        "kind": {"enum": ["lesson", "theme", "investment"]},
+        "payload": {"type": "object"},
+        "status": {"enum": ["pending", "accepted", "rejected"]},
+        "decided_by": {"type": ["string", "null"]},
+        "decided_at": {"type": ["string", "null"]},
+        "result": {"type": ["object", "null"]},
+    },
+}
+SCHEMAS["Suggestion"] = SUGGESTION
 
 SPEC = {
     "openapi": "3.1.0",
@@ -634,7 +661,14 @@ SPEC = {
                 "parameters": [
                     _q("id", {"type": "string"}, "The investments (2–4 ids)", repeat=True)
                 ],
-                "responses": {"200": _object("the compared investments and themes"), **ERRORS},
+                "responses": {
+                    "200": _shape(
+                        "the compared investments and themes",
+                        investments=_ARRAY,
+                        themes={"type": "array", "items": _REF("Theme")},
+                    ),
+                    **ERRORS,
+                },
             }
         },
         "/api/agencies": {
@@ -647,14 +681,31 @@ SPEC = {
             "parameters": [_path("agency")],
             "get": {
                 "summary": "One agency: investments, documents, recommendations, a timeline",
-                "responses": {"200": _object("the agency page's data"), **ERRORS},
+                "responses": {
+                    "200": _shape(
+                        "the agency page's data",
+                        name={"type": "string"},
+                        investments=_ARRAY,
+                        documents=_ARRAY,
+                        recommendations=_ARRAY,
+                        timeline=_ARRAY,
+                    ),
+                    **ERRORS,
+                },
             },
         },
         "/api/overview": {
             "get": {
                 "summary": "The Översikt page's numbers: investments per agency and start year, "
                 "lessons per theme and polarity, estimate against outcome",
-                "responses": {"200": _object("the overview")},
+                "responses": {
+                    "200": _shape(
+                        "the overview",
+                        investments_per_agency_and_year=_ARRAY,
+                        lessons_per_theme=_ARRAY,
+                        estimate_vs_outcome=_ARRAY,
+                    )
+                },
             }
         },
         "/api/brief": {
@@ -664,7 +715,16 @@ SPEC = {
                 "parameters": [
                     _q("text", {"type": "string", "maxLength": 20000}, "The description")
                 ],
-                "responses": {"200": _object("the brief"), **ERRORS},
+                "responses": {
+                    "200": _shape(
+                        "the brief",
+                        description={"type": "string"},
+                        investments=_ARRAY,
+                        lessons_by_theme=_ARRAY,
+                        recommendations=_ARRAY,
+                    ),
+                    **ERRORS,
+                },
             }
         },
         "/api/themes/{theme_id}": {
@@ -672,7 +732,16 @@ SPEC = {
             "get": {
                 "summary": "One theme: its lessons (went well, went badly, advice) and the "
                 "investments most affected",
-                "responses": {"200": _object("the theme page's data"), **ERRORS},
+                "responses": {
+                    "200": _shape(
+                        "the theme page's data",
+                        went_well=_ARRAY,
+                        went_badly=_ARRAY,
+                        advice=_ARRAY,
+                        most_affected=_ARRAY,
+                    ),
+                    **ERRORS,
+                },
             },
         },
         "/api/investments/{investment_id}": {
@@ -722,6 +791,86 @@ SPEC = {
                 "summary": "The recommendations, each with its follow-ups",
                 "responses": {"200": _list("Recommendation")},
             }
+        },
+        "/api/suggestions": {
+            "get": {
+                **EDITOR,
+                "summary": "The review queue: suggestions (pending unless `status`)",
+                "parameters": [
+                    _q("status", {"enum": ["pending", "accepted", "rejected", "all"]}, "Which"),
+                    _q("document", {"type": "string"}, "Only this document's"),
+                    _q("kind", {"enum": ["lesson", "theme", "investment"]}, "Only this kind"),
+                ],
+                "responses": {
+                    "200": _shape(
+                        "the suggestions",
+                        suggestions={"type": "array", "items": _REF("Suggestion")},
+                        count={"type": "integer"},
+                    ),
+                    **ERRORS,
+                    **DENIED,
+                },
+            }
+        },
+        "/api/suggestions/documents/{doc_id}": {
+            "parameters": [DOC_ID],
+            "get": {
+                **EDITOR,
+                "summary": "One document's review: pending suggestions and decisions",
+                "responses": {
+                    "200": _shape(
+                        "the document's suggestions",
+                        document={"type": "object"},
+                        pending={"type": "array", "items": _REF("Suggestion")},
+                        decided={"type": "array", "items": _REF("Suggestion")},
+                    ),
+                    **ERRORS,
+                    **DENIED,
+                },
+            },
+        },
+        "/api/suggestions/{suggestion_id}/{action}": {
+            "parameters": [
+                {
+                    "name": "suggestion_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                },
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": ["accept", "reject"]},
+                },
+            ],
+            "post": {
+                **EDITOR,
+                "summary": "Accept (a lesson: optional text, polarity, themes, investment; an "
+                "investment: role) or reject (optional reason) a suggestion",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "text": {"type": "string"},
+                                    "polarity": {"enum": list(POLARITIES)},
+                                    "themes": {"type": "array", "items": {"type": "string"}},
+                                    "investment": {"type": "string"},
+                                    "role": {"type": "string"},
+                                    "reason": {"type": "string", "maxLength": 500},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "200": _shape("the decision", status={"enum": ["accepted", "rejected"]}),
+                    **ERRORS,
+                    **DENIED,
+                },
+            },
         },
         "/api/jobs/{job_id}": {
             "parameters": [
