@@ -665,7 +665,10 @@ SPEC = {
                     "200": _shape(
                         "the compared investments and themes",
                         investments=_ARRAY,
-                        themes={"type": "array", "items": _REF("Theme")},
+                        themes={
+                            "type": "array",
+                            "items": {"type": "object", "required": ["id", "name"]},
+                        },
                     ),
                     **ERRORS,
                 },
@@ -829,25 +832,19 @@ SPEC = {
                 },
             },
         },
-        "/api/suggestions/{suggestion_id}/{action}": {
+        "/api/suggestions/{suggestion_id}/accept": {
             "parameters": [
                 {
                     "name": "suggestion_id",
                     "in": "path",
                     "required": True,
                     "schema": {"type": "integer"},
-                },
-                {
-                    "name": "action",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"enum": ["accept", "reject"]},
-                },
+                }
             ],
             "post": {
                 **EDITOR,
-                "summary": "Accept (a lesson: optional text, polarity, themes, investment; an "
-                "investment: role) or reject (optional reason) a suggestion",
+                "summary": "Accept a suggestion: a draft lesson is published (as sent, or as "
+                "suggested), an investment gets the document, a theme tags it",
                 "requestBody": {
                     "content": {
                         "application/json": {
@@ -859,8 +856,36 @@ SPEC = {
                                     "themes": {"type": "array", "items": {"type": "string"}},
                                     "investment": {"type": "string"},
                                     "role": {"type": "string"},
-                                    "reason": {"type": "string", "maxLength": 500},
                                 },
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "200": _shape("the decision", status={"enum": ["accepted", "rejected"]}),
+                    **ERRORS,
+                    **DENIED,
+                },
+            },
+        },
+        "/api/suggestions/{suggestion_id}/reject": {
+            "parameters": [
+                {
+                    "name": "suggestion_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "post": {
+                **EDITOR,
+                "summary": "Reject a suggestion, with an optional reason",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"reason": {"type": "string", "maxLength": 500}},
                             }
                         }
                     }

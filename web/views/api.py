@@ -307,14 +307,25 @@ def document_suggestions(doc_id: str):
     return respond(document_review_data(doc_id))
 
 
-@bp.post("/suggestions/<int:suggestion_id>/<any(accept, reject):action>")
+@bp.post("/suggestions/<int:suggestion_id>/accept")
 @editor_required
-def decide_suggestion(suggestion_id: int, action: str):
-    """Accept (a lesson with optional `text`, `polarity`, `themes`, `investment`; an
-    investment with its `role`) or reject (with an optional `reason`)."""
+def accept_suggestion(suggestion_id: int):
+    """Accept: a lesson with optional `text`, `polarity`, `themes`, `investment`; an
+    investment with its `role`."""
+    return jsonify(decide(suggestion_id, "accept", _body()))
+
+
+@bp.post("/suggestions/<int:suggestion_id>/reject")
+@editor_required
+def reject_suggestion(suggestion_id: int):
+    """Reject, with an optional `reason`."""
+    return jsonify(decide(suggestion_id, "reject", _body()))
+
+
+def _body() -> dict:
     body = request.get_json(silent=True)
     if body is None:
-        body = {}
+        return {}
     if not isinstance(body, dict):
         raise InvalidQuery("record_not_mapping")
-    return jsonify(decide(suggestion_id, action, body))
+    return body
