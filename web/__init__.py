@@ -53,9 +53,11 @@ def create_app(
         brief,
         describe,
         documents,
+        feeds,
         investments,
         overview,
         search,
+        search_log,
         themes,
         upload,
     )
@@ -70,6 +72,8 @@ def create_app(
         agencies,
         themes,
         overview,
+        feeds,
+        search_log,
         api,
         auth,
     ):
