@@ -36,6 +36,19 @@ def register(subparsers) -> None:
     q.add_argument("name")
     q.add_argument("role", choices=ROLES)
     add_json_option(q)
+    q = actions.add_parser(
+        "feed-token", help="read-only tokens for feed readers (?token=… on /feed addresses)"
+    )
+    feed_actions = q.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
+    r = feed_actions.add_parser("create", help="create one (printed once)")
+    r.add_argument("name")
+    add_json_option(r)
+    r = feed_actions.add_parser("list", help="list them by id (the tokens are not kept)")
+    r.add_argument("name", nargs="?", help="only this account's")
+    add_json_option(r)
+    r = feed_actions.add_parser("revoke", help="revoke one; its feeds answer 401 at once")
+    r.add_argument("token_id", metavar="TOKEN_ID", help="as shown by 'kb user feed-token list'")
+    add_json_option(r)
 
     p = subparsers.add_parser("token", help="API tokens for editors")
     p.set_defaults(handler=token)
@@ -76,6 +89,8 @@ def user(config: Config, args: argparse.Namespace) -> int:
         out = {"name": args.name, "removed": True}
     elif args.user_command == "set-role":
         out = {"name": args.name, "role": users.set_role(args.name, args.role).role}
+    elif args.user_command == "feed-token":
+        return feed_token(users, args)
     else:
         listed = [
             {"name": u.name, "role": u.role, "created_at": u.created_at} for u in users.list()
@@ -94,6 +109,37 @@ def user(config: Config, args: argparse.Namespace) -> int:
         emit_json(out)
     else:
         print(", ".join(f"{k}: {v}" for k, v in out.items()))
+    return 0
+
+
+def feed_token(users, args: argparse.Namespace) -> int:
+    if args.feed_command == "list":
+        listed = [
+            {"id": t.id, "name": t.name, "created_at": t.created_at}
+            for t in users.feed_tokens(args.name)
+        ]
+        if args.json:
+            emit_json(listed)
+        else:
+            rows = [[t["id"], t["name"], t["created_at"]] for t in listed]
+            print(table(rows, ["id", "name", "created"]))
+        return 0
+    if args.feed_command == "revoke":
+        revoked = users.revoke_feed_token(args.token_id)
+        if args.json:
+            emit_json({"id": revoked.id, "name": revoked.name, "revoked": True})
+        else:
+            print(f"revoked feed token {revoked.id} of {revoked.name}")
+        return 0
+    value = users.create_feed_token(args.name)
+    if args.json:
+        emit_json({"name": args.name, "feed_token": value})
+    else:
+        print(value)
+        print(
+            "Shown only now. Add it to a feed address as ?token=… (it reads feeds, nothing else).",
+            file=sys.stderr,
+        )
     return 0
 
 

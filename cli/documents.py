@@ -27,6 +27,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=delete)
 
     p = subparsers.add_parser("stats", help="counts of documents and chunks")
+    p.add_argument(
+        "--searches",
+        action="store_true",
+        help="the search log instead, per week: frequent queries, with no results, never opened",
+    )
     add_json_option(p)
     p.set_defaults(handler=stats)
 
@@ -98,6 +103,8 @@ def delete(config: Config, args: argparse.Namespace) -> int:
 
 def stats(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
+    if args.searches:
+        return search_stats(knowledge_base, args.json)
     out = {
         **knowledge_base.catalog.stats(),
         "vectors": knowledge_base.store.count(),
@@ -112,4 +119,34 @@ def stats(config: Config, args: argparse.Namespace) -> int:
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "-"
         print(f"{key:>12}: {value}")
+    return 0
+
+
+SEARCH_LISTS = (
+    ("frequent", "most frequent"),
+    ("no_results", "no results"),
+    ("never_opened", "results never opened"),
+)
+
+
+def search_stats(knowledge_base: KnowledgeBase, as_json: bool) -> int:
+    """The Sökstatistik page's lists, per week (`kb stats --searches`)."""
+    log = knowledge_base.search_log
+    weeks = log.weeks()
+    if as_json:
+        emit_json({"enabled": log.enabled, "days": log.days, "weeks": [w.to_dict() for w in weeks]})
+        return 0
+    if not log.enabled:
+        print("The search log is off (KB_SEARCH_LOG=false); earlier searches are kept below.")
+    if not weeks:
+        print(f"No searches logged in the last {log.days} days.")
+    for week in weeks:
+        print(f"{week.week}: {week.searches} searches")
+        for key, label in SEARCH_LISTS:
+            counts = getattr(week, key)
+            print(f"  {label}:")
+            for entry in counts:
+                print(f"    {entry.count:>4}  {entry.query}")
+            if not counts:
+                print("       -")
     return 0

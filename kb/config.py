@@ -97,6 +97,10 @@ class Config:
     # -Host to believe (the client's address decides login throttling); 0 believes none.
     trusted_proxies: int = 0
     session_hours: float = 12.0  # KB_SESSION_HOURS: a login lasts this long, however used
+    # KB_SEARCH_LOG: record the Sök page's searches (text, filters, result count, what was
+    # opened; never who or from where) for the Sökstatistik page
+    search_log: bool = True
+    search_log_days: int = 90  # KB_SEARCH_LOG_DAYS: older searches are purged
 
     @property
     def catalog_path(self) -> Path:

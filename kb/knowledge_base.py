@@ -17,6 +17,7 @@ from kb.storage.data_folder import private_folder
 from kb.storage.locking import write_lock
 from kb.storage.records import RecordReader
 from kb.storage.references import ReferenceReader
+from kb.storage.search_log import SearchLog
 from kb.storage.suggestions import SuggestionReader
 from kb.storage.vectors import COLLECTION, VectorStore, lessons_collection, new_collection_name
 from kb.writer import Writer
@@ -92,6 +93,12 @@ class KnowledgeBase:
     @cached_property
     def accounts(self) -> Users:
         return Users(self.catalog.connection)
+
+    @cached_property
+    def search_log(self) -> SearchLog:
+        return SearchLog(
+            self.catalog.connection, self.config.search_log, self.config.search_log_days
+        )
 
     @cached_property
     def login_throttle(self) -> LoginThrottle:

@@ -47,6 +47,7 @@ MESSAGES: dict[str, str] = {
     "unknown_agency": N_("unknown agency %(value)r; known agencies: %(known)s"),
     "unknown_tag": N_("unknown tag %(value)r"),
     "unknown_sort": N_("unknown sort %(value)r; expected one of %(sorts)s"),
+    "unknown_format": N_("unknown format %(value)r; expected one of %(known)s"),
     # similar cases
     "description_too_long": N_(
         "the description is %(length)s characters long; the limit is %(limit)s"

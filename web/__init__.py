@@ -53,11 +53,13 @@ def create_app(
         brief,
         describe,
         documents,
+        feeds,
         investments,
         overview,
         record_edit,
         review,
         search,
+        search_log,
         themes,
         upload,
     )
@@ -74,6 +76,8 @@ def create_app(
         overview,
         record_edit,
         review,
+        feeds,
+        search_log,
         api,
         auth,
     ):

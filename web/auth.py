@@ -90,6 +90,15 @@ def _return_to() -> str:
 
 
 OPEN_ENDPOINTS = {"auth.login", "auth.logout", "static", "api.health", "api.openapi"}
+FEED_BLUEPRINT = "feeds"
+
+
+def _feed_token_admits() -> bool:
+    """A feed reader cannot log in: a feed (and nothing else) may be read with `?token=`, a
+    read-only feed token (kb user feed-token). It makes no one the current user, so it can
+    neither write nor open the API."""
+    token = request.args.get("token", "")
+    return bool(token) and get_kb().accounts.user_for_feed_token(token) is not None
 
 
 @bp.before_app_request
@@ -99,6 +108,10 @@ def require_login_to_read():
         return None
     if request.endpoint in OPEN_ENDPOINTS or current_user() is not None:
         return None
+    if request.blueprint == FEED_BLUEPRINT:
+        if _feed_token_admits():
+            return None
+        abort(401)  # a feed reader shows a status, never a login page
     if request.path.startswith("/api/"):
         abort(401)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -119,6 +119,34 @@ def page_url(page: int) -> str:
     return with_args(page=page)
 
 
+FEED_FILTERS = ("q", "agency", "kind", "from", "to", "tag", "theme")
+
+
+def _args(names) -> dict[str, list[str]]:
+    return {k: v for k in names if (v := [x for x in request.args.getlist(k) if x.strip()])}
+
+
+def feed_url(**values) -> str:
+    """The Atom feed of this search (its filters; never a token)."""
+    return url_for("feeds.search", **_args(FEED_FILTERS), **values)
+
+
+def export_url(endpoint: str, fmt: str = "csv") -> str:
+    """This list page's rows as a download from the API list route `endpoint`, with the
+    page's filters; a search's up to the API's most per page."""
+    from web.params import KNOWN
+    from web.views.documents import LIST_PARAMETERS
+    from web.views.investments import FILTERS
+
+    known = {
+        "api.search": KNOWN - {"page", "per_page", "format", "chunk"},
+        "api.documents": set(LIST_PARAMETERS),
+        "api.investments": set(FILTERS),
+    }[endpoint]
+    extra = {"per_page": 100} if endpoint == "api.search" else {}
+    return url_for(endpoint, **_args(sorted(known)), **extra, format=fmt)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         highlight=highlight,
@@ -128,6 +156,8 @@ def init_app(app: Flask) -> None:
         pending_suggestions=pending_suggestions,
         page_url=page_url,
         with_args=with_args,
+        feed_url=feed_url,
+        export_url=export_url,
         is_web_address=is_web_address,
     )
 

@@ -436,6 +436,14 @@ def _q(name: str, schema: dict, description: str, repeat: bool = False) -> dict:
     return p
 
 
+# A download (web/views/export.py): text/csv (UTF-8 with BOM) or application/json, each as an
+# attachment with a filename; without it, the usual JSON.
+FORMAT = _q(
+    "format",
+    {"enum": ["csv", "json"]},
+    "Download the list as a file: csv (UTF-8 with BOM; cells that would start a formula get a "
+    "leading ') or json",
+)
 SEARCH_PARAMS = [
     _q("q", {"type": "string", "maxLength": 2000}, "The question, in Swedish or English"),
     _q("agency", {"type": "string"}, "Only these agencies", repeat=True),
@@ -461,6 +469,7 @@ SEARCH_PARAMS = [
         "1: also list documents below the similarity floor (those without the query's words "
         "that the model finds only loosely similar)",
     ),
+    FORMAT,
 ]
 LIST_PARAMS = [
     _q("kind", {"enum": list(KINDS)}, "Only this kind"),
@@ -471,6 +480,7 @@ LIST_PARAMS = [
         "Order: by title, agency or kind (A–Ö), by date or last change (newest first)",
     ),
     _q("order", {"enum": ["asc", "desc"]}, "Direction (default: as `sort` says above)"),
+    FORMAT,
 ]
 DOC_ID = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
@@ -486,6 +496,7 @@ LESSON_PARAMS = [
     _q("investment", {"type": "string"}, "Only of these investments (ids)", repeat=True),
     _q("agency", {"type": "string"}, "Only of these agencies' investments", repeat=True),
     _q("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "At most (default 10)"),
+    FORMAT,
 ]
 
 INVESTMENT_FILTERS = [
@@ -651,7 +662,7 @@ SPEC = {
         "/api/investments": {
             "get": {
                 "summary": "The investments (the Investeringar page's list)",
-                "parameters": INVESTMENT_FILTERS,
+                "parameters": [*INVESTMENT_FILTERS, FORMAT],
                 "responses": {"200": _list("Investment")},
             }
         },

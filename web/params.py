@@ -11,6 +11,7 @@ from kb.search.query import SearchQuery
 
 KNOWN = {"q", "agency", "kind", "from", "to", "tag", "mode", "page", "per_page", "chunk", "near"}
 KNOWN |= {"type", "theme", "outcome"}  # the result type; lessons' and investments' facets
+KNOWN |= {"format"}  # the API's downloads: csv or json (web/views/export.py)
 
 
 def _flag(args: MultiDict, name: str) -> bool:

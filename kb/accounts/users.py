@@ -150,6 +150,7 @@ class Users:
         self.get(name)
         with self.db:
             self.db.execute("DELETE FROM tokens WHERE name = ?", (name,))
+            self.db.execute("DELETE FROM feed_tokens WHERE name = ?", (name,))
             self.db.execute("DELETE FROM users WHERE name = ?", (name,))
 
     def authenticate(self, name: str, password: str) -> User | None:
@@ -222,6 +223,43 @@ class Users:
     def user_for_token(self, token: str) -> User | None:
         row = self.db.execute(
             "SELECT name FROM tokens WHERE token_hash = ?", (_token_hash(token),)
+        ).fetchone()
+        return self.get(row[0]) if row else None
+
+    # feed tokens -------------------------------------------------------
+    # Read-only, for feed readers (which cannot log in) where reading needs an account: they
+    # open the feeds and nothing else, never the API or a write; any account may have them.
+    def create_feed_token(self, name: str) -> str:
+        self.get(name)
+        token = "kbfeed_" + secrets.token_urlsafe(32)
+        with self.db:
+            self.db.execute(
+                "INSERT INTO feed_tokens(id, token_hash, name, created_at) VALUES (?, ?, ?, ?)",
+                (secrets.token_hex(6), _token_hash(token), name, _now()),
+            )
+        return token
+
+    def feed_tokens(self, name: str | None = None) -> list[Token]:
+        sql, args = "SELECT id, name, created_at FROM feed_tokens", ()
+        if name is not None:
+            self.get(name)
+            sql, args = sql + " WHERE name = ?", (name,)
+        return [Token(*r) for r in self.db.execute(sql + " ORDER BY name, created_at, id", args)]
+
+    def revoke_feed_token(self, token_id: str, name: str | None = None) -> Token:
+        """`name`: only if it is this account's (the account page revokes its own)."""
+        row = self.db.execute(
+            "SELECT id, name, created_at FROM feed_tokens WHERE id = ?", (token_id,)
+        ).fetchone()
+        if row is None or (name is not None and row[1] != name):
+            raise NotFound(f"no feed token with id {token_id!r}")
+        with self.db:
+            self.db.execute("DELETE FROM feed_tokens WHERE id = ?", (token_id,))
+        return Token(*row)
+
+    def user_for_feed_token(self, token: str) -> User | None:
+        row = self.db.execute(
+            "SELECT name FROM feed_tokens WHERE token_hash = ?", (_token_hash(token),)
         ).fetchone()
         return self.get(row[0]) if row else None
 

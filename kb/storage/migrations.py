@@ -351,3 +351,44 @@ def m014_ocr_pages(db: sqlite3.Connection) -> None:
     # [[page, seconds], …], [] for a document with a text layer.
     if "ocr_pages" not in _columns(db, "documents"):
         db.execute("ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
+
+
+@migration
+def m015_search_log(db: sqlite3.Connection) -> None:
+    # The Sök page's searches, for the secretariat's Sökstatistik: what was asked, how many
+    # results, and which were opened. No user, address or session: `id` is random per search.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS search_log (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,                -- UTC, ISO 8601
+            query TEXT NOT NULL,
+            filters TEXT NOT NULL,           -- JSON: the refinements ticked
+            result_type TEXT NOT NULL,       -- documents, lessons or investments
+            results INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS search_log_at ON search_log(at)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS search_log_opened (
+            search_id TEXT NOT NULL REFERENCES search_log(id) ON DELETE CASCADE,
+            target TEXT NOT NULL,            -- 'document:<id>' or 'investment:<id>'
+            rank INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS search_log_opened_search ON search_log_opened(search_id)"
+    )
+
+
+@migration
+def m016_feed_tokens(db: sqlite3.Connection) -> None:
+    # Read-only tokens for feed readers, which cannot log in (KB_READ_REQUIRES_LOGIN): kept
+    # apart from the API's tokens so that one can never stand in for the other.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS feed_tokens (
+            id TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL
+        )"""
+    )

@@ -249,6 +249,32 @@ class RecordReader:
             sql += " WHERE " + " AND ".join(where)
         return [r[0] for r in self._db.execute(sql + " ORDER BY l.id", args)]
 
+    def updated_at(self, record_type: str, ids: Sequence[str]) -> dict[str, str]:
+        """When each record was saved last (its feed entry's `updated`), by id."""
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start : start + 500])
+            rows = self._db.execute(
+                f"SELECT id, updated_at FROM {TABLES[record_type]}"
+                f" WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
+    def cited_documents(self, record_ids: Sequence[str]) -> list[str]:
+        """The documents the records' evidence quotes, by id."""
+        found: set[str] = set()
+        for start in range(0, len(record_ids), 500):
+            part = list(record_ids[start : start + 500])
+            rows = self._db.execute(
+                "SELECT DISTINCT doc_id FROM evidence"
+                f" WHERE record_id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            found.update(r[0] for r in rows)
+        return sorted(found)
+
     def uses_of_investment(self, investment_id: str) -> int:
         """How many lessons and recommendations name the investment."""
         return sum(

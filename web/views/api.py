@@ -18,6 +18,19 @@ from web.views.agencies import agency_data, agency_list_data
 from web.views.brief import brief_data
 from web.views.describe import describe_data
 from web.views.documents import document_list_data, public
+from web.views.export import (
+    DOCUMENT_COLUMNS,
+    INVESTMENT_COLUMNS,
+    LESSON_COLUMNS,
+    SEARCH_COLUMNS,
+    document_row,
+    download,
+    export_format,
+    filename,
+    investment_row,
+    lesson_row,
+    search_rows,
+)
 from web.views.investments import compare_data, investment_data, investment_list_data
 from web.views.overview import overview_data
 from web.views.render import respond
@@ -46,12 +59,34 @@ def openapi():
 
 @bp.get("/search")
 def search():
-    return respond(search_data(request.args, strict=True))
+    fmt = export_format(request.args)
+    data = search_data(request.args, strict=True)
+    if fmt is None:
+        return respond(data)
+    name = filename("sok", request.args.get("q", ""))
+    if data.records is None:
+        return download(fmt, name, SEARCH_COLUMNS, search_rows(data.results), data.to_dict())
+    if data.records.type == "lessons":
+        columns = (*LESSON_COLUMNS, "match", "score")
+        rows = [
+            [*lesson_row(h.lesson), h.match, round(h.score, 4)] for h, _ in data.records.lessons
+        ]
+    else:
+        columns = (*INVESTMENT_COLUMNS, "score")
+        rows = [
+            [*investment_row(h.investment), round(h.score, 4)] for h in data.records.investments
+        ]
+    return download(fmt, name, columns, rows, data.to_dict())
 
 
 @bp.get("/documents")
 def documents():
-    return respond(document_list_data(request.args, strict=True))
+    fmt = export_format(request.args)
+    data = document_list_data(request.args, strict=True)
+    if fmt is None:
+        return respond(data)
+    name = filename("dokument", data.agency, data.kind)
+    return download(fmt, name, DOCUMENT_COLUMNS, map(document_row, data.docs), data.to_dict())
 
 
 @bp.get("/documents/<doc_id>")
@@ -159,7 +194,7 @@ def delete(doc_id: str):
 
 
 # records: investments, lessons, recommendations, themes (issue 14) ---------------------
-LESSON_PARAMS = {"q", "theme", "polarity", "investment", "agency", "limit"}
+LESSON_PARAMS = {"q", "theme", "polarity", "investment", "agency", "limit", "format"}
 
 
 def _record(record_type: str, record_id: str):
@@ -171,7 +206,13 @@ def _record(record_type: str, record_id: str):
 
 @bp.get("/investments")
 def investments():
-    return respond(investment_list_data(request.args))
+    fmt = export_format(request.args)
+    data = investment_list_data(request.args)
+    if fmt is None:
+        return respond(data)
+    name = filename("investeringar", *data.selected.values())
+    rows = map(investment_row, data.investments)
+    return download(fmt, name, INVESTMENT_COLUMNS, rows, data.to_dict())
 
 
 @bp.get("/investments/<investment_id>")
@@ -198,6 +239,7 @@ def agency(agency: str):
 def lessons():
     """Lessons closest in meaning to `q` (each with its match label), or all, filtered."""
     args = request.args
+    fmt = export_format(args)
     unknown = sorted(set(args) - LESSON_PARAMS)
     if unknown:
         raise InvalidQuery(
@@ -227,12 +269,21 @@ def lessons():
         "investments": args.getlist("investment"),
     }
     query = args.get("q", "").strip()
+    name = filename("lardomar", query, *args.getlist("theme"))
     if query:
         hits = search_lessons(knowledge_base, query, int(limit), **filters)
-        return jsonify([h.to_dict() for h in hits])
+        if fmt is None:
+            return jsonify([h.to_dict() for h in hits])
+        columns = (*LESSON_COLUMNS, "match", "score")
+        rows = [[*lesson_row(h.lesson), h.match, round(h.score, 4)] for h in hits]
+        return download(fmt, name, columns, rows, [h.to_dict() for h in hits])
     records = knowledge_base.records
-    ids = records.lesson_ids(**filters)[: int(limit)]
-    return jsonify([x.to_dict() for x in records.lessons(ids)])
+    lessons = records.lessons(records.lesson_ids(**filters)[: int(limit)])
+    if fmt is None:
+        return jsonify([x.to_dict() for x in lessons])
+    return download(
+        fmt, name, LESSON_COLUMNS, map(lesson_row, lessons), [x.to_dict() for x in lessons]
+    )
 
 
 @bp.get("/lessons/<lesson_id>")

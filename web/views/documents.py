@@ -29,6 +29,7 @@ from web.i18n import error_message
 from web.services import get_kb, get_similarity, jobs, writing
 from web.views.reading import paragraphs_with_anchors, text_blocks
 from web.views.render import respond
+from web.views.search_log import note_opened
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -100,7 +101,7 @@ def document_list_data(args: MultiDict, strict: bool = False) -> DocumentList:
 
 
 def _check_list_args(args: MultiDict, kind: str, agency: str, sort: str, agencies) -> None:
-    unknown = sorted(set(args) - set(LIST_PARAMETERS))
+    unknown = sorted(set(args) - {*LIST_PARAMETERS, "format"})  # format: the API's download
     if unknown:
         raise InvalidQuery("unknown_parameter", name=unknown[0], known=", ".join(LIST_PARAMETERS))
     if sort not in SORTS:
@@ -128,6 +129,7 @@ def index():
 def show(doc_id: str):
     knowledge_base = get_kb()
     doc = knowledge_base.catalog.get(doc_id, with_text=True)
+    note_opened(f"document:{doc.id}")
     chunks = knowledge_base.catalog.chunks(doc.id)
     focus = request.args.get("chunk", type=int)
     stems = query_stems(request.args.get("q", "")[:MAX_QUERY_CHARS])

@@ -23,6 +23,7 @@ from web.views.record_parts import (
     themes_by_id,
 )
 from web.views.render import respond
+from web.views.search_log import note_opened
 
 bp = Blueprint("investments", __name__)
 
@@ -209,7 +210,9 @@ def index():
 
 @bp.get("/investeringar/<investment_id>")
 def show(investment_id: str):
-    return respond(investment_data(investment_id), "investment.html")
+    data = investment_data(investment_id)  # a 404 for an unknown id, before anything is noted
+    note_opened(f"investment:{data.investment.id}")
+    return respond(data, "investment.html")
 
 
 @bp.get("/jamfor")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Blueprint, redirect, request
 from flask_babel import format_number, gettext
@@ -18,6 +18,7 @@ from web.params import search_query
 from web.services import get_kb, get_searcher
 from web.views.record_search import DOCUMENTS, RESULT_TYPES, RecordResults, record_search
 from web.views.render import respond
+from web.views.search_log import log_search
 
 bp = Blueprint("search", __name__)
 
@@ -40,6 +41,7 @@ class SearchPage:
     truncated: str | None = None  # the notice that the query was cut, when it was
     result_type: str = DOCUMENTS
     records: RecordResults | None = None  # lessons or investments, for those result types
+    search_id: str | None = None  # in the search log: its result links note what is opened
 
     def to_dict(self) -> dict:
         if self.records:
@@ -144,6 +146,7 @@ def index():
         if data.results and data.results.query.page > data.results.pages:
             # past the last page ("sida 9 av 4"): the last page, under its own address
             return redirect(page_url(data.results.pages))
+        data = replace(data, search_id=log_search(data))
     except InvalidQuery as exc:
         data, status = page_with_error(request.args, exc), 400
     return respond(data, "search.html", "_search_fragment.html", status)
