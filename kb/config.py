@@ -97,6 +97,12 @@ class Config:
     # -Host to believe (the client's address decides login throttling); 0 believes none.
     trusted_proxies: int = 0
     session_hours: float = 12.0  # KB_SESSION_HOURS: a login lasts this long, however used
+    # KB_CONTRIBUTOR_DOMAINS: e-mail domains that may register as contributors at /registrera,
+    # comma-separated; "*.se" is any subdomain of se, "digg.se" that domain alone. Empty: off.
+    contributor_domains: str = ""
+    # KB_CONTRIBUTION_LIMIT: experiences one account may submit per 24 hours ("Dela en
+    # erfarenhet"); editors' own submissions count too.
+    contribution_limit: int = 5
 
     @property
     def catalog_path(self) -> Path:
