@@ -13,6 +13,7 @@ from kb.records.models import (
     PHASES,
     POLARITIES,
 )
+from kb.storage.contributions import STATUSES as CONTRIBUTION_STATUSES
 from web.views.documents import SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -722,6 +723,51 @@ SPEC = {
                 "summary": "The recommendations, each with its follow-ups",
                 "responses": {"200": _list("Recommendation")},
             }
+        },
+        "/api/contributions": {
+            "get": {
+                "summary": "Shared experiences: a contributor's own, or every one for an editor "
+                "(a contributor signs in with the session cookie and the X-CSRF-Token header)",
+                "parameters": [_q("status", {"enum": list(CONTRIBUTION_STATUSES)}, "Only these")],
+                "responses": {"200": _object("contributions and count"), **ERRORS, **DENIED},
+            },
+            "post": {
+                "summary": "Share an experience (contributors and editors): agency, investment_id "
+                "or investment_name, went_well, went_badly, advice; as JSON, or multipart with "
+                "attachments (at most 5, kept unread until an editor publishes)",
+                "responses": {"201": _object("the contribution"), **ERRORS, **DENIED},
+            },
+        },
+        "/api/contributions/{contribution_id}": {
+            "parameters": [_path("contribution_id")],
+            "get": {
+                "summary": "One contribution, to its author or an editor",
+                "responses": {"200": _object("the contribution"), **ERRORS, **DENIED},
+            },
+        },
+        "/api/contributions/{contribution_id}/resubmit": {
+            "parameters": [_path("contribution_id")],
+            "post": {
+                "summary": "Its author's changes, when an editor asked for them",
+                "responses": {"200": _object("the contribution"), **ERRORS, **DENIED},
+            },
+        },
+        "/api/contributions/{contribution_id}/{action}": {
+            "parameters": [
+                _path("contribution_id"),
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": ["publish", "changes", "reject"]},
+                },
+            ],
+            "post": {
+                **EDITOR,
+                "summary": "Publish (a document of kind experience, its fields draft lessons), "
+                "ask for changes with a `message`, or reject with a `reason`",
+                "responses": {"200": _object("the outcome"), **ERRORS, **DENIED},
+            },
         },
         "/api/jobs/{job_id}": {
             "parameters": [
