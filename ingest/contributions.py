@@ -129,11 +129,15 @@ def publish(writer: Writer, contribution_id: int, editor: str) -> Published:
     db = base.catalog.connection
     contribution = waiting(db, contribution_id)
     investment = investment_name(writer, contribution)
+    source = f"bidrag:{contribution.id}"
     doc_id = document_id(contribution)
+    taken = base.catalog.find(doc_id)
+    if taken is not None and taken.source != source:  # an upload named so: never replaced
+        doc_id = f"{doc_id}-{uuid.uuid4().hex[:6]}"
     ingester = Ingester(writer)
     ingester.ingest_parsed(
         doc_id,
-        f"bidrag:{contribution.id}",
+        source,
         ParsedFile("text", document_blocks(contribution, investment)),
         {
             "title": title(contribution, investment),
