@@ -1,4 +1,4 @@
-"""`kb user` and `kb token`: editor accounts and their API tokens."""
+"""`kb user` and `kb token`: accounts (editors, contributors, readers) and editors' API tokens."""
 
 from __future__ import annotations
 
@@ -13,12 +13,18 @@ from kb.knowledge_base import KnowledgeBase
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("user", help="editor accounts (the secretariat)")
+    p = subparsers.add_parser("user", help="accounts: editors, contributors and readers")
     p.set_defaults(handler=user)
     actions = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     q = actions.add_parser("add", help="add an account")
     q.add_argument("name")
-    q.add_argument("--editor", action="store_true", help="may upload, edit and delete")
+    role = q.add_mutually_exclusive_group()
+    role.add_argument("--editor", action="store_true", help="may upload, edit and delete")
+    role.add_argument(
+        "--contributor",
+        action="store_true",
+        help="may share experiences (Dela en erfarenhet) for editors to publish",
+    )
     q.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add_json_option(q)
     q = actions.add_parser("passwd", help="set an account's password")
@@ -31,7 +37,8 @@ def register(subparsers) -> None:
     add_json_option(q)
     q = actions.add_parser(
         "set-role",
-        help="editor or reader (at once, also for its sessions; a reader's tokens are revoked)",
+        help="editor, contributor or reader (at once, also for its sessions; only editors keep "
+        "their tokens)",
     )
     q.add_argument("name")
     q.add_argument("role", choices=ROLES)
@@ -79,7 +86,8 @@ def user(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
     users = knowledge_base.accounts
     if args.user_command == "add":
-        created = users.add(args.name, _password(args), editor=args.editor)
+        role = "editor" if args.editor else "contributor" if args.contributor else "reader"
+        created = users.add(args.name, _password(args), role=role)
         out = {"name": created.name, "role": created.role}
     elif args.user_command == "passwd":
         users.set_password(args.name, _password(args))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cli import (
     accounts,
+    contributions,
     documents,
     evaluation,
     ingest,
@@ -29,6 +30,7 @@ COMMAND_GROUPS = (
     documents,
     records,
     suggestions,
+    contributions,
     search,
     operations,
     accounts,

@@ -101,6 +101,12 @@ class Config:
     # opened; never who or from where) for the Sökstatistik page
     search_log: bool = True
     search_log_days: int = 90  # KB_SEARCH_LOG_DAYS: older searches are purged
+    # KB_CONTRIBUTOR_DOMAINS: e-mail domains that may register as contributors at /registrera,
+    # comma-separated; "*.se" is any subdomain of se, "digg.se" that domain alone. Empty: off.
+    contributor_domains: str = ""
+    # KB_CONTRIBUTION_LIMIT: experiences one account may submit per 24 hours ("Dela en
+    # erfarenhet"); editors' own submissions count too.
+    contribution_limit: int = 5
 
     @property
     def catalog_path(self) -> Path:

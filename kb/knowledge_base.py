@@ -13,6 +13,7 @@ from kb.config import Config
 from kb.embedding.embedder import Embedder
 from kb.errors import ModelMismatch
 from kb.storage.catalog import Catalog
+from kb.storage.contributions import ContributionReader
 from kb.storage.data_folder import private_folder
 from kb.storage.locking import write_lock
 from kb.storage.records import RecordReader
@@ -89,6 +90,11 @@ class KnowledgeBase:
     def suggestions(self) -> SuggestionReader:
         """The review queue: the suggesters' proposals and the editors' decisions."""
         return SuggestionReader(self.catalog.connection)
+
+    @cached_property
+    def contributions(self) -> ContributionReader:
+        """Experiences contributors shared ("Dela en erfarenhet"); none is public unpublished."""
+        return ContributionReader(self.catalog.connection)
 
     @cached_property
     def accounts(self) -> Users:

@@ -158,6 +158,36 @@ MESSAGES: dict[str, str] = {
     "no_suggestion": N_("no suggestion with id %(id)s"),
     "suggestion_decided": N_("suggestion %(id)s was already %(status)s by %(by)s"),
     "suggestion_kind": N_("suggestion %(id)s is a %(kind)s suggestion, not a %(wanted)s one"),
+    # "Dela en erfarenhet": contributions and their moderation (kb/operations/contributions.py)
+    "contribution_required": N_("'%(field)s' is required"),
+    "contribution_too_long": N_("'%(field)s' is at most %(max)s characters"),
+    "contribution_no_experience": N_(
+        "write at least one of what went well, what went badly and advice to others"
+    ),
+    "contribution_no_investment": N_("pick an investment or name a new one"),
+    "contribution_limit": N_(
+        "you have shared %(count)s experiences in the last 24 hours, the most allowed; "
+        "try again tomorrow"
+    ),
+    "no_contribution": N_("no contribution with id %(id)s"),
+    "unknown_status": N_(
+        "unknown status %(value)r; known: submitted, changes_requested, published, rejected"
+    ),
+    "contribution_decided": N_("contribution %(id)s is %(status)s and cannot be decided again"),
+    "contribution_not_editable": N_(
+        "contribution %(id)s can be changed only when an editor has asked for changes"
+    ),
+    "too_many_attachments": N_("at most %(max)s attachments"),
+    "unsupported_attachment": N_("%(name)s: %(reason)s"),
+    "registration_off": N_("registration is not open here; ask the secretariat for an account"),
+    "bad_email": N_("give your work e-mail address, like namn@myndighet.se"),
+    "email_domain_refused": N_(
+        "addresses at %(domain)s cannot register here; ask the secretariat for an account"
+    ),
+    "registration_failed": N_("this address cannot be registered; try logging in instead"),
+    "passwords_differ": N_("the passwords differ"),
+    "too_many_attempts": N_("too many attempts from here; wait a few minutes"),
+    "password_too_short": N_("the password must be at least %(min)s characters"),
     # uploads ingested in the background
     "ingest_stopped": N_("the ingest stopped"),
     "worker_stopped": N_("the server process running this upload stopped; upload the files again"),

@@ -8,7 +8,16 @@ from urllib.parse import urlsplit
 
 from kb.errors import InvalidMetadata
 
-KINDS = ("recommendation", "interview", "case", "analysis", "report", "news", "other")
+KINDS = (
+    "recommendation",
+    "interview",
+    "case",
+    "analysis",
+    "report",
+    "news",
+    "experience",  # shared by agency staff through "Dela en erfarenhet", then published
+    "other",
+)
 FILE_TYPES = ("pdf", "docx", "html", "markdown", "text")  # what the readers make
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 # Document ids are slugs (ingest/metadata.py slugify), plus a "-<n>" or "-<hash>" suffix.

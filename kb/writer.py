@@ -149,6 +149,13 @@ class Writer:
         with self.base.catalog.connection as db:
             return suggestions_sql.replace_pending(db, doc_id, content_hash, found)
 
+    def replace_suggestions(
+        self, doc_id: str, content_hash: str, kind: str, found: Sequence[NewSuggestion]
+    ) -> int:
+        """`found` in place of the document's pending suggestions of `kind`; returns how many."""
+        with self.base.catalog.connection as db:
+            return suggestions_sql.replace_kind(db, doc_id, content_hash, kind, found)
+
     def decide_suggestion(
         self,
         suggestion_id: int,

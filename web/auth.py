@@ -1,8 +1,10 @@
-"""Who may change the knowledge base: editors, by session (pages) or Bearer token (API)."""
+"""Who may do what: editors change the knowledge base, by session (pages) or Bearer token
+(API); contributors share experiences for editors to publish (by session only)."""
 
 from __future__ import annotations
 
 import functools
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from flask import (
 from flask_babel import gettext
 
 from kb.accounts.users import User, Users
+from kb.errors import KBError
 from web.services import get_kb
 
 bp = Blueprint("auth", __name__)
@@ -50,7 +53,14 @@ def _cookie_counts() -> bool:
 
 
 def has_role(user: User | None, role: str) -> bool:
-    return user is not None and role == "editor" and user.is_editor
+    """Editors may do what contributors may; an unknown role is nobody's."""
+    if user is None:
+        return False
+    if role == "editor":
+        return user.is_editor
+    if role == "contributor":
+        return user.can_contribute
+    return False
 
 
 def _session_user(users: Users) -> User | None:
@@ -61,20 +71,30 @@ def _session_user(users: Users) -> User | None:
     return users.for_session(session["user"], session.get("gen", ""))
 
 
-def editor_required(view):
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        user = current_user()
-        if has_role(user, "editor"):
-            return view(*args, **kwargs)
-        if request.path.startswith("/api/"):
-            abort(401 if user is None else 403)
-        if user is None:
-            return redirect(url_for("auth.login", next=_return_to()))
-        abort(403)
+def role_required(role: str):
+    """The view answers only accounts with `role` (or above): anonymous clients are sent to
+    log in (the API says 401), others get 403."""
 
-    wrapped.required_role = "editor"  # read before the body is parsed (web/security.py)
-    return wrapped
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if has_role(user, role):
+                return view(*args, **kwargs)
+            if request.path.startswith("/api/"):
+                abort(401 if user is None else 403)
+            if user is None:
+                return redirect(url_for("auth.login", next=_return_to()))
+            abort(403)
+
+        wrapped.required_role = role  # read before the body is parsed (web/security.py)
+        return wrapped
+
+    return decorate
+
+
+editor_required = role_required("editor")
+contributor_required = role_required("contributor")
 
 
 def _return_to() -> str:
@@ -89,7 +109,14 @@ def _return_to() -> str:
     return url_for("documents.index")
 
 
-OPEN_ENDPOINTS = {"auth.login", "auth.logout", "static", "api.health", "api.openapi"}
+OPEN_ENDPOINTS = {
+    "auth.login",
+    "auth.logout",
+    "auth.register",
+    "static",
+    "api.health",
+    "api.openapi",
+}
 FEED_BLUEPRINT = "feeds"
 
 
@@ -152,6 +179,55 @@ def login():
                 return redirect(_safe_next(request.form.get("next")), code=303)
             error, status = gettext("Wrong name or password."), 401
     return render_template("login.html", error=error, next=request.values.get("next", "")), status
+
+
+@bp.route("/registrera", methods=["GET", "POST"])
+def register():
+    """Self-registration as a contributor, for addresses on KB_CONTRIBUTOR_DOMAINS (off when
+    empty): the same password rules as `kb user add`, throttled like failed logins."""
+    from kb.operations.contributions import domain_allowed
+    from web.i18n import error_message
+
+    allowed = current_app.config["KB_CONFIG"].contributor_domains
+    if not allowed.strip():
+        abort(404)
+    error, status, email = None, 200, ""
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()[:200]
+        try:
+            _register(email, allowed, domain_allowed)
+        except KBError as exc:
+            error, status = error_message(exc), 429 if exc.code == "too_many_attempts" else 400
+        else:
+            return redirect(url_for("contribute.index"), code=303)
+    return render_template("register.html", error=error, email=email), status
+
+
+def _register(email: str, allowed: str, domain_allowed) -> None:
+    from kb.accounts.users import MIN_PASSWORD
+
+    if get_kb().login_throttle.attempt(request.remote_addr or "", f"register:{email}") is None:
+        raise KBError("too_many_attempts")
+    if len(email) > 64 or not _EMAIL.fullmatch(email):
+        raise KBError("bad_email", field="email")
+    if not domain_allowed(email, allowed):
+        raise KBError("email_domain_refused", field="email", domain=email.rpartition("@")[2])
+    password = request.form.get("password", "")
+    if len(password) < MIN_PASSWORD:
+        raise KBError("password_too_short", field="password", min=MIN_PASSWORD)
+    if password != request.form.get("password_again", ""):
+        raise KBError("passwords_differ", field="password_again")
+    users = get_kb().accounts
+    try:
+        users.add(email, password, role="contributor")
+    except KBError as exc:  # taken: said no more plainly, so addresses cannot be probed
+        raise KBError("registration_failed", field="email") from exc
+    session.clear()
+    session.permanent = True
+    session.update(user=email, since=time.time(), gen=users.session_gen(email))
+
+
+_EMAIL = re.compile(r"[\w.-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
 @bp.post("/logout")

@@ -56,10 +56,15 @@ def respond(message: str, status: int, code: str | None = None):
     return render_template("error.html", message=message, status=status), status
 
 
+def status_of(exc: KBError) -> int:
+    """The HTTP status of a domain error (400 unless it says more)."""
+    return next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(KBError)
     def kb_error(exc: KBError):
-        status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 400)
+        status = status_of(exc)
         if wants_json():
             return respond(str(exc), status, exc.code)
         return respond(error_message(exc), status)

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "analysis": N_("Analysis"),
     "report": N_("Report"),
     "news": N_("News"),
+    "experience": N_("Shared experience"),
     "other": N_("Other"),
 }
 
@@ -83,6 +84,26 @@ def pending_suggestions(doc_id: str) -> int:
     from web.services import get_kb
 
     return get_kb().suggestions.count_pending([doc_id]).get(doc_id, 0)
+
+
+# A contribution's status ("Dela en erfarenhet"), as its author and the editors see it.
+STATUS_LABELS = {
+    "submitted": N_("submitted"),
+    "changes_requested": N_("needs changes"),
+    "published": N_("published"),
+    "rejected": N_("rejected"),
+}
+
+
+def status_label(status: str) -> str:
+    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def contributions_waiting() -> int:
+    """How many contributions wait for an editor (shown to editors only)."""
+    from web.services import get_kb
+
+    return get_kb().contributions.count("submitted")
 
 
 def value_label(value: str | None) -> str:
@@ -153,6 +174,8 @@ def init_app(app: Flask) -> None:
         kind_label=kind_label,
         match_label=match_label,
         value_label=value_label,
+        status_label=status_label,
+        contributions_waiting=contributions_waiting,
         pending_suggestions=pending_suggestions,
         page_url=page_url,
         with_args=with_args,

@@ -35,6 +35,18 @@ FIELD_LABELS = {
     "files": N_("Files"),
     "sort": N_("Sort order"),
     "id": N_("Id"),
+    # Dela en erfarenhet, and registering for it
+    "went_well": N_("What went well?"),
+    "went_badly": N_("What went badly?"),
+    "advice": N_("Your advice to others"),
+    "investment_id": N_("The investment"),
+    "investment_name": N_("The investment"),
+    "attachments": N_("Attachments"),
+    "message": N_("Message to the contributor"),
+    "reason": N_("Reason for rejecting"),
+    "email": N_("Work e-mail address"),
+    "password": N_("Password"),
+    "password_again": N_("The password again"),
 }
 
 bp = Blueprint("i18n", __name__)

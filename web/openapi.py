@@ -13,6 +13,7 @@ from kb.records.models import (
     PHASES,
     POLARITIES,
 )
+from kb.storage.contributions import STATUSES as CONTRIBUTION_STATUSES
 from web.views.documents import SORTS
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -507,6 +508,13 @@ INVESTMENT_FILTERS = [
 _ANY_LIST = {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
 
 
+def _object(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+
+
 def _shape(what: str, /, **properties: dict) -> dict:
     """An object response with these keys, each of the given schema."""
     return {
@@ -906,6 +914,51 @@ SPEC = {
                     **ERRORS,
                     **DENIED,
                 },
+            },
+        },
+        "/api/contributions": {
+            "get": {
+                "summary": "Shared experiences: a contributor's own, or every one for an editor "
+                "(a contributor signs in with the session cookie and the X-CSRF-Token header)",
+                "parameters": [_q("status", {"enum": list(CONTRIBUTION_STATUSES)}, "Only these")],
+                "responses": {"200": _object("contributions and count"), **ERRORS, **DENIED},
+            },
+            "post": {
+                "summary": "Share an experience (contributors and editors): agency, investment_id "
+                "or investment_name, went_well, went_badly, advice; as JSON, or multipart with "
+                "attachments (at most 5, kept unread until an editor publishes)",
+                "responses": {"201": _object("the contribution"), **ERRORS, **DENIED},
+            },
+        },
+        "/api/contributions/{contribution_id}": {
+            "parameters": [_path("contribution_id")],
+            "get": {
+                "summary": "One contribution, to its author or an editor",
+                "responses": {"200": _object("the contribution"), **ERRORS, **DENIED},
+            },
+        },
+        "/api/contributions/{contribution_id}/resubmit": {
+            "parameters": [_path("contribution_id")],
+            "post": {
+                "summary": "Its author's changes, when an editor asked for them",
+                "responses": {"200": _object("the contribution"), **ERRORS, **DENIED},
+            },
+        },
+        "/api/contributions/{contribution_id}/{action}": {
+            "parameters": [
+                _path("contribution_id"),
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"enum": ["publish", "changes", "reject"]},
+                },
+            ],
+            "post": {
+                **EDITOR,
+                "summary": "Publish (a document of kind experience, its fields draft lessons), "
+                "ask for changes with a `message`, or reject with a `reason`",
+                "responses": {"200": _object("the outcome"), **ERRORS, **DENIED},
             },
         },
         "/api/jobs/{job_id}": {

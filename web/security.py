@@ -8,7 +8,13 @@ import secrets
 from flask import Flask, abort, current_app, request, session
 from flask_babel import gettext
 
-UPLOAD_ENDPOINTS = {"upload.create", "api.upload"}
+# and contributions with their attachments (limited per file as uploads are)
+UPLOAD_ENDPOINTS = {
+    "upload.create",
+    "api.upload",
+    "contribute.create",
+    "api_contributions.create",
+}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -61,7 +67,8 @@ def _may_write(endpoint: str | None) -> bool:
 
 
 def _limit_body() -> None:
-    """Only an editor's upload may send a large body; everything else gets a small limit."""
+    """Only an editor's upload (or a contributor's experience with its attachments) may send a
+    large body; everything else gets a small limit."""
     config = current_app.config["KB_CONFIG"]
     large = request.endpoint in UPLOAD_ENDPOINTS and _may_write(request.endpoint)
     request.max_content_length = config.max_upload_bytes if large else config.max_form_bytes

@@ -1,5 +1,7 @@
-"""Editors (the secretariat): accounts with scrypt-hashed passwords, sessions that can be ended,
-and API tokens that can be listed and revoked.
+"""Accounts with scrypt-hashed passwords, sessions that can be ended, and API tokens that can
+be listed and revoked. Roles, highest first: editors (the secretariat) change the knowledge
+base; contributors (agency staff) share experiences for editors to publish; readers only
+read (an account is needed only where KB_READ_REQUIRES_LOGIN is set).
 
 Kept in the catalog's database; readers need no account.
 """
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 
 from kb.errors import KBError, NotFound
 
-ROLES = ("editor", "reader")
+ROLES = ("editor", "contributor", "reader")  # highest first
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 MIN_PASSWORD = 10
 
@@ -47,6 +49,11 @@ class User:
     @property
     def is_editor(self) -> bool:
         return self.role == "editor"
+
+    @property
+    def can_contribute(self) -> bool:
+        """Contributors, and editors above them, may share experiences."""
+        return self.role in ("editor", "contributor")
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,11 @@ class Users:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db  # the catalog's connection; the tables are made by its migrations
 
-    def add(self, name: str, password: str, editor: bool) -> User:
+    def add(self, name: str, password: str, editor: bool = False, role: str | None = None) -> User:
+        """A reader, an editor (`editor=True`) or the `role` named."""
+        role = role or ("editor" if editor else "reader")
+        if role not in ROLES:
+            raise KBError(f"a role is one of {', '.join(ROLES)}")
         if not _NAME.match(name):
             raise KBError("a user name is 1–64 letters, digits or . @ - _")
         _check_strength(password)
@@ -105,7 +116,7 @@ class Users:
                 self.db.execute(
                     "INSERT INTO users(name, password_hash, role, created_at, session_gen) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (name, hash_password(password), ROLES[0 if editor else 1], _now(), _new_gen()),
+                    (name, hash_password(password), role, _now(), _new_gen()),
                 )
         except sqlite3.IntegrityError as exc:
             raise KBError(f"user {name!r} already exists") from exc
@@ -136,7 +147,7 @@ class Users:
             )
 
     def set_role(self, name: str, role: str) -> User:
-        """A reader holds no tokens: demoting an editor revokes theirs."""
+        """Only editors hold tokens: demoting an editor revokes theirs."""
         if role not in ROLES:
             raise KBError(f"a role is one of {', '.join(ROLES)}")
         self.get(name)

@@ -392,3 +392,34 @@ def m016_feed_tokens(db: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL
         )"""
     )
+
+
+@migration
+def m017_contributions(db: sqlite3.Connection) -> None:
+    # "Dela en erfarenhet": what contributors submit, waiting for an editor (issue 15). Nothing
+    # here is public; a published one becomes the document `doc_id` (kind experience).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS contributions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            author TEXT NOT NULL,            -- the account that submitted it
+            status TEXT NOT NULL,            -- submitted, changes_requested, published, rejected
+            agency TEXT NOT NULL,
+            investment_id TEXT,              -- an existing investment record, or
+            investment_name TEXT,            -- the name of one the records lack
+            went_well TEXT NOT NULL,
+            went_badly TEXT NOT NULL,
+            advice TEXT NOT NULL,
+            attachments TEXT NOT NULL DEFAULT '[]',  -- JSON [{name, path, size}] in the data folder
+            message TEXT,                    -- the editor's request for changes, or reason
+            decided_by TEXT,
+            decided_at TEXT,
+            doc_id TEXT,                     -- the experience document, once published
+            job_id TEXT,                     -- the ingest job of its attachments, once published
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS contributions_author ON contributions(author, created_at)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS contributions_status ON contributions(status)")

@@ -79,6 +79,37 @@ def replace_pending(
     return len(rows)
 
 
+def replace_kind(
+    db: sqlite3.Connection,
+    doc_id: str,
+    content_hash: str,
+    kind: str,
+    found: Sequence[NewSuggestion],
+) -> int:
+    """Suggestions for a document from outside the suggesters (a contribution's fields): its
+    pending ones of `kind` give way to `found`; one decided, or already pending, is not added
+    again. Returns how many were stored."""
+    db.execute(
+        "DELETE FROM suggestions WHERE doc_id = ? AND kind = ? AND status = ?",
+        (doc_id, kind, PENDING),
+    )
+    known = {
+        (r[0], r[1])
+        for r in db.execute("SELECT kind, key FROM suggestions WHERE doc_id = ?", (doc_id,))
+    }
+    rows = [
+        (doc_id, s.kind, s.key, json.dumps(s.payload, ensure_ascii=False), content_hash, _now())
+        for s in found
+        if (s.kind, s.key) not in known
+    ]
+    db.executemany(
+        "INSERT INTO suggestions (doc_id, kind, key, payload, content_hash, created_at)"
+        " VALUES (?,?,?,?,?,?)",
+        rows,
+    )
+    return len(rows)
+
+
 def decide(
     db: sqlite3.Connection, suggestion_id: int, status: str, editor: str, result: dict
 ) -> None:
