@@ -32,7 +32,7 @@ def register(subparsers) -> None:
 
 
 def list_documents(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     docs = knowledge_base.catalog.documents()
     if args.json:
         emit_json([d.to_dict() for d in docs])
@@ -54,7 +54,7 @@ def list_documents(config: Config, args: argparse.Namespace) -> int:
 
 
 def show(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     doc = knowledge_base.catalog.get(args.doc_id, with_text=args.chunks)
     chunks = knowledge_base.catalog.chunks(doc.id) if args.chunks else []
     if args.json:
@@ -77,7 +77,7 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 def delete(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="a delete (kb delete)") as writer:
         writer.delete(args.doc_id)
     if args.json:
         emit_json({"deleted": args.doc_id})
@@ -87,7 +87,7 @@ def delete(config: Config, args: argparse.Namespace) -> int:
 
 
 def stats(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     out = {
         **knowledge_base.catalog.stats(),
         "vectors": knowledge_base.store.count(),

@@ -47,7 +47,7 @@ def register(subparsers) -> None:
 
 
 def export_kb(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     manifest = export(knowledge_base, args.file, with_vectors=args.vectors)
     if args.json:
         emit_json({**manifest, "file": str(args.file)})
@@ -61,7 +61,7 @@ def export_kb(config: Config, args: argparse.Namespace) -> int:
 
 def import_kb(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="an import (kb import)") as writer:
         result = import_archive(writer, args.file)
     if args.json:
         emit_json(result)
@@ -76,7 +76,7 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
 
 def check_store(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="a check (kb check)") as writer:
         report = repair(writer) if args.repair else check(knowledge_base)
     if args.json:
         emit_json(report.to_dict())
@@ -90,6 +90,8 @@ def check_store(config: Config, args: argparse.Namespace) -> int:
                 print(f"  {name.replace('_', ' ')}: {len(items)} ({', '.join(items[:5])})")
         for line in report.repaired:
             print(f"  repaired: {line}")
+        if not args.repair and (report.damaged_store or report.unfindable or not report.clean):
+            print("  run `kb check --repair` to fix it (the vector store is rebuilt if need be)")
         if report.evidence_needing_review:
             print(
                 f"  {report.evidence_needing_review} evidence passages need an editor's review "

@@ -13,11 +13,12 @@ from ingest import metadata as md
 from ingest.chunking import chunk_document
 from ingest.readers import ParsedFile, read_document
 from ingest.sources import SourceFile, collect
-from kb.errors import FileTooLarge, KBError
+from kb.errors import FileTooLarge, KBError, StorageFault, StorageFull
 from kb.knowledge_base import KnowledgeBase
 from kb.manual_edits import apply_edits, merge_edits
 from kb.models import Chunk, Document, passage_text
 from kb.storage import originals
+from kb.storage.faults import disk_full, storage_fault
 from kb.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ class Progress:
 
     def start(self, total: int) -> None: ...
 
-    def waiting(self) -> None:
-        """Another ingest holds the knowledge base; this one waits for it."""
+    def waiting(self, holder: str = "another writer") -> None:
+        """Another writer (`holder` says which) holds the knowledge base; this one waits."""
 
     def advance(self, outcome: str, path: str) -> None: ...
 
@@ -47,10 +48,13 @@ class IngestReport:
     codes: dict[str, tuple[str, dict]] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    # the storage fault (a full or read-only disk) that stopped the run, and the files it left
+    stopped: StorageFault | None = None
+    not_done: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.stopped is None
 
     def to_dict(self) -> dict:
         return {
@@ -63,7 +67,11 @@ class IngestReport:
             ],
             "removed": len(self.removed),
             "chunks_embedded": self.chunks_embedded,
-        }
+        } | (
+            {"error": str(self.stopped), "code": self.stopped.code, "not_done": self.not_done}
+            if self.stopped
+            else {}
+        )
 
 
 @dataclass
@@ -73,6 +81,13 @@ class _Pending:
     passages: list[str]
     outcome: str  # "added" or "updated"
     path: str
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _now() -> str:
@@ -103,6 +118,7 @@ class Ingester:
         )
         self._pending: list[_Pending] = []
         self._claimed: dict[str, str] = {}  # doc id -> path, within this run
+        self.doc_ids: dict[str, str] = {}  # path -> the id of its document, within this run
         self.report = IngestReport()
 
     # public ----------------------------------------------------------------
@@ -112,21 +128,56 @@ class Ingester:
         files, missing, roots = collect(paths)
         self.report.failed.extend(missing)
         self.progress.start(len(files))
-        for source in files:
-            self.ingest_file(source, options or {})
-        self.flush()
-        if prune:
-            self._prune(roots)
+        done = 0
+        try:
+            for source in files:
+                self.ingest_file(source, options or {})
+                done += 1
+            self._redo_interrupted_uploads()
+            self.flush()
+            if prune:
+                self._prune(roots)
+        except StorageFault as fault:
+            self._stop(fault, files[done:])
         return self.report
+
+    def _redo_interrupted_uploads(self) -> None:
+        """An upload whose job was killed leaves its document 'indexing' and its file in the
+        data folder: any ingest redoes it (with the form's fields, kept as its edits)."""
+        uploads = originals.root(self.config).resolve()
+        for doc in self.kb.catalog.documents(status="indexing"):
+            path = Path(doc.source)
+            is_upload = path.is_relative_to(uploads) and not path.is_relative_to(
+                uploads / originals.KEPT
+            )
+            if is_upload and doc.id not in self._claimed and path.is_file():
+                self.ingest_file(SourceFile(path, path.name), {"id": doc.id, "replace": True})
+
+    def _stop(self, fault: StorageFault, left: list[SourceFile]) -> None:
+        """Stop at the first storage fault: what is written stays (documents caught mid-write
+        stay 'indexing', and the next run redoes them), the rest is counted, not tried."""
+        pending = {item.path for item in self._pending}
+        self._pending = []
+        rest = [s for s in left if str(s.path) not in pending]
+        self.report.not_done = len(pending) + len(rest)
+        if isinstance(fault, StorageFull):
+            # Rough: each file is copied in, and its text, chunks and vectors take about as much.
+            needed = 2 * sum(_size(s.path) for s in rest) + sum(_size(Path(p)) for p in pending)
+            fault = disk_full(self.config.data_dir, max(needed, 2**20))
+        self.report.stopped = fault
 
     def ingest_file(self, source: SourceFile, options: dict) -> None:
         path = str(source.path)
         try:
             outcome = self._ingest_one(source, options)
+        except StorageFault:
+            raise
         except KBError as exc:
             self._fail(path, exc)
             return
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
+            if (fault := storage_fault(exc, self.config.data_dir)) is not None:
+                raise fault from exc  # …but a full or read-only disk stops it
             log.warning("unexpected error reading %s", path, exc_info=True)
             self._fail(path, KBError("unreadable_file", detail=f"{type(exc).__name__}: {exc}"))
             return
@@ -145,7 +196,13 @@ class Ingester:
             n = len(item.chunks)
             writes.append((item.doc, item.chunks, vectors[offset : offset + n]))
             offset += n
-        self.writer.write_documents(writes)
+        try:
+            self.writer.write_documents(writes)
+        except Exception as exc:
+            fault = storage_fault(exc, self.config.data_dir)
+            if fault is None:
+                raise
+            raise fault from exc
         for item in self._pending:
             getattr(self.report, item.outcome).append(item.path)
             self.progress.advance(item.outcome, item.path)
@@ -171,6 +228,7 @@ class Ingester:
         content_hash = _sha256(data)
         meta_inputs_hash = _meta_inputs_hash(sidecar, options)
         doc_id = self._document_id(source, sidecar, options)
+        self.doc_ids[str(source.path)] = doc_id
         existing = self.kb.catalog.find(doc_id)
         if (
             existing is not None
@@ -319,5 +377,5 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     progress = progress or Progress()
-    with knowledge_base.writing(on_wait=progress.waiting) as writer:
+    with knowledge_base.writing(on_wait=progress.waiting, task="an ingest (kb ingest)") as writer:
         return Ingester(writer, progress).ingest_paths(paths, options, prune)
