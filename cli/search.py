@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cli.output import add_json_option, emit_json, message, shorten
 from kb.config import Config
+from kb.messages import english
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.messages import english
@@ -68,6 +69,8 @@ def search(config: Config, args: argparse.Namespace) -> int:
         # The very object GET /api/search answers: one shape for scripts and the API.
         emit_json(results.to_dict())
         return 0
+    if results.keyword_only:
+        print(f"({english('keyword_only', {})})")
     if results.notice:
         print(f"({results.notice})")
     if results.truncated:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from ingest import metadata as md
 from ingest.chunking import chunk_document
 from ingest.readers import ParsedFile, read_document
@@ -107,8 +109,14 @@ def _meta_inputs_hash(sidecar: dict, options: dict) -> str:
 class Ingester:
     """Works inside `KnowledgeBase.writing()`: it is given the writer that holds the lock."""
 
-    def __init__(self, writer: Writer, progress: Progress | None = None) -> None:
+    def __init__(
+        self, writer: Writer, progress: Progress | None = None, reuse_vectors: bool = False
+    ) -> None:
+        """`reuse_vectors`: a chunk whose text the store holds already keeps its vector (a
+        catalog rebuilt by `kb recover` over an intact vector store)."""
         self.writer = writer
+        self.reuse_vectors = reuse_vectors
+        self.vectors_reused = 0  # documents whose stored vectors were kept
         self.kb = knowledge_base = writer.base
         self.config = knowledge_base.config
         self.progress = progress or Progress()
@@ -189,11 +197,17 @@ class Ingester:
         """Embed every queued chunk in one call, then write each document."""
         if not self._pending:
             return
-        passages = [p for item in self._pending for p in item.passages]
-        vectors = self.kb.embedder.embed_passages(passages)
+        kept = self._stored_vectors() if self.reuse_vectors else {}
+        self.vectors_reused += len(kept)
+        to_embed = [item for item in self._pending if item.doc.id not in kept]
+        passages = [p for item in to_embed for p in item.passages]
+        vectors = self.kb.embedder.embed_passages(passages) if passages else None
         writes, offset = [], 0
         for item in self._pending:
             n = len(item.chunks)
+            if item.doc.id in kept:
+                writes.append((item.doc, item.chunks, kept[item.doc.id]))
+                continue
             writes.append((item.doc, item.chunks, vectors[offset : offset + n]))
             offset += n
         try:
@@ -208,6 +222,22 @@ class Ingester:
             self.progress.advance(item.outcome, item.path)
         self.report.chunks_embedded += len(passages)
         self._pending = []
+
+    def _stored_vectors(self) -> dict:
+        """doc id -> its chunks' vectors, for pending documents whose every chunk the store
+        holds with the same text (the passage embedded is the chunk's text and the title)."""
+        ids = [c.id for item in self._pending for c in item.chunks]
+        try:
+            stored = self.kb.store.stored(ids) if ids else {}
+        except Exception as exc:  # noqa: BLE001 - a damaged store: embed everything again
+            log.warning("the stored vectors cannot be read (%s); embedding again", exc)
+            return {}
+        kept = {}
+        for item in self._pending:
+            found = [stored.get(c.id) for c in item.chunks]
+            if item.chunks and all(f and f[0] == c.text for f, c in zip(found, item.chunks)):
+                kept[item.doc.id] = np.stack([f[1] for f in found])
+        return kept
 
     # steps -----------------------------------------------------------------
     def _fail(self, path: str, error: KBError) -> None:
@@ -349,6 +379,8 @@ class Ingester:
         path = str(source.path)
         existing = self.kb.catalog.find(doc_id)
         owner = self._claimed.get(doc_id) or (existing.source if existing else path)
+        if existing and doc_id not in self._claimed and self._is_kept_copy(owner, doc_id):
+            owner = path  # recovered from its copy (`kb recover`): the file itself takes it back
         if owner != path and (doc_id in self._claimed or Path(owner).exists()):
             if explicit and options.get("replace"):
                 self._claimed[doc_id] = path  # a new upload of the document takes its place
@@ -359,6 +391,10 @@ class Ingester:
             doc_id = f"{doc_id}-{_sha256(path.encode())[:6]}"
         self._claimed[doc_id] = path
         return doc_id
+
+    def _is_kept_copy(self, source: str, doc_id: str) -> bool:
+        kept = originals.root(self.config).resolve() / originals.KEPT / doc_id
+        return Path(source).is_relative_to(kept)
 
     def _prune(self, roots: list[Path]) -> None:
         for doc in self.kb.catalog.documents():

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,8 +22,6 @@ from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk
 from kb.operations.archive import export
 from kb.operations.consistency import check, repair
-from kb.search.query import SearchQuery
-from kb.search.searcher import Searcher
 
 KB = os.path.join(os.path.dirname(sys.executable), "kb")
 
@@ -192,7 +189,8 @@ def test_the_lock_wait_names_the_real_holder(kb, config):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from kb.storage.locking import write_lock\n"
+            "import sys, time\nfrom pathlib import Path\n"
+            "from kb.storage.locking import write_lock\n"
             "with write_lock(Path(sys.argv[1]), task='a re-index (kb reindex)'):\n"
             "    print('held', flush=True); time.sleep(30)",
             str(config.data_dir),
@@ -269,3 +267,304 @@ def test_a_job_reports_the_document_of_a_file_found_unchanged(editor, app, tmp_p
         ids.append((done.files[0].outcome, done.files[0].doc_id))
     assert ids[0][0] == "added" and ids[1][0] == "unchanged"
     assert ids[1][1] == ids[0][1] is not None
+
+
+# helpers for the mounted faults ----------------------------------------------------------
+def kb_process(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`kb` in a process of its own: no Chroma client of this one holds the store's files."""
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir), "PYTHONPATH": os.getcwd()}
+    return subprocess.run([KB, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def built(data_dir: Path, folder: Path) -> Path:
+    done = kb_process(data_dir, "ingest", str(folder), "--quiet")
+    assert done.returncode == 0, done.stderr
+    return data_dir
+
+
+def web_app(data_dir: Path, base_config, embedder):
+    from web import create_app
+
+    return create_app(
+        {"TESTING": True}, kb_config=base_config.with_(data_dir=data_dir), embedder=embedder
+    )
+
+
+def editor_header(data_dir: Path, base_config, embedder) -> dict:
+    knowledge_base = KnowledgeBase(base_config.with_(data_dir=data_dir), embedder=embedder)
+    knowledge_base.accounts.add("redaktor", "sekretariatet-2026", editor=True)
+    token = knowledge_base.accounts.create_token("redaktor")
+    knowledge_base.close()
+    return {"Authorization": f"Bearer {token}"}
+
+
+# 1. a full disk during `kb ingest` ---------------------------------------------------------
+def test_a_full_disk_stops_ingest_at_once_keeps_what_is_done_and_the_next_run_completes(
+    mount, tmp_path, run
+):
+    disk = mount(24)
+    data = built(disk / "data", _corpus(tmp_path / "first", 2))
+    folder = _corpus(tmp_path / "more", 20, start=10, paragraphs=60)  # ~60 KB each
+    filler = fill(disk, leave_kb=400)
+    started = time.monotonic()
+    code, out, err = run(data, "ingest", str(folder), "--quiet")
+    took = time.monotonic() - started
+    assert code == 1
+    line = one_line(err)
+    assert "disk full" in line and str(data) in line and "more is needed" in line
+    assert err.count("disk full") == 1  # once, not once per file
+    assert out.startswith("added ") and "not done" in out  # the summary, with what is left
+    assert took < 60, f"the full disk took {took:.0f} s to stop the run"
+    filler.unlink()
+    code, out, err = run(data, "ingest", str(folder), "--quiet", "--json")
+    assert code == 0, err
+    code, out, _ = run(data, "list", "--json")
+    assert len(json.loads(out)) == 22
+    code, out, _ = run(data, "check", "--json")
+    assert code == 0 and json.loads(out)["clean"]
+
+
+def test_a_full_disk_stops_an_ingest_in_json_with_the_error_object(mount, tmp_path, run):
+    disk = mount(24)
+    data = built(disk / "data", _corpus(tmp_path / "first", 1))
+    folder = _corpus(tmp_path / "more", 12, start=10, paragraphs=60)
+    fill(disk, leave_kb=200)
+    code, out, err = run(data, "ingest", str(folder), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["code"] == "disk_full" and "disk full" in report["error"]
+    assert report["not_done"] > 0 and "Traceback" not in err
+
+
+# 2. a full disk under the server ---------------------------------------------------------
+def test_on_a_full_disk_reads_answer_writes_say_507_and_health_says_why(
+    mount, tmp_path, base_config, embedder
+):
+    disk = mount(24)
+    data = built(disk / "data", _corpus(tmp_path / "docs", 3))
+    headers = editor_header(data, base_config, embedder)
+    web_app(data, base_config, embedder)  # the session key made while there is room
+    fill(disk)
+    client = web_app(data, base_config, embedder).test_client()  # `kb serve` starts
+    assert client.get("/").status_code == 200
+    found = client.get("/api/search?q=signalsystem")
+    assert found.status_code == 200 and found.get_json()["total"] == 3
+    assert client.get("/sok?q=signalsystem").status_code in (200, 404)
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "degraded" and "disk full" in health["problems"]["disk"]
+    fill(disk)  # whatever the reads freed
+    big = "Signalsystemet. " * 20000
+    edit = client.patch("/api/documents/dok-00", json={"title": big[:200]}, headers=headers)
+    assert edit.status_code == 507, edit.get_json()
+    assert "disk full" in edit.get_json()["error"] and edit.get_json()["code"] == "disk_full"
+
+
+# 3. a read-only data folder ----------------------------------------------------------------
+@pytest.fixture
+def read_only_data(mount, tmp_path, base_config):
+    """A knowledge base (and the server's session key) on a disk then made read-only."""
+    from web.services import secret_key
+
+    disk = mount(24)
+    data = built(disk / "data", _corpus(tmp_path / "docs", 3))
+    secret_key(base_config.with_(data_dir=data))
+    remount_read_only(disk)
+    return data
+
+
+@pytest.fixture
+def read_only_without_key(mount, tmp_path):
+    disk = mount(24)
+    data = built(disk / "data", _corpus(tmp_path / "docs", 1))
+    remount_read_only(disk)
+    return data
+
+
+def test_on_a_read_only_data_folder_reads_work_and_writes_refuse_in_one_line(
+    read_only_data, tmp_path, run
+):
+    data = read_only_data
+    code, out, err = run(data, "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 3, err
+    code, out, err = run(data, "show", "dok-01", "--json")
+    assert code == 0 and json.loads(out)["id"] == "dok-01"
+    code, out, err = run(data, "search", "signalsystem", "--json")
+    assert code == 0 and json.loads(out)["total"] == 3
+    assert json.loads(out)["keyword_only"]  # Chroma cannot open a read-only store
+    code, out, err = run(data, "ingest", str(_corpus(tmp_path / "new", 1, start=50)), "--json")
+    assert code == 1
+    assert json.loads(out)["code"] == "read_only" and "read-only" in json.loads(out)["error"]
+    assert "read-only" in one_line(err)
+    code, out, err = run(data, "delete", "dok-01")
+    assert code == 1 and "read-only" in one_line(err)
+
+
+def test_the_server_starts_on_a_read_only_data_folder_and_refuses_writes(
+    read_only_data, base_config, embedder
+):
+    client = web_app(read_only_data, base_config, embedder).test_client()
+    found = client.get("/api/search?q=signalsystem").get_json()
+    assert found["total"] == 3 and found["keyword_only"]
+    page = client.get("/?q=signalsystem")
+    assert page.status_code == 200
+    assert "Results by keyword only" in page.get_data(as_text=True) or "nyckelord" in page.get_data(
+        as_text=True
+    )
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "degraded" and "read-only" in health["problems"]["disk"]
+    assert "vectors" in health["problems"]
+
+
+def test_kb_serve_on_a_read_only_folder_without_a_session_key_says_why_in_one_line(
+    read_only_without_key, run
+):
+    assert not (read_only_without_key / "secret_key").exists()
+    code, _, err = run(read_only_without_key, "serve", "--port", "0")
+    assert code == 1
+    line = one_line(err)
+    assert "session key" in line and "read-only" in line
+
+
+# 4. a damaged catalog: recover, backup -----------------------------------------------------
+def damage(catalog: Path) -> None:
+    """Overwrite pages in the middle of the file (its header stays: SQLite opens it)."""
+    data = bytearray(catalog.read_bytes())
+    assert len(data) > 8 * 4096
+    data[2 * 4096 : len(data) - 4096] = b"\xa5" * (len(data) - 3 * 4096)
+    catalog.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def damaged_data(tmp_path):
+    data = built(tmp_path / "data", _corpus(tmp_path / "docs", 4))
+    damage(data / "catalog.sqlite3")
+    return data
+
+
+def test_a_damaged_catalog_is_named_with_the_way_back(damaged_data, run):
+    for args in (["list"], ["search", "signalsystem"], ["export", "/tmp/x.tar.gz"], ["check"]):
+        code, out, err = run(damaged_data, *args)
+        assert code == 1, args
+        line = one_line(err)
+        assert "damaged" in line and "kb recover" in line and "kb backup" in line
+    code, out, err = run(damaged_data, "list", "--json")
+    assert json.loads(out)["code"] == "catalog_corrupt"
+
+
+def test_the_web_says_the_catalog_is_damaged(damaged_data, base_config, embedder):
+    from web import create_app
+
+    with pytest.raises(KBError, match="kb recover"):
+        create_app(
+            {"TESTING": True}, kb_config=base_config.with_(data_dir=damaged_data), embedder=embedder
+        )
+
+
+def test_kb_recover_rebuilds_the_catalog_from_the_originals_with_the_stored_vectors(
+    damaged_data, run, tmp_path
+):
+    code, out, err = run(damaged_data, "recover", "--json")
+    result = json.loads(out)
+    assert result["documents"] == 4 and result["vectors_reused"] == 4, err
+    assert Path(result["damaged_copy"]).exists()
+    assert result["lost"]  # what the damaged pages held is listed, not hidden
+    code, out, _ = run(damaged_data, "check", "--json")
+    assert code == 0 and json.loads(out)["clean"], out
+    code, out, _ = run(damaged_data, "search", "signalsystem", "--mode", "dense", "--json")
+    assert json.loads(out)["total"] == 4
+    # the next ingest of the folder finds its files the same: nothing doubled
+    code, out, _ = run(damaged_data, "ingest", str(tmp_path / "docs"), "--json")
+    assert json.loads(out)["added"] == 0
+    code, out, _ = run(damaged_data, "list", "--json")
+    assert len(json.loads(out)) == 4
+    code, _, err = run(damaged_data, "recover")
+    assert code == 1 and "is sound" in one_line(err)
+
+
+def test_kb_backup_copies_a_serving_knowledge_base_that_restores_whole(small_kb, run, tmp_path):
+    data = small_kb.config.data_dir
+    small_kb.accounts.add("redaktor", "sekretariatet-2026", editor=True)
+    code, out, err = run(data, "backup", str(tmp_path / "backup"), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["documents"] == 3 and result["vectors"]
+    restored = tmp_path / "restored"
+    shutil.copytree(tmp_path / "backup", restored)
+    code, out, _ = run(restored, "check", "--json")
+    assert code == 0 and json.loads(out)["clean"]
+    code, out, _ = run(restored, "search", "signalsystem", "--mode", "dense", "--json")
+    assert json.loads(out)["total"] == 3
+    copy = KnowledgeBase.to_read(small_kb.config.with_(data_dir=restored), small_kb.embedder)
+    assert copy.accounts.get("redaktor") is not None
+    copy.close()
+    code, _, err = run(data, "backup", str(tmp_path / "backup"))
+    assert code == 1 and "not empty" in one_line(err)
+
+
+# 5. vector store damage ------------------------------------------------------------------
+def test_a_deleted_vector_store_is_reported_and_search_says_keyword_only(
+    tmp_path, base_config, embedder, run
+):
+    data = built(tmp_path / "data", _corpus(tmp_path / "docs", 3))
+    shutil.rmtree(data / "chroma")
+    client = web_app(data, base_config, embedder).test_client()
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "degraded" and "0 vectors for" in health["problems"]["vectors"]
+    found = client.get("/api/search?q=signalsystem").get_json()
+    assert found["keyword_only"] and found["total"] == 3
+    page = client.get("/?q=signalsystem", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Results by keyword only" in page
+    dense = client.get("/api/search?q=signalsystem&mode=dense")
+    assert dense.status_code == 503 and dense.get_json()["code"] == "vectors_damaged"
+    code, out, _ = run(data, "check", "--repair", "--json")
+    assert code == 0 and json.loads(out)["clean"]
+    assert client.get("/api/health").get_json()["status"] == "ok"
+    assert not client.get("/api/search?q=signalsystem").get_json()["keyword_only"]
+
+
+def _larger_store(tmp_path) -> Path:
+    """3 documents, and 1100 vectors more: Chroma then keeps an HNSW index on disk."""
+    data = built(tmp_path / "data", _corpus(tmp_path / "docs", 3))
+    script = (
+        "import sys, numpy as np\n"
+        "from kb.config import load_config\nfrom kb.knowledge_base import KnowledgeBase\n"
+        "kb = KnowledgeBase(load_config(), check_model=False)\n"
+        "n = 1100\nv = np.random.default_rng(1).random((n, 384)).astype('float32')\n"
+        "kb.store.upsert([f'fyll#{i}' for i in range(n)], v, ['fyll'] * n)\n"
+    )
+    env = {**os.environ, "KB_DATA_DIR": str(data), "PYTHONPATH": os.getcwd()}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env)
+    return data
+
+
+def test_a_deleted_index_file_is_repaired_by_check_repair(tmp_path):
+    data = _larger_store(tmp_path)
+    index_files = list((data / "chroma").glob("*/data_level0.bin"))
+    assert index_files, "Chroma kept no index on disk"
+    for path in index_files:
+        path.unlink()
+    checked = kb_process(data, "check", "--json")
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr, checked.stderr
+    assert json.loads(checked.stdout)["damaged_store"]
+    found = kb_process(data, "search", "signalsystem", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)["keyword_only"], found.stderr
+    repaired = kb_process(data, "check", "--repair", "--json")
+    assert repaired.returncode == 0, repaired.stderr
+    report = json.loads(repaired.stdout)
+    assert report["clean"] and any("rebuilt the vector store" in r for r in report["repaired"])
+    found = kb_process(data, "search", "signalsystem", "--mode", "dense", "--json")
+    assert json.loads(found.stdout)["total"] == 3
+
+
+def test_check_samples_whether_stored_vectors_are_found_by_their_own_vector(small_kb):
+    assert check(small_kb).unfindable == []
+    store = small_kb.store
+    # a vector moved away from its own: searched for with the stored one, it is still found;
+    # searched for with a vector nothing is near, it is not (what a broken index does)
+    chunk = small_kb.catalog.chunks("dok-00")[0]
+    far = np.zeros(small_kb.embedder.dimension, dtype=np.float32)
+    far[0] = 1.0
+    found = [m.chunk_id for m in store.query(store.vectors([chunk.id])[0], 3)]
+    assert chunk.id in found
+    from kb.operations import consistency
+
+    assert consistency._unfindable(small_kb, [chunk.id]) == []

@@ -109,6 +109,7 @@ class Scored:
     notice: str | None
     dense: dict[ChunkKey, float]
     keyword: dict[ChunkKey, float]
+    without_dense: bool = False  # the vector store is missing or damaged: keywords only
 
 
 class Searcher:
@@ -191,7 +192,7 @@ class Searcher:
             extra = self.missing_cosines(vectors[q.text], dense, keyword) if dense else {}
             fused = self.fuse(q, dense, keyword, extra)
             # each side's own scores say why a hit is there: the real cosines included
-            scored.append(Scored(*fused, {**dense, **extra}, keyword))
+            scored.append(Scored(*fused, {**dense, **extra}, keyword, q.without_dense))
         return scored
 
     def keyword_only(self, queries: list[PreparedQuery]) -> bool:
@@ -260,7 +261,7 @@ class Searcher:
     ) -> tuple[list[tuple[str, float, list]], dict[str, str]]:
         """(the documents listed, doc_id -> match kind): those with the words or close in
         meaning, in rank order; the rest too when asked for (`near`) or when nothing is clear."""
-        if q.mode == "keyword" or q.without_dense:
+        if q.mode == "keyword" or scored.without_dense:
             return grouped, {g[0]: relevance.WORDS for g in grouped}
         if q.mode == "hybrid" and not scored.keyword:
             # None of the query's words is in the collection (or it has only common words):
@@ -299,7 +300,7 @@ class Searcher:
             only_common_words=q.mode != "keyword" and not q.stems,
             also=q.also,
             truncated=q.truncated,
-            keyword_only=q.without_dense,
+            keyword_only=scored.without_dense,
         )
 
     def facets_beside_filters(self, q: PreparedQuery) -> dict[str, list[tuple[str, int]]]:

@@ -12,7 +12,11 @@ from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata
 from kb.storage import keyword_index, migrations, records
 from kb.storage.data_folder import private_folder
-from kb.storage.faults import is_read_only
+from kb.storage.faults import FULL_BELOW, free_bytes, is_read_only
+
+
+def _unwritable(folder: Path) -> bool:
+    return is_read_only(folder) or free_bytes(folder) < FULL_BELOW
 
 
 def _open(target: str, uri: bool) -> sqlite3.Connection:
@@ -47,9 +51,13 @@ class Catalog:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # damage shows here
             return db
         except sqlite3.OperationalError:
-            # A WAL catalog on a read-only disk cannot be opened as usual (SQLite wants its
-            # -shm file); nobody can write it there, so reading it as immutable is safe.
-            if migrate or not path.exists() or not is_read_only(path.parent):
+            # A WAL catalog on a read-only or full disk cannot be opened as usual (SQLite
+            # wants to make its -shm file). With no write-ahead log left, the file holds all
+            # of it and nobody can write there: reading it as immutable is then safe.
+            if migrate or not path.exists() or not _unwritable(path.parent):
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size:
                 raise
         db = _open(f"file:{path}?immutable=1", uri=True)
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -30,6 +30,10 @@ _CORRUPT_TEXT = ("database disk image is malformed", "file is not a database")
 _CHROMA_DAMAGE_TEXT = ("hnsw", "error loading", "segment reader", "compactor")
 
 
+# Less free space than this, and SQLite cannot even make its -shm file: the disk counts as full.
+FULL_BELOW = 64 * 1024
+
+
 def megabytes(n_bytes: int) -> str:
     return f"{max(n_bytes, 0) / 2**20:.1f} MB"
 
@@ -80,7 +84,11 @@ def storage_fault(exc: BaseException, data_dir: Path, needed: int = 0) -> Storag
     is_chroma = type(exc).__module__.split(".")[0] == "chromadb"
     if not (is_sqlite or is_chroma):
         return None
-    if any(t in text for t in _FULL_TEXT):
+    # On a full disk the catalog is read as immutable (kb/storage/catalog.py), so a write
+    # there says "readonly database": the disk's state decides which fault it is.
+    full = free_bytes(data_dir) < FULL_BELOW and not is_read_only(data_dir)
+    cannot_write = ("disk i/o error", "unable to open database file", *_READ_ONLY_TEXT)
+    if any(t in text for t in _FULL_TEXT) or (full and any(t in text for t in cannot_write)):
         return disk_full(data_dir, needed)
     if any(t in text for t in _READ_ONLY_TEXT) or (
         "unable to open database file" in text and is_read_only(data_dir)

@@ -50,7 +50,7 @@ def health():
     if (vectors := knowledge_base.vector_problem()) is not None:
         problems["vectors"] = vectors
     free = free_bytes(data_dir)
-    if knowledge_base.catalog.read_only or is_read_only(data_dir):
+    if is_read_only(data_dir):
         problems["disk"] = f"the data folder {data_dir} is read-only: changes cannot be saved"
     elif free < LOW_SPACE_BYTES:
         problems["disk"] = f"disk full: {data_dir} has {megabytes(free)} free; writes will fail"
