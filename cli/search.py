@@ -8,7 +8,6 @@ from pathlib import Path
 
 from cli.output import add_json_option, emit_json, message, shorten
 from kb.config import Config
-from kb.messages import english
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.messages import english

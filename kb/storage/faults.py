@@ -27,7 +27,14 @@ _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _FULL_TEXT = ("database or disk is full", "no space left on device", "disk quota exceeded")
 _READ_ONLY_TEXT = ("readonly database", "read-only file system", "read-only database")
 _CORRUPT_TEXT = ("database disk image is malformed", "file is not a database")
-_CHROMA_DAMAGE_TEXT = ("hnsw", "error loading", "segment reader", "compactor")
+_CHROMA_DAMAGE_TEXT = (
+    "hnsw",
+    "error loading",
+    "segment reader",
+    "compactor",
+    "querying knn",
+    "getting embedding",
+)
 
 
 # Less free space than this, and SQLite cannot even make its -shm file: the disk counts as full.
