@@ -37,7 +37,7 @@ def register(subparsers) -> None:
 
 
 def list_documents(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     docs = knowledge_base.catalog.documents()
     if args.json:
         emit_json([d.to_dict() for d in docs])
@@ -59,7 +59,7 @@ def list_documents(config: Config, args: argparse.Namespace) -> int:
 
 
 def show(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     doc = knowledge_base.catalog.get(args.doc_id, with_text=args.chunks)
     chunks = knowledge_base.catalog.chunks(doc.id) if args.chunks else []
     references = knowledge_base.references
@@ -92,7 +92,7 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 def delete(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="a delete (kb delete)") as writer:
         writer.delete(args.doc_id)
     if args.json:
         emit_json({"deleted": args.doc_id})
@@ -102,7 +102,7 @@ def delete(config: Config, args: argparse.Namespace) -> int:
 
 
 def stats(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     if args.searches:
         return search_stats(knowledge_base, args.json)
     out = {

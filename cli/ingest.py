@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from cli.output import add_json_option, emit_json, message
@@ -68,4 +69,10 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
         for path, reason in report.failed:
             code, params = report.codes.get(path, (None, {}))
             print(f"  failed: {path}: {message(code, params, reason, args.lang)}")
+    if report.stopped is not None:
+        fault = report.stopped
+        if not args.json:
+            print(f"  not done: {report.not_done} (stopped)")
+        text = message(fault.code, fault.params, str(fault), "en" if args.json else args.lang)
+        print(f"kb: error: {text}", file=sys.stderr)
     return 0 if report.ok else 1

@@ -23,6 +23,7 @@ from cli.output import error
 from cli.output import message as cli_message
 from kb.config import load_config
 from kb.errors import KBError
+from kb.storage.faults import storage_fault
 
 # In the order `kb --help` lists the commands.
 COMMAND_GROUPS = (
@@ -79,13 +80,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(config, args)
     except KBError as exc:
-        # JSON is for scripts: the English text and the code, whatever --lang says
-        message = str(exc) if args.json else cli_message(exc.code, exc.params, str(exc), args.lang)
-        error(message, args.json, exc.code)
-        return 1
+        return _fail(exc, args)
+    except Exception as exc:
+        # a full or read-only disk, a damaged catalog or vector store: one line, not a trace
+        fault = storage_fault(exc, config.data_dir)
+        if fault is None:
+            raise
+        return _fail(fault, args)
     except KeyboardInterrupt:
         print("kb: interrupted", file=sys.stderr)
         return 130
+
+
+def _fail(exc: KBError, args: argparse.Namespace) -> int:
+    # JSON is for scripts: the English text and the code, whatever --lang says
+    message = str(exc) if args.json else cli_message(exc.code, exc.params, str(exc), args.lang)
+    error(message, args.json, exc.code)
+    return 1
 
 
 if __name__ == "__main__":

@@ -31,6 +31,22 @@ def register(subparsers) -> None:
     p.set_defaults(handler=check_store)
 
     p = subparsers.add_parser(
+        "backup", help="a consistent copy of the knowledge base into a new folder, while it serves"
+    )
+    p.add_argument("folder", type=Path, metavar="DIR")
+    add_json_option(p)
+    p.set_defaults(handler=backup_kb)
+
+    p = subparsers.add_parser(
+        "recover",
+        help="rebuild a damaged catalog from the originals (and the intact vectors); "
+        "lists what could not be saved",
+    )
+    p.add_argument("--force", action="store_true", help="rebuild even a sound catalog")
+    add_json_option(p)
+    p.set_defaults(handler=recover_kb)
+
+    p = subparsers.add_parser(
         "reindex",
         help="re-embed everything with the configured model, "
         "into a new collection; searches go on meanwhile",
@@ -47,7 +63,7 @@ def register(subparsers) -> None:
 
 
 def export_kb(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     manifest = export(knowledge_base, args.file, with_vectors=args.vectors)
     if args.json:
         emit_json({**manifest, "file": str(args.file)})
@@ -61,7 +77,7 @@ def export_kb(config: Config, args: argparse.Namespace) -> int:
 
 def import_kb(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="an import (kb import)") as writer:
         result = import_archive(writer, args.file)
     if args.json:
         emit_json(result)
@@ -76,7 +92,7 @@ def import_kb(config: Config, args: argparse.Namespace) -> int:
 
 def check_store(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="a check (kb check)") as writer:
         report = repair(writer) if args.repair else check(knowledge_base)
     if args.json:
         emit_json(report.to_dict())
@@ -90,6 +106,8 @@ def check_store(config: Config, args: argparse.Namespace) -> int:
                 print(f"  {name.replace('_', ' ')}: {len(items)} ({', '.join(items[:5])})")
         for line in report.repaired:
             print(f"  repaired: {line}")
+        if not args.repair and (report.damaged_store or report.unfindable or not report.clean):
+            print("  run `kb check --repair` to fix it (the vector store is rebuilt if need be)")
         if report.evidence_needing_review:
             print(
                 f"  {report.evidence_needing_review} evidence passages need an editor's review "
@@ -120,3 +138,43 @@ def reindex_kb(config: Config, args: argparse.Namespace) -> int:
             f"now serving {result.new_collection}"
         )
     return 0
+
+
+def backup_kb(config: Config, args: argparse.Namespace) -> int:
+    from kb.operations.backup import backup
+
+    knowledge_base = KnowledgeBase.to_read(config)
+    try:
+        result = backup(knowledge_base, args.folder)
+    finally:
+        knowledge_base.close()
+    if args.json:
+        emit_json(result)
+    else:
+        vectors = "with the vector store" if result["vectors"] else "without vectors"
+        print(
+            f"backed up {result['documents']} documents {vectors} to {result['folder']} "
+            f"({result['bytes'] / 2**20:.1f} MB)"
+        )
+    return 0
+
+
+def recover_kb(config: Config, args: argparse.Namespace) -> int:
+    from ingest.recover import recover
+    from kb.embedding.embedder import Embedder
+
+    with ProgressBar(enabled=not args.json, desc="recover") as bar:
+        report = recover(config, Embedder(config), bar, force=args.force)
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        print(
+            f"rebuilt the catalog: {report.documents} documents from their originals "
+            f"({report.vectors_reused} with their stored vectors); "
+            f"the damaged catalog is kept as {report.damaged_copy}"
+        )
+        for line in report.carried:
+            print(f"  carried over: {line}")
+        for line in report.lost:
+            print(f"  could not be saved: {line}")
+    return 0 if not report.lost else 1

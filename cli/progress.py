@@ -10,9 +10,9 @@ from tqdm import tqdm
 from ingest.pipeline import Progress
 
 
-def say_waiting() -> None:
+def say_waiting(holder: str = "another writer") -> None:
     """Told once when another process holds the write lock, so a pause is not a hang."""
-    print("kb: another process is writing to this knowledge base; waiting for it…", file=sys.stderr)
+    print(f"kb: {holder} is writing to this knowledge base; waiting for it…", file=sys.stderr)
 
 
 class ProgressBar(Progress):
@@ -36,8 +36,8 @@ class ProgressBar(Progress):
         if self.enabled:
             self.bar = tqdm(total=total, unit=self.unit, desc=self.desc, file=sys.stderr)
 
-    def waiting(self) -> None:
-        say_waiting()
+    def waiting(self, holder: str = "another writer") -> None:
+        say_waiting(holder)
 
     def advance(self, outcome: str, path: str) -> None:
         if self.bar is not None:

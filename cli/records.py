@@ -88,7 +88,7 @@ def _needs_review(record) -> int:
 
 
 def list_records(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     records = knowledge_base.records.list(args.type)
     if args.json:
         emit_json([r.to_dict() for r in records])
@@ -108,7 +108,7 @@ def list_records(config: Config, args: argparse.Namespace) -> int:
 
 
 def show(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     record = knowledge_base.records.get(args.record_id)
     if record is None:
         raise NotFound("no_record", id=args.record_id)
@@ -130,7 +130,7 @@ def show(config: Config, args: argparse.Namespace) -> int:
 
 def delete(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase(config)
-    with knowledge_base.writing(on_wait=say_waiting) as writer:
+    with knowledge_base.writing(on_wait=say_waiting, task="a records command") as writer:
         record = writer.delete_record(args.record_id)
     if args.json:
         emit_json({"deleted": record.id, "type": record.type})

@@ -59,7 +59,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def search(config: Config, args: argparse.Namespace) -> int:
-    knowledge_base = KnowledgeBase(config)
+    knowledge_base = KnowledgeBase.to_read(config)
     query = SearchQuery(
         args.query, args.mode, _filters(args), args.page, args.limit, near=args.near
     )
@@ -68,6 +68,8 @@ def search(config: Config, args: argparse.Namespace) -> int:
         # The very object GET /api/search answers: one shape for scripts and the API.
         emit_json(results.to_dict())
         return 0
+    if results.keyword_only:
+        print(f"({english('keyword_only', {})})")
     if results.notice:
         print(f"({results.notice})")
     if results.truncated:
@@ -118,7 +120,7 @@ def _read_description(path: Path) -> str:
 
 
 def similar(config: Config, args: argparse.Namespace) -> int:
-    similarity = Similarity(Searcher(KnowledgeBase(config)))
+    similarity = Similarity(Searcher(KnowledgeBase.to_read(config)))
     if args.text_file is not None:
         text = _read_description(args.text_file)
         cases = similarity.similar_to_text(text, args.limit, _filters(args))

@@ -9,17 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from ingest import metadata as md
 from ingest.chunking import chunk_document
 from ingest.readers import OcrSettings, ParsedFile, read_document, read_file_meta
 from ingest.references import link_references
 from ingest.sources import SourceFile, collect
 from ingest.suggestions import Suggesters
-from kb.errors import FileTooLarge, KBError
+from kb.errors import FileTooLarge, KBError, StorageFault, StorageFull
 from kb.knowledge_base import KnowledgeBase
 from kb.manual_edits import apply_edits, merge_edits
 from kb.models import Chunk, Document, OcrPage, passage_text
 from kb.storage import originals
+from kb.storage.faults import disk_full, storage_fault
 from kb.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -33,8 +36,8 @@ class Progress:
 
     def start(self, total: int) -> None: ...
 
-    def waiting(self) -> None:
-        """Another ingest holds the knowledge base; this one waits for it."""
+    def waiting(self, holder: str = "another writer") -> None:
+        """Another writer (`holder` says which) holds the knowledge base; this one waits."""
 
     def advance(self, outcome: str, path: str) -> None: ...
 
@@ -54,10 +57,13 @@ class IngestReport:
     chunks_embedded: int = 0
     suggestions: int = 0  # new ones waiting in the review queue
     ocr: dict[str, list[OcrPage]] = field(default_factory=dict)  # path -> pages read by OCR
+    # the storage fault (a full or read-only disk) that stopped the run, and the files it left
+    stopped: StorageFault | None = None
+    not_done: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.stopped is None
 
     def to_dict(self) -> dict:
         return {
@@ -72,7 +78,11 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "suggestions": self.suggestions,
             "ocr": [{"path": p, **ocr_summary(pages)} for p, pages in self.ocr.items()],
-        }
+        } | (
+            {"error": str(self.stopped), "code": self.stopped.code, "not_done": self.not_done}
+            if self.stopped
+            else {}
+        )
 
 
 def ocr_summary(pages: list[OcrPage]) -> dict:
@@ -94,6 +104,13 @@ class _Pending:
     path: str
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -112,11 +129,19 @@ class Ingester:
     """Works inside `KnowledgeBase.writing()`: it is given the writer that holds the lock."""
 
     def __init__(
-        self, writer: Writer, progress: Progress | None = None, suggest: bool = True
+        self,
+        writer: Writer,
+        progress: Progress | None = None,
+        suggest: bool = True,
+        reuse_vectors: bool = False,
     ) -> None:
+        """`suggest`: run the review queue's suggesters (an evaluation corpus needs none);
+        `reuse_vectors`: a chunk whose text the store holds already keeps its vector (a
+        catalog rebuilt by `kb recover` over an intact vector store)."""
         self.writer = writer
-        # the review queue's suggesters (an evaluation corpus needs none); references always
         self.suggesters = Suggesters(writer) if suggest else None
+        self.reuse_vectors = reuse_vectors
+        self.vectors_reused = 0  # documents whose stored vectors were kept
         self.kb = knowledge_base = writer.base
         self.config = knowledge_base.config
         self.progress = progress or Progress()
@@ -126,6 +151,7 @@ class Ingester:
         )
         self._pending: list[_Pending] = []
         self._claimed: dict[str, str] = {}  # doc id -> path, within this run
+        self.doc_ids: dict[str, str] = {}  # path -> the id of its document, within this run
         self.report = IngestReport()
 
     # public ----------------------------------------------------------------
@@ -135,21 +161,56 @@ class Ingester:
         files, missing, roots = collect(paths)
         self.report.failed.extend(missing)
         self.progress.start(len(files))
-        for source in files:
-            self.ingest_file(source, options or {})
-        self.flush()
-        if prune:
-            self._prune(roots)
+        done = 0
+        try:
+            for source in files:
+                self.ingest_file(source, options or {})
+                done += 1
+            self._redo_interrupted_uploads()
+            self.flush()
+            if prune:
+                self._prune(roots)
+        except StorageFault as fault:
+            self._stop(fault, files[done:])
         return self.report
+
+    def _redo_interrupted_uploads(self) -> None:
+        """An upload whose job was killed leaves its document 'indexing' and its file in the
+        data folder: any ingest redoes it (with the form's fields, kept as its edits)."""
+        uploads = originals.root(self.config).resolve()
+        for doc in self.kb.catalog.documents(status="indexing"):
+            path = Path(doc.source)
+            is_upload = path.is_relative_to(uploads) and not path.is_relative_to(
+                uploads / originals.KEPT
+            )
+            if is_upload and doc.id not in self._claimed and path.is_file():
+                self.ingest_file(SourceFile(path, path.name), {"id": doc.id, "replace": True})
+
+    def _stop(self, fault: StorageFault, left: list[SourceFile]) -> None:
+        """Stop at the first storage fault: what is written stays (documents caught mid-write
+        stay 'indexing', and the next run redoes them), the rest is counted, not tried."""
+        pending = {item.path for item in self._pending}
+        self._pending = []
+        rest = [s for s in left if str(s.path) not in pending]
+        self.report.not_done = len(pending) + len(rest)
+        if isinstance(fault, StorageFull):
+            # Rough: each file is copied in, and its text, chunks and vectors take about as much.
+            needed = 2 * sum(_size(s.path) for s in rest) + sum(_size(Path(p)) for p in pending)
+            fault = disk_full(self.config.data_dir, max(needed, 2**20))
+        self.report.stopped = fault
 
     def ingest_file(self, source: SourceFile, options: dict) -> None:
         path = str(source.path)
         try:
             outcome = self._ingest_one(source, options)
+        except StorageFault:
+            raise
         except KBError as exc:
             self._fail(path, exc)
             return
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
+            if (fault := storage_fault(exc, self.config.data_dir)) is not None:
+                raise fault from exc  # …but a full or read-only disk stops it
             log.warning("unexpected error reading %s", path, exc_info=True)
             self._fail(path, KBError("unreadable_file", detail=f"{type(exc).__name__}: {exc}"))
             return
@@ -161,22 +222,50 @@ class Ingester:
         """Embed every queued chunk in one call, then write each document."""
         if not self._pending:
             return
-        passages = [p for item in self._pending for p in item.passages]
-        vectors = self.kb.embedder.embed_passages(passages)
+        kept = self._stored_vectors() if self.reuse_vectors else {}
+        self.vectors_reused += len(kept)
+        to_embed = [item for item in self._pending if item.doc.id not in kept]
+        passages = [p for item in to_embed for p in item.passages]
+        vectors = self.kb.embedder.embed_passages(passages) if passages else None
         writes, offset = [], 0
         for item in self._pending:
             n = len(item.chunks)
+            if item.doc.id in kept:
+                writes.append((item.doc, item.chunks, kept[item.doc.id]))
+                continue
             writes.append((item.doc, item.chunks, vectors[offset : offset + n]))
             offset += n
-        self.writer.write_documents(writes)
-        link_references(self.writer, [doc for doc, _, _ in writes])
-        if self.suggesters is not None:
-            self.report.suggestions += self.suggesters.suggest(writes)
+        try:
+            self.writer.write_documents(writes)
+            link_references(self.writer, [doc for doc, _, _ in writes])
+            if self.suggesters is not None:
+                self.report.suggestions += self.suggesters.suggest(writes)
+        except Exception as exc:
+            fault = storage_fault(exc, self.config.data_dir)
+            if fault is None:
+                raise
+            raise fault from exc
         for item in self._pending:
             getattr(self.report, item.outcome).append(item.path)
             self.progress.advance(item.outcome, item.path)
         self.report.chunks_embedded += len(passages)
         self._pending = []
+
+    def _stored_vectors(self) -> dict:
+        """doc id -> its chunks' vectors, for pending documents whose every chunk the store
+        holds with the same text (the passage embedded is the chunk's text and the title)."""
+        ids = [c.id for item in self._pending for c in item.chunks]
+        try:
+            stored = self.kb.store.stored(ids) if ids else {}
+        except Exception as exc:  # noqa: BLE001 - a damaged store: embed everything again
+            log.warning("the stored vectors cannot be read (%s); embedding again", exc)
+            return {}
+        kept = {}
+        for item in self._pending:
+            found = [stored.get(c.id) for c in item.chunks]
+            if item.chunks and all(f and f[0] == c.text for f, c in zip(found, item.chunks)):
+                kept[item.doc.id] = np.stack([f[1] for f in found])
+        return kept
 
     # steps -----------------------------------------------------------------
     def _fail(self, path: str, error: KBError) -> None:
@@ -197,6 +286,7 @@ class Ingester:
         content_hash = _sha256(data)
         meta_inputs_hash = _meta_inputs_hash(sidecar, options)
         doc_id = self._document_id(source, sidecar, options)
+        self.doc_ids[str(source.path)] = doc_id
         existing = self.kb.catalog.find(doc_id)
         if (
             existing is not None
@@ -334,6 +424,8 @@ class Ingester:
         path = str(source.path)
         existing = self.kb.catalog.find(doc_id)
         owner = self._claimed.get(doc_id) or (existing.source if existing else path)
+        if existing and doc_id not in self._claimed and self._is_kept_copy(owner, doc_id):
+            owner = path  # recovered from its copy (`kb recover`): the file itself takes it back
         if owner != path and (doc_id in self._claimed or Path(owner).exists()):
             if explicit and options.get("replace"):
                 self._claimed[doc_id] = path  # a new upload of the document takes its place
@@ -344,6 +436,10 @@ class Ingester:
             doc_id = f"{doc_id}-{_sha256(path.encode())[:6]}"
         self._claimed[doc_id] = path
         return doc_id
+
+    def _is_kept_copy(self, source: str, doc_id: str) -> bool:
+        kept = originals.root(self.config).resolve() / originals.KEPT / doc_id
+        return Path(source).is_relative_to(kept)
 
     def _prune(self, roots: list[Path]) -> None:
         for doc in self.kb.catalog.documents():
@@ -362,5 +458,5 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     progress = progress or Progress()
-    with knowledge_base.writing(on_wait=progress.waiting) as writer:
+    with knowledge_base.writing(on_wait=progress.waiting, task="an ingest (kb ingest)") as writer:
         return Ingester(writer, progress).ingest_paths(paths, options, prune)

@@ -79,3 +79,23 @@ class StoreUnavailable(KBError):
 
 class Busy(KBError):
     """Another writer (an ingest or a re-index) holds the knowledge base for longer than we wait."""
+
+
+class StorageFault(KBError):
+    """The data folder cannot hold what we write: full, read-only, or its files damaged."""
+
+
+class StorageFull(StorageFault):
+    """No space left on the data folder's disk."""
+
+
+class ReadOnlyStorage(StorageFault):
+    """The data folder cannot be written (a read-only mount or permissions): reads still work."""
+
+
+class CorruptCatalog(StorageFault):
+    """The catalog's SQLite file is damaged."""
+
+
+class VectorsDamaged(StorageFault):
+    """The vector store's files are missing or damaged: searches fall back to keywords."""

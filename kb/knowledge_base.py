@@ -12,9 +12,11 @@ from kb.accounts.users import Users
 from kb.config import Config
 from kb.embedding.embedder import Embedder
 from kb.errors import ModelMismatch
+from kb.storage import migrations
 from kb.storage.catalog import Catalog
 from kb.storage.contributions import ContributionReader
 from kb.storage.data_folder import private_folder
+from kb.storage.faults import storage_fault
 from kb.storage.locking import write_lock
 from kb.storage.records import RecordReader
 from kb.storage.references import ReferenceReader
@@ -63,9 +65,41 @@ class KnowledgeBase:
         elif check_model:
             self._check_model()  # the configured model must be the one recorded
 
+    @classmethod
+    def to_read(cls, config: Config, embedder: Embedder | None = None) -> KnowledgeBase:
+        """For commands that only read: opened without writing a byte, so that they work on
+        a full or read-only disk (a missing or outdated catalog is made as for writing)."""
+        if config.catalog_path.exists():
+            catalog = Catalog(config.catalog_path)
+            try:
+                current = not migrations.pending(catalog.connection)
+                if current:
+                    knowledge_base = cls(config, embedder, catalog=catalog, check_model=False)
+                    knowledge_base._check_model()
+                    return knowledge_base
+            except BaseException:
+                catalog.close()
+                raise
+            catalog.close()
+        return cls(config, embedder)
+
     @cached_property
     def store(self) -> VectorStore:
         return VectorStore.open(self.config, active_collection(self.catalog))
+
+    def vector_problem(self) -> str | None:
+        """Why the dense side cannot answer (the store unreachable or damaged, or holding
+        fewer vectors than the catalog has chunks: a deleted chroma/ folder), else None."""
+        try:
+            stored = self.store.count()
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, and logged
+            log.warning("the vector store cannot be read: %s", exc)
+            fault = storage_fault(exc, self.config.data_dir)
+            return str(fault or exc)
+        expected = self.catalog.ready_chunk_count()
+        if stored < expected:
+            return f"the vector store holds {stored} vectors for {expected} chunks"
+        return None
 
     @property
     def lesson_store(self) -> VectorStore:
@@ -112,14 +146,17 @@ class KnowledgeBase:
 
     @contextmanager
     def writing(
-        self, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+        self,
+        timeout: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        task: str = "another writer",
     ) -> Iterator[Writer]:
         """The one way to change the knowledge base: the write lock (one writer at a time,
         across processes) is held for the block, and the writer works only inside it.
 
         `timeout`: wait at most this long for another writer, then `Busy`; `on_wait` is
-        called once before waiting."""
-        with write_lock(self.config.data_dir, on_wait, timeout):
+        called once before waiting, with what holds the lock; `task`: what this writer does."""
+        with write_lock(self.config.data_dir, on_wait, timeout, task):
             self.follow_switch()
             writer = Writer(self)
             try:

@@ -56,6 +56,27 @@ MESSAGES: dict[str, str] = {
     # documents
     "no_document": N_("no document with id %(id)r"),
     "busy": N_("the knowledge base is busy with an ingest or a re-index; try again in a while"),
+    "busy_holder": N_("the knowledge base is busy with %(holder)s; try again in a while"),
+    # storage faults (kb/storage/faults.py)
+    "disk_full": N_(
+        "disk full: %(path)s has %(free)s free, and about %(needed)s more is needed; free some "
+        "space and run the same command again (what was done is kept)"
+    ),
+    "read_only": N_(
+        "the data folder %(path)s is read-only (%(detail)s): reading works, changes cannot be saved"
+    ),
+    "catalog_corrupt": N_(
+        "the catalog %(path)s is damaged (%(detail)s): restore a backup made with `kb backup`, "
+        "or run `kb recover` to rebuild it from the originals"
+    ),
+    "vectors_damaged": N_(
+        "the vector store is damaged (%(detail)s): searches use keywords only until "
+        "`kb check --repair` rebuilds it"
+    ),
+    "keyword_only": N_(
+        "results by keyword only: the vector store is missing or damaged (kb check --repair "
+        "rebuilds it)"
+    ),
     # metadata
     "bad_date": N_("date %(value)r is not YYYY, YYYY-MM or YYYY-MM-DD"),
     "title_empty": N_("title is empty"),

@@ -9,6 +9,7 @@ so a crash anywhere leaves documents that the next ingest (or `kb check --repair
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from kb.storage import references as references_sql
 from kb.storage import suggestions as suggestions_sql
 from kb.storage.references import DocumentReference
 from kb.storage.suggestions import NewSuggestion
+from kb.storage.vectors import VectorStore, drop_collection
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -68,6 +70,29 @@ class Writer:
             items.append((doc, chunks, embed_chunks(base, doc.meta, chunks)))
         self.write_documents(items)
         return sum(len(chunks) for _, chunks, _ in items)
+
+    def mend_chunk_texts(self, doc_ids: list[str]) -> int:
+        """Chunks whose text no longer matches their span of the document's text (damage):
+        cut again from the document's text, and embedded again. Returns the passages embedded."""
+        base = self.base
+        items = []
+        for doc_id in doc_ids:
+            doc = base.catalog.get(doc_id, with_text=True)
+            chunks = [
+                replace(c, text=doc.text[c.char_start : c.char_end])
+                for c in base.catalog.chunks(doc_id)
+            ]
+            items.append((doc, chunks, embed_chunks(base, doc.meta, chunks)))
+        self.write_documents(items)
+        return sum(len(chunks) for _, chunks, _ in items)
+
+    def rebuild_collection(self) -> None:
+        """Drop the active collection (damaged beyond reading) and start it empty; the caller
+        embeds the catalog's documents into it again."""
+        base = self.base
+        name, client = base.store.name, base.store.client
+        drop_collection(client, name)
+        base.store = VectorStore(client, name)
 
     def update_file_metadata(
         self,

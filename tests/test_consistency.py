@@ -77,7 +77,7 @@ def test_two_ingests_are_serialised_by_the_write_lock(config, embedder, tmp_path
     waited = threading.Event()
 
     class Watch(Progress):
-        def waiting(self) -> None:
+        def waiting(self, holder: str = "") -> None:
             waited.set()
 
     kb = KnowledgeBase(config, embedder=embedder)

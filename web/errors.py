@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from kb.errors import (
     Busy,
+    CorruptCatalog,
     CorruptFile,
     EmptyDocument,
     EncryptedFile,
@@ -21,8 +22,12 @@ from kb.errors import (
     KBError,
     ModelMismatch,
     NotFound,
+    ReadOnlyStorage,
+    StorageFull,
     UnsupportedFile,
+    VectorsDamaged,
 )
+from kb.storage.faults import storage_fault
 from web.i18n import error_message
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,10 @@ STATUS = {
     FileTooLarge: 413,
     ModelMismatch: 409,
     Busy: 503,
+    StorageFull: 507,  # Insufficient Storage: reads go on answering
+    ReadOnlyStorage: 503,
+    CorruptCatalog: 503,
+    VectorsDamaged: 503,
 }
 
 
@@ -85,5 +94,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        fault = storage_fault(exc, app.config["KB_CONFIG"].data_dir)
+        if fault is not None:  # a full or read-only disk, a damaged file: say which
+            log.warning("%s %s: %s", request.method, request.path, fault)
+            return kb_error(fault)
         log.exception("unhandled error on %s", request.path)
         return respond(gettext("Something went wrong on our side. Try again in a while."), 500)

@@ -17,6 +17,7 @@ from pathlib import Path
 from ingest.metadata import upload_id
 from ingest.pipeline import Ingester, Progress, ocr_summary
 from ingest.sources import SourceFile
+from kb.errors import StorageFault
 from kb.knowledge_base import KnowledgeBase
 from kb.messages import english
 from kb.storage.data_folder import private_folder
@@ -191,29 +192,40 @@ class IngestJobs:
             try:
                 self._ingest(job)
                 job.status = "done"
+            except StorageFault as fault:  # a full or read-only disk: said on the job
+                log.warning("ingest job %s stopped: %s", job.id, fault)
+                _fail_unfinished(job, None, str(fault))
+                job.error_code = fault.code
             except Exception as exc:  # noqa: BLE001 - reported on the job, and logged
                 log.exception("ingest job %s failed", job.id)
                 _fail_unfinished(job, None, f"{type(exc).__name__}: {exc}")
             finally:
-                self._save(job)
+                try:
+                    self._save(job)
+                except OSError as exc:  # a full disk: the job's state stays in memory
+                    log.warning("could not save the state of job %s: %s", job.id, exc)
                 self.queue.task_done()
 
     def _ingest(self, job: Job) -> None:
         knowledge_base = self.open_kb()
         try:  # never beside a `kb ingest` or `kb reindex`
-            with knowledge_base.writing() as writer:
+            with knowledge_base.writing(task="an upload") as writer:
                 self._ingest_locked(job, writer)
         finally:
             knowledge_base.close()
 
     def _ingest_locked(self, job: Job, writer: Writer) -> None:
-        knowledge_base = writer.base
         names = {str(p.resolve()): f for p, f in zip(job.paths, job.files)}
         ingester = Ingester(writer, _JobProgress(job, names, self._save))
         for path, doc_id in zip(job.paths, job.ids):
             options = {**job.options, "id": doc_id, "replace": True} if doc_id else job.options
             ingester.ingest_file(SourceFile(path.resolve(), path.name), options)
-        ingester.flush()
+        try:
+            ingester.flush()
+        finally:
+            self._report_files(job, ingester, names, writer.base)
+
+    def _report_files(self, job: Job, ingester: Ingester, names: dict, knowledge_base) -> None:
         job.ocr = None
         for path, pages in ingester.report.ocr.items():
             if path in names:
@@ -225,9 +237,10 @@ class IngestJobs:
                 names[path].code, names[path].params = ingester.report.codes.get(path, (None, {}))
                 if job.discard_failed:
                     _delete_upload(Path(path))
-        by_source = {d.source: d.id for d in knowledge_base.catalog.documents()}
         for path, result in names.items():
-            result.doc_id = by_source.get(path)
+            if result.outcome != "failed":
+                # also for a file found unchanged: its document has an earlier upload's source
+                result.doc_id = ingester.doc_ids.get(path)
 
 
 def _delete_upload(path: Path) -> None:

@@ -141,11 +141,18 @@ SCHEMAS = {
     },
     "Health": {
         "type": "object",
-        "required": ["status", "documents", "model"],
+        "required": ["status", "documents", "model", "problems"],
         "properties": {
-            "status": {"const": "ok"},
+            # degraded: reads answer, but the disk is full or read-only, or the vectors are
+            # missing (searches by keyword only); `problems` says which, in English
+            "status": {"enum": ["ok", "degraded"]},
             "documents": {"type": "integer"},
             "model": {"type": "string"},
+            "free_mb": {"type": "number"},
+            "problems": {
+                "type": "object",
+                "properties": {k: {"type": "string"} for k in ("disk", "vectors")},
+            },
         },
     },
     "Passage": PASSAGE,
@@ -167,6 +174,7 @@ SCHEMAS = {
             "near_listed": {"type": "boolean"},
             "also_searched": {"type": "array", "items": {"type": "string"}},
             "truncated": {"type": "boolean"},
+            "keyword_only": {"type": "boolean"},  # no vectors: ranked by the words alone
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
@@ -558,7 +566,11 @@ SPEC = {
     },
     "paths": {
         "/api/health": {
-            "get": {"summary": "Liveness and size", "responses": {"200": _json("Health")}}
+            "get": {
+                "summary": "Liveness and size, and what is wrong (503 when the catalog is "
+                "unreadable)",
+                "responses": {"200": _json("Health")},
+            }
         },
         "/api/search": {
             "get": {

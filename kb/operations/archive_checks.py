@@ -89,6 +89,9 @@ def read_members(
                 data[name] = _read(source, name, limit)
             else:
                 staged[name] = _stage(source, staging / f"{len(staged)}", name, limit)
+        # to the end of the compressed stream: a cut archive lacks its checksum and length
+        while tar.fileobj.read(1 << 20):
+            pass
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise KBError(f"the archive could not be read ({exc})") from exc
     return data, staged
@@ -105,6 +108,8 @@ def check_contents(
     chunks = _chunks(_need(members, "chunks.jsonl"), {r["id"]: r["text"] for r in rows})
     for row in rows:
         _check_original(row, staged)
+        if not chunks.get(row["id"]):  # an ingest never stores a document without passages
+            raise KBError(f"chunks.jsonl: document {row['id']!r} has no chunks in the archive")
     same_model = manifest.get("model") == model_id
     vectors = _vectors(members, dimension) if manifest.get("vectors") and same_model else {}
     return Contents([(r, chunks.get(r["id"], [])) for r in rows], vectors, same_model)

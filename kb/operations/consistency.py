@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from kb.errors import CorruptCatalog, VectorsDamaged
 from kb.knowledge_base import KnowledgeBase
 from kb.models import chunk_id
+from kb.storage.faults import storage_fault
 from kb.writer import Writer
 
 
@@ -22,6 +24,13 @@ class CheckReport:
     orphan_terms: list[str] = field(default_factory=list)
     missing_lesson_vectors: list[str] = field(default_factory=list)  # lesson ids
     orphan_lesson_vectors: list[str] = field(default_factory=list)
+    # chunks whose text is not their span of the document's text (the document's is the truth)
+    mismatched_chunks: list[str] = field(default_factory=list)
+    # the vector store cannot be read at all (a deleted index file): why, and rebuilt by repair
+    damaged_store: list[str] = field(default_factory=list)
+    # sampled stored vectors that a query with their own vector does not find
+    unfindable: list[str] = field(default_factory=list)
+    catalog_damage: list[str] = field(default_factory=list)  # SQLite's quick_check
     # Records whose quote a document no longer holds (a new version, or deleted): an editor's
     # work, not damage, so the report stays clean.
     evidence_needing_review: int = 0
@@ -38,6 +47,10 @@ class CheckReport:
             or self.orphan_terms
             or self.missing_lesson_vectors
             or self.orphan_lesson_vectors
+            or self.mismatched_chunks
+            or self.damaged_store
+            or self.unfindable
+            or self.catalog_damage
         )
 
     def to_dict(self) -> dict:
@@ -50,17 +63,38 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# Stored vectors looked up by their own vector in each check: enough to notice a broken index,
+# few enough to keep `kb check` quick on a large store.
+FINDABILITY_SAMPLE = 20
+
+
 def check(knowledge_base: KnowledgeBase) -> CheckReport:
     report = CheckReport()
-    docs = knowledge_base.catalog.documents()
+    catalog = knowledge_base.catalog
+    if (problem := catalog.integrity_problem()) is not None:
+        report.catalog_damage = [problem]
+    docs = catalog.documents()
     report.documents = len(docs)
     report.incomplete = [d.id for d in docs if d.status != "ready"]
     expected: dict[str, str] = {}
     for doc in docs:
-        for chunk in knowledge_base.catalog.chunks(doc.id):
+        text = catalog.get(doc.id, with_text=True).text
+        for chunk in catalog.chunks(doc.id):
             expected[chunk.id] = _digest(chunk.text)
+            if text[chunk.char_start : chunk.char_end] != chunk.text:
+                report.mismatched_chunks.append(chunk.id)
     report.chunks = len(expected)
-    stored = {cid: _digest(text) for cid, text in knowledge_base.store.chunk_texts().items()}
+    try:
+        stored_texts = knowledge_base.store.chunk_texts()
+    except Exception as exc:  # noqa: BLE001 - Chroma's errors for a damaged index vary
+        fault = storage_fault(exc, knowledge_base.config.data_dir)
+        if fault is not None and not isinstance(fault, VectorsDamaged):
+            raise fault from exc  # a full or read-only disk is not damage to rebuild
+        report.damaged_store = [str(fault or exc)]
+        _check_records(knowledge_base, report)
+        return report
+    stored = {cid: _digest(text) for cid, text in stored_texts.items()}
+    report.unfindable = _unfindable(knowledge_base, sorted(set(stored) & set(expected)))
     report.missing_vectors = sorted(set(expected) - set(stored))
     report.orphan_vectors = sorted(set(stored) - set(expected))
     report.stale_vectors = sorted(
@@ -69,11 +103,38 @@ def check(knowledge_base: KnowledgeBase) -> CheckReport:
     terms = {chunk_id(doc_id, seq) for doc_id, seq in knowledge_base.catalog.keyword_keys()}
     report.missing_terms = sorted(set(expected) - terms)
     report.orphan_terms = sorted(terms - set(expected))
+    _check_records(knowledge_base, report)
+    return report
+
+
+def _unfindable(knowledge_base: KnowledgeBase, chunk_ids: list[str]) -> list[str]:
+    """A sample of stored vectors, each searched for with itself: a sound index returns it
+    first (or a twin with the same vector, for a passage that occurs twice)."""
+    if not chunk_ids:
+        return []
+    step = max(1, len(chunk_ids) // FINDABILITY_SAMPLE)
+    sample = chunk_ids[::step][:FINDABILITY_SAMPLE]
+    store = knowledge_base.store
+    lost = []
+    for cid, vector in zip(sample, store.vectors(sample)):
+        found = store.query(vector, 3)
+        if not any(m.chunk_id == cid or m.score > 0.9999 for m in found):
+            lost.append(cid)
+    return lost
+
+
+def _check_records(knowledge_base: KnowledgeBase, report: CheckReport) -> None:
     lessons = {lesson.id for lesson in knowledge_base.records.lessons()}
     stored_lessons = knowledge_base.lesson_store.ids()
     report.missing_lesson_vectors = sorted(lessons - stored_lessons)
     report.orphan_lesson_vectors = sorted(stored_lessons - lessons)
     report.evidence_needing_review = len(knowledge_base.records.evidence_needing_review())
+
+
+def _again(knowledge_base: KnowledgeBase, repaired: list[str]) -> CheckReport:
+    """A new check after a repair that changes what the others find, with the repairs so far."""
+    report = check(knowledge_base)
+    report.repaired = list(repaired)
     return report
 
 
@@ -82,6 +143,25 @@ def repair(writer: Writer) -> CheckReport:
     terms, re-embed documents whose vectors are missing, stale or half-written."""
     knowledge_base = writer.base
     found = check(knowledge_base)
+    if found.catalog_damage:
+        # the catalog is the source of truth: repairing from a damaged one spreads the damage
+        raise CorruptCatalog(
+            "catalog_corrupt",
+            path=str(knowledge_base.catalog.path),
+            detail=found.catalog_damage[0],
+        )
+    if found.mismatched_chunks:
+        mended = sorted({c.split("#")[0] for c in found.mismatched_chunks})
+        writer.mend_chunk_texts(mended)
+        found.repaired.append(f"cut the chunks of {len(mended)} documents again from their text")
+        found = _again(knowledge_base, found.repaired)
+    if found.damaged_store or found.unfindable:
+        # as `kb reindex` would: a new, empty collection, and every document embedded into it
+        writer.rebuild_collection()
+        ready = [d.id for d in knowledge_base.catalog.documents(status="ready")]
+        writer.reembed(ready)
+        found.repaired.append(f"rebuilt the vector store: re-embedded {len(ready)} documents")
+        found = _again(knowledge_base, found.repaired)
     if found.orphan_vectors:
         writer.delete_vectors(found.orphan_vectors)
         found.repaired.append(f"deleted {len(found.orphan_vectors)} orphan vectors")

@@ -42,7 +42,7 @@ def reindex(
     embedder: Embedder,
     on_start: Callable[[int], None] = lambda total: None,
     on_chunks: Callable[[int], None] = lambda n: None,
-    on_wait: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
     drain_seconds: float = 5.0,
 ) -> ReindexResult:
     """Readers go on using the old collection until the switch; writers wait on the lock
@@ -50,7 +50,7 @@ def reindex(
     # The new model is the point: it may differ from the one the catalog records.
     knowledge_base = KnowledgeBase(config, embedder, check_model=False)
     try:
-        with knowledge_base.writing(on_wait=on_wait) as writer:
+        with knowledge_base.writing(on_wait=on_wait, task="a re-index (kb reindex)") as writer:
             return _reindex(writer, embedder, on_start, on_chunks, drain_seconds)
     finally:
         knowledge_base.close()

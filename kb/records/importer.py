@@ -57,7 +57,7 @@ def import_records(
     dry_run: bool = False,
     on_start: Callable[[int], None] = lambda total: None,
     on_record: Callable[[], None] = lambda: None,
-    on_wait: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> ImportPlan:
     """Check every record (and anchor its quotes) while holding the write lock, so that no
     ingest changes a document in between; write them only if all are valid."""

@@ -59,6 +59,7 @@ class PreparedQuery:
         return self.stems + self.extra
 
     truncated: bool = False  # the text was cut at MAX_QUERY_CHARS
+    without_dense: bool = False  # the vector store is missing or damaged: keywords only
 
     @property
     def text(self) -> str:

@@ -70,6 +70,7 @@ class SearchResults:
         return not self.clear and bool(self.hits)
 
     truncated: bool = False  # the query was cut at MAX_QUERY_CHARS characters
+    keyword_only: bool = False  # the vector store is missing or damaged: no dense side
 
     @property
     def pages(self) -> int:
@@ -91,6 +92,7 @@ class SearchResults:
             "near_listed": self.query.near or not self.clear,
             "also_searched": list(self.also),
             "truncated": self.truncated,
+            "keyword_only": self.keyword_only,
             "results": [h.to_dict() for h in self.hits],
             "facets": {
                 k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()

@@ -10,7 +10,7 @@ import numpy as np
 
 from kb.analysis import query_stems
 from kb.config import Config
-from kb.errors import InvalidQuery
+from kb.errors import InvalidQuery, VectorsDamaged
 from kb.knowledge_base import KnowledgeBase
 from kb.models import Chunk, Document, Filters, chunk_id
 from kb.search import compounds, fusion, relevance, thesaurus
@@ -109,6 +109,7 @@ class Scored:
     notice: str | None
     dense: dict[ChunkKey, float]
     keyword: dict[ChunkKey, float]
+    without_dense: bool = False  # the vector store is missing or damaged: keywords only
 
 
 class Searcher:
@@ -119,6 +120,7 @@ class Searcher:
         self.settings = settings or SearchSettings.from_config(knowledge_base.config)
         self._fuse = fusion_strategy(self.settings)
         self.thesaurus = thesaurus.load(knowledge_base.config.thesaurus_file)
+        self._vector_problem: str | None | bool = False  # False: not asked yet
 
     # public ----------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResults:
@@ -179,23 +181,40 @@ class Searcher:
         """Chunk scores per query: the queries are embedded in one batch, then each query
         runs its keyword and dense lookups. (Running the keyword lookup in a thread beside
         the embedding was tried: on 2 cores it slows torch more than it saves.)"""
-        vectors = self._embed([q for q in queries if q.mode != "keyword"])
+        if self.keyword_only([q for q in queries if q.mode != "keyword"]):
+            queries = [replace(q, without_dense=True) for q in queries]
+        vectors = self._embed([q for q in queries if q.mode != "keyword" and not q.without_dense])
         scored = []
         for q in queries:
-            dense = self.dense(vectors[q.text], q.filters) if q.mode != "keyword" else {}
+            use_dense = q.mode != "keyword" and not q.without_dense
+            dense = self.dense(vectors[q.text], q.filters) if use_dense else {}
             keyword = self.keyword(q.search_stems, q.filters) if q.mode != "dense" else {}
             extra = self.missing_cosines(vectors[q.text], dense, keyword) if dense else {}
             fused = self.fuse(q, dense, keyword, extra)
             # each side's own scores say why a hit is there: the real cosines included
-            scored.append(Scored(*fused, {**dense, **extra}, keyword))
+            scored.append(Scored(*fused, {**dense, **extra}, keyword, q.without_dense))
         return scored
+
+    def keyword_only(self, queries: list[PreparedQuery]) -> bool:
+        """True when queries that need the vectors must go without: the store is missing or
+        damaged (a search by meaning alone cannot be answered then)."""
+        if not queries:
+            return False
+        if self._vector_problem is False:
+            self._vector_problem = self.kb.vector_problem()
+        problem = self._vector_problem
+        if problem is None:
+            return False
+        if any(q.mode == "dense" or not q.stems for q in queries):
+            raise VectorsDamaged("vectors_damaged", detail=problem)
+        return True
 
     def fuse(
         self, q: PreparedQuery, dense: dict, keyword: dict, looked_up: dict | None = None
     ) -> tuple[dict, str | None]:
         if q.mode == "dense":
             return dense, None
-        if q.mode == "keyword":
+        if q.mode == "keyword" or q.without_dense:
             return keyword, None
         if not q.stems:
             return dense, "only common words in the query: results are by meaning alone"
@@ -242,7 +261,7 @@ class Searcher:
     ) -> tuple[list[tuple[str, float, list]], dict[str, str]]:
         """(the documents listed, doc_id -> match kind): those with the words or close in
         meaning, in rank order; the rest too when asked for (`near`) or when nothing is clear."""
-        if q.mode == "keyword":
+        if q.mode == "keyword" or scored.without_dense:
             return grouped, {g[0]: relevance.WORDS for g in grouped}
         if q.mode == "hybrid" and not scored.keyword:
             # None of the query's words is in the collection (or it has only common words):
@@ -281,6 +300,7 @@ class Searcher:
             only_common_words=q.mode != "keyword" and not q.stems,
             also=q.also,
             truncated=q.truncated,
+            keyword_only=scored.without_dense,
         )
 
     def facets_beside_filters(self, q: PreparedQuery) -> dict[str, list[tuple[str, int]]]:

@@ -12,6 +12,18 @@ from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata, OcrPage
 from kb.storage import keyword_index, migrations, records, references, suggestions
 from kb.storage.data_folder import private_folder
+from kb.storage.faults import FULL_BELOW, free_bytes, is_read_only
+
+
+def _unwritable(folder: Path) -> bool:
+    return is_read_only(folder) or free_bytes(folder) < FULL_BELOW
+
+
+def _open(target: str, uri: bool) -> sqlite3.Connection:
+    db = sqlite3.connect(target, timeout=30, check_same_thread=False, uri=uri)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
 
 
 def _now() -> str:
@@ -27,12 +39,30 @@ class Catalog:
         if migrate:
             private_folder(path.parent)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self.read_only = False
+        self._db = self._connect(path, migrate)
         if migrate and migrations.pending(self._db):
             self._db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
             migrations.migrate(self._db)
+
+    def _connect(self, path: Path, migrate: bool) -> sqlite3.Connection:
+        try:
+            db = _open(str(path), uri=False)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # damage shows here
+            return db
+        except sqlite3.OperationalError:
+            # A WAL catalog on a read-only or full disk cannot be opened as usual (SQLite
+            # wants to make its -shm file). With no write-ahead log left, the file holds all
+            # of it and nobody can write there: reading it as immutable is then safe.
+            if migrate or not path.exists() or not _unwritable(path.parent):
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size:
+                raise
+        db = _open(f"file:{path}?immutable=1", uri=True)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.read_only = True
+        return db
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -257,6 +287,17 @@ class Catalog:
         return cur.rowcount > 0
 
     # chunks ----------------------------------------------------------------
+    def ready_chunk_count(self) -> int:
+        """Chunks of ready documents: what the vector store must hold at least."""
+        return self._db.execute(
+            "SELECT coalesce(sum(n_chunks), 0) FROM documents WHERE status = 'ready'"
+        ).fetchone()[0]
+
+    def integrity_problem(self) -> str | None:
+        """SQLite's own quick check of the file: None when sound, else its first complaint."""
+        rows = [r[0] for r in self._db.execute("PRAGMA quick_check(5)")]
+        return None if rows == ["ok"] else "; ".join(rows)
+
     def chunks(self, doc_id: str) -> list[Chunk]:
         rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))
         return [_chunk(r) for r in rows]

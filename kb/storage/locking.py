@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,26 +18,49 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def write_lock(
-    data_dir: Path, on_wait: Callable[[], None] | None = None, timeout: float | None = None
+    data_dir: Path,
+    on_wait: Callable[[str], None] | None = None,
+    timeout: float | None = None,
+    task: str = "another writer",
 ) -> Iterator[None]:
-    """Hold the knowledge base's write lock; wait (after calling `on_wait`) while another
-    process or thread holds it, at most `timeout` seconds if given (then `Busy`).
-    The lock is released even if the holder is killed."""
+    """Hold the knowledge base's write lock; wait (after calling `on_wait` with what holds it)
+    while another process or thread holds it, at most `timeout` seconds if given (then `Busy`).
+    The lock is released even if the holder is killed. `task` says what this holder does
+    (an ingest, a re-index…), written in the lock file for whoever waits."""
     private_folder(data_dir)
-    with open(data_dir / "write.lock", "w") as handle:
+    # "a+", not "w": opening must not erase the holder's description before we hold the lock
+    with open(data_dir / "write.lock", "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = _holder(handle)
             if on_wait:
-                on_wait()
-            _wait_for(handle, timeout)
+                on_wait(holder)
+            _wait_for(handle, timeout, holder)
+        _describe(handle, task)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _wait_for(handle, timeout: float | None) -> None:
+def _holder(handle) -> str:
+    handle.seek(0)
+    return handle.read().strip() or "another writer"
+
+
+def _describe(handle, task: str) -> None:
+    """Best effort: a full disk may refuse even these bytes, and the lock holds without them."""
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{task} (process {os.getpid()})")
+        handle.flush()
+    except OSError:
+        log.debug("could not describe the write lock's holder", exc_info=True)
+
+
+def _wait_for(handle, timeout: float | None, holder: str) -> None:
     if timeout is None:
         fcntl.flock(handle, fcntl.LOCK_EX)
         return
@@ -47,5 +71,5 @@ def _wait_for(handle, timeout: float | None) -> None:
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise Busy("busy") from None
+                raise Busy("busy_holder", holder=holder) from None
             time.sleep(0.1)

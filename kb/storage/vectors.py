@@ -159,6 +159,15 @@ class VectorStore:
         got = self.collection.get(include=["documents"])
         return {cid: text or "" for cid, text in zip(got["ids"], got["documents"])}
 
+    def stored(self, chunk_ids: list[str]) -> dict[str, tuple[str, np.ndarray]]:
+        """The text and vector stored for each of these chunks that the store holds."""
+        got = self.collection.get(ids=chunk_ids, include=["documents", "embeddings"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        return {
+            cid: (text or "", vectors[i])
+            for i, (cid, text) in enumerate(zip(got["ids"], got["documents"]))
+        }
+
     def document_ids(self) -> set[str]:
         got = self.collection.get(include=["metadatas"])
         return {m["doc_id"] for m in got["metadatas"]}

@@ -11,6 +11,7 @@ from kb.records import themes
 from kb.records.models import POLARITIES
 from kb.search.filters import build_filters
 from kb.search.lessons import search_lessons
+from kb.storage.faults import free_bytes, is_read_only, megabytes, storage_fault
 from web.auth import current_user, editor_required
 from web.openapi import SPEC
 from web.services import get_kb, get_similarity, jobs, writing
@@ -41,14 +42,38 @@ from web.views.upload import submit_upload
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+# Below this, /api/health warns that the disk is (nearly) full.
+LOW_SPACE_BYTES = 16 * 2**20
+
 
 @bp.get("/health")
 def health():
-    knowledge_base = get_kb()
+    """ "ok", or "degraded" with what is wrong (reads still answer), or 503 when the catalog
+    itself cannot be read."""
+    data_dir = current_app.config["KB_CONFIG"].data_dir
+    try:
+        knowledge_base = get_kb()
+        documents = len(knowledge_base.catalog.documents())
+    except Exception as exc:
+        fault = storage_fault(exc, data_dir)
+        if fault is None:
+            raise
+        body = {"status": "down", "problems": {"catalog": str(fault)}, "code": fault.code}
+        return jsonify(body), 503
+    problems = {}
+    if (vectors := knowledge_base.vector_problem()) is not None:
+        problems["vectors"] = vectors
+    free = free_bytes(data_dir)
+    if is_read_only(data_dir):
+        problems["disk"] = f"the data folder {data_dir} is read-only: changes cannot be saved"
+    elif free < LOW_SPACE_BYTES:
+        problems["disk"] = f"disk full: {data_dir} has {megabytes(free)} free; writes will fail"
     return jsonify(
-        status="ok",
-        documents=len(knowledge_base.catalog.documents()),
+        status="degraded" if problems else "ok",
+        documents=documents,
         model=knowledge_base.embedder.model_id,
+        free_mb=round(free / 2**20, 1),
+        problems=problems,
     )
 
 
