@@ -59,6 +59,7 @@ def create_app(
         search,
         themes,
         upload,
+        versions,
     )
 
     for module in (
@@ -72,6 +73,7 @@ def create_app(
         themes,
         overview,
         review,
+        versions,
         api,
         auth,
     ):
