@@ -11,6 +11,7 @@ from ingest.pipeline import ingest as run_ingest
 from ingest.pipeline import ocr_summary
 from kb.config import Config
 from kb.knowledge_base import KnowledgeBase
+from kb.messages import english
 from kb.models import KINDS
 
 
@@ -67,7 +68,7 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
             )
         for path, found in report.near_duplicates.items():
             for d in found:  # both are kept: an editor links them or keeps both
-                said = message("near_duplicate", d, "", args.lang)
+                said = message("near_duplicate", d, english("near_duplicate", d), args.lang)
                 print(f"  near-duplicate: {path}: {said}")
         for path, reason in report.failed:
             code, params = report.codes.get(path, (None, {}))

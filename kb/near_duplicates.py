@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
-SHINGLE = 5  # words per shingle
+SHINGLE = 3  # words per shingle
 PERMUTATIONS = 128
-THRESHOLD = 0.5  # estimated Jaccard similarity from which a pair is flagged
+THRESHOLD = 0.4  # estimated Jaccard similarity from which a pair is flagged
 SEED = 1  # the same for every signature, or they cannot be compared
 
 _WORD = re.compile(r"\w+")
