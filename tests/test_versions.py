@@ -224,3 +224,13 @@ def test_kb_show_versions_and_kb_restore(kb, tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert kb_main(["show", "kassa", "--versions", "--json"]) == 0
     assert [v["n"] for v in json.loads(capsys.readouterr().out)["versions"]] == [3, 2, 1]
+
+
+def test_readers_see_the_file_name_a_kb_ingest_read_never_its_path(app, client, kb, tmp_path):
+    path = tmp_path / "kassa.md"
+    path.write_text(FIRST, encoding="utf-8")
+    ingest(kb, [path])
+    (version,) = client.get("/api/documents/kassa/versions").get_json()["versions"]
+    assert version["by"] == "kassa.md" and version["origin"] == "ingest"
+    page = client.get("/documents/kassa/versions/1").get_data(as_text=True)
+    assert str(tmp_path) not in page and "Inläst från filen kassa.md" in page

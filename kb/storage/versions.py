@@ -44,7 +44,11 @@ class Version:
     structure: tuple[tuple[int, str], ...] = field(default=(), repr=False)
     pages: tuple[tuple[int, int | None], ...] = field(default=(), repr=False)
 
-    def to_dict(self, with_text: bool = False) -> dict:
+    def to_dict(self, with_text: bool = False, public: bool = False) -> dict:
+        """`public`: for readers, who see a file's name, never a path on the server."""
+        by = self.origin.actor
+        if public and self.origin.kind == "ingest":
+            by = PurePath(by).name
         out = {
             "n": self.n,
             "content_hash": self.content_hash,
@@ -55,7 +59,7 @@ class Version:
             "n_pages": self.n_pages,
             "size_bytes": self.size_bytes,
             "origin": self.origin.kind,
-            "by": self.origin.actor,
+            "by": by,
             "note": self.origin.note,
             "created_at": self.created_at,
             "has_original": self.original is not None,

@@ -47,7 +47,7 @@ class VersionPage:
 
     def to_dict(self) -> dict:
         return {
-            **self.version.to_dict(with_text=True),
+            **self.version.to_dict(with_text=True, public=True),
             "previous": self.previous.n if self.previous else None,
             "current": self.version.n == self.current,
             "diff": [vars(d) for d in self.lines],
@@ -129,7 +129,9 @@ def version_api(doc_id: str, n: int):
 def versions_api(doc_id: str):
     catalog = get_kb().catalog
     doc = catalog.get(doc_id)
-    return jsonify({"id": doc.id, "versions": [v.to_dict() for v in catalog.versions(doc.id)]})
+    return jsonify(
+        {"id": doc.id, "versions": [v.to_dict(public=True) for v in catalog.versions(doc.id)]}
+    )
 
 
 @bp.get("/documents/<doc_id>/versions/<int:n>/original")
