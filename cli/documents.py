@@ -18,8 +18,17 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("show", help="show one document")
     p.add_argument("doc_id")
     p.add_argument("--chunks", action="store_true", help="also print its chunks")
+    p.add_argument("--versions", action="store_true", help="list its versions instead")
     add_json_option(p)
     p.set_defaults(handler=show)
+
+    p = subparsers.add_parser(
+        "restore", help="make an earlier version of a document its newest version again"
+    )
+    p.add_argument("doc_id")
+    p.add_argument("version", type=int, help="the version's number (kb show ID --versions)")
+    add_json_option(p)
+    p.set_defaults(handler=restore)
 
     p = subparsers.add_parser("delete", help="delete a document from the knowledge base")
     p.add_argument("doc_id")
@@ -60,6 +69,8 @@ def list_documents(config: Config, args: argparse.Namespace) -> int:
 
 def show(config: Config, args: argparse.Namespace) -> int:
     knowledge_base = KnowledgeBase.to_read(config)
+    if args.versions:
+        return show_versions(knowledge_base, args)
     doc = knowledge_base.catalog.get(args.doc_id, with_text=args.chunks)
     chunks = knowledge_base.catalog.chunks(doc.id) if args.chunks else []
     references = knowledge_base.references
@@ -149,4 +160,41 @@ def search_stats(knowledge_base: KnowledgeBase, as_json: bool) -> int:
                 print(f"    {entry.count:>4}  {entry.query}")
             if not counts:
                 print("       -")
+
+
+def show_versions(knowledge_base: KnowledgeBase, args: argparse.Namespace) -> int:
+    doc = knowledge_base.catalog.get(args.doc_id)
+    versions = knowledge_base.catalog.versions(doc.id)
+    if args.json:
+        emit_json({"id": doc.id, "versions": [v.to_dict() for v in versions]})
+        return 0
+    rows = [
+        [
+            str(v.n),
+            v.created_at[:19].replace("T", " "),
+            v.origin.kind or "-",
+            v.origin.actor or "-",
+            v.origin.note or "",
+            v.content_hash[:12],
+            shorten(v.meta.title, 40),
+        ]
+        for v in versions
+    ]
+    print(table(rows, ["n", "made", "origin", "by / from", "note", "hash", "title"]))
+    return 0
+
+
+def restore(config: Config, args: argparse.Namespace) -> int:
+    from ingest.pipeline import Ingester
+
+    knowledge_base = KnowledgeBase(config)
+    try:
+        with knowledge_base.writing(on_wait=say_waiting) as writer:
+            made = Ingester(writer).restore_version(args.doc_id, args.version, "kb restore")
+    finally:
+        knowledge_base.close()
+    if args.json:
+        emit_json({"id": args.doc_id, "restored": args.version, "version": made})
+    else:
+        print(f"version {args.version} of {args.doc_id} restored as version {made}")
     return 0

@@ -12,6 +12,7 @@ from ingest.pipeline import ingest as run_ingest
 from ingest.pipeline import ocr_summary
 from kb.config import Config
 from kb.knowledge_base import KnowledgeBase
+from kb.messages import english
 from kb.models import KINDS
 
 
@@ -66,6 +67,10 @@ def ingest(config: Config, args: argparse.Namespace) -> int:
                 f"  OCR: {path}: {len(pages)} page(s), {ocr['seconds']:.1f} s,"
                 f" {ocr['seconds_per_page']:.1f} s per page"
             )
+        for path, found in report.near_duplicates.items():
+            for d in found:  # both are kept: an editor links them or keeps both
+                said = message("near_duplicate", d, english("near_duplicate", d), args.lang)
+                print(f"  near-duplicate: {path}: {said}")
         for path, reason in report.failed:
             code, params = report.codes.get(path, (None, {}))
             print(f"  failed: {path}: {message(code, params, reason, args.lang)}")

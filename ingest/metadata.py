@@ -132,7 +132,7 @@ def title_from_name(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-INGEST_ONLY_OPTIONS = ("id", "replace", "edited_by")  # steer the ingest, are not metadata
+INGEST_ONLY_OPTIONS = ("id", "replace", "edited_by", "origin")  # steer the ingest, not metadata
 # An upload form's fields and the document field each one sets.
 FORM_FIELDS = {
     "kind": "kind",

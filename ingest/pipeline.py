@@ -13,16 +13,17 @@ import numpy as np
 
 from ingest import metadata as md
 from ingest.chunking import chunk_document
-from ingest.readers import OcrSettings, ParsedFile, read_document, read_file_meta
+from ingest.readers import Block, OcrSettings, ParsedFile, read_document, read_file_meta
 from ingest.references import link_references
 from ingest.sources import SourceFile, collect
 from ingest.suggestions import Suggesters
 from kb.errors import FileTooLarge, KBError, StorageFault, StorageFull
 from kb.knowledge_base import KnowledgeBase
 from kb.manual_edits import apply_edits, merge_edits
-from kb.models import Chunk, Document, OcrPage, passage_text
+from kb.models import HEADING_STYLES, Chunk, Document, OcrPage, passage_text
 from kb.storage import originals
 from kb.storage.faults import disk_full, storage_fault
+from kb.storage.versions import Origin
 from kb.writer import Writer
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class IngestReport:
     # the storage fault (a full or read-only disk) that stopped the run, and the files it left
     stopped: StorageFault | None = None
     not_done: int = 0
+    # path -> the documents it resembles: {"id", "title", "percent"} (kb/near_duplicates.py)
+    near_duplicates: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +81,9 @@ class IngestReport:
             "chunks_embedded": self.chunks_embedded,
             "suggestions": self.suggestions,
             "ocr": [{"path": p, **ocr_summary(pages)} for p, pages in self.ocr.items()],
+            "near_duplicates": [
+                {"path": p, "resembles": found} for p, found in self.near_duplicates.items()
+            ],
         } | (
             {"error": str(self.stopped), "code": self.stopped.code, "not_done": self.not_done}
             if self.stopped
@@ -102,6 +108,7 @@ class _Pending:
     passages: list[str]
     outcome: str  # "added" or "updated"
     path: str
+    origin: Origin
 
 
 def _size(path: Path) -> int:
@@ -120,7 +127,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _meta_inputs_hash(sidecar: dict, options: dict) -> str:
-    options = {k: v for k, v in options.items() if k != "edited_by"}  # who, not what
+    options = {k: v for k, v in options.items() if k not in ("edited_by", "origin")}  # who
     blob = json.dumps([sidecar, options], sort_keys=True, default=str, ensure_ascii=False)
     return _sha256(blob.encode())[:16]
 
@@ -236,16 +243,23 @@ class Ingester:
             writes.append((item.doc, item.chunks, vectors[offset : offset + n]))
             offset += n
         try:
-            self.writer.write_documents(writes)
+            self.writer.write_documents(
+                writes, {item.doc.id: item.origin for item in self._pending}
+            )
             link_references(self.writer, [doc for doc, _, _ in writes])
             if self.suggesters is not None:
                 self.report.suggestions += self.suggesters.suggest(writes)
+                self._near_duplicates(
+                    [item for item in self._pending if item.outcome != "restored"]
+                )
         except Exception as exc:
             fault = storage_fault(exc, self.config.data_dir)
             if fault is None:
                 raise
             raise fault from exc
         for item in self._pending:
+            if item.outcome == "restored":
+                continue
             getattr(self.report, item.outcome).append(item.path)
             self.progress.advance(item.outcome, item.path)
         self.report.chunks_embedded += len(passages)
@@ -266,6 +280,57 @@ class Ingester:
             if item.chunks and all(f and f[0] == c.text for f, c in zip(found, item.chunks)):
                 kept[item.doc.id] = np.stack([f[1] for f in found])
         return kept
+
+    def _near_duplicates(self, items: list[_Pending]) -> None:
+        """Warn of each new content that resembles another document (never dropped)."""
+        found = self.writer.find_near_duplicates([item.doc for item in items])
+        titles = self.kb.catalog.find_many(
+            sorted(
+                {p.other_id if p.doc_id == d else p.doc_id for d, ps in found.items() for p in ps}
+            )
+        )
+        for item in items:
+            pairs = found.get(item.doc.id, [])
+            shown = []
+            for pair in pairs:
+                other = pair.other_id if pair.doc_id == item.doc.id else pair.doc_id
+                title = titles[other].meta.title if other in titles else other
+                shown.append({"id": other, "title": title, "percent": pair.percent})
+            if shown:
+                self.report.near_duplicates[item.path] = shown
+
+    def restore_version(self, doc_id: str, n: int, editor: str) -> int:
+        """Version `n` becomes the newest version again: its text re-chunked and re-embedded,
+        its file the document's original, the editors' edits kept. Returns the new version's n."""
+        catalog = self.kb.catalog
+        doc = catalog.get(doc_id)
+        version = catalog.version(doc_id, n)
+        if version.content_hash == doc.content_hash:
+            raise KBError("version_is_current", n=n)
+        kept = originals.version_file(self.config, doc_id, version.original)
+        source = doc.source
+        if kept is not None:
+            if originals.operator_file(self.config, doc) is not None:
+                # the operator's file stays the source; the copy we serve is the version's
+                originals.keep(self.config, doc_id, kept.name, kept.read_bytes())
+            else:
+                source = str(kept)
+        parsed = ParsedFile(version.file_type, _blocks(version), n_pages=version.n_pages)
+        file_meta = version.file_meta or version.meta
+        self._queue(
+            doc_id,
+            source,
+            parsed,
+            version.content_hash,
+            version.size_bytes,
+            False,
+            lambda text: (file_meta, ()),
+            doc.meta_inputs_hash,
+            Origin("restore", editor, str(n)),
+            "restored",
+        )
+        self.flush()
+        return catalog.versions(doc_id)[0].n
 
     # steps -----------------------------------------------------------------
     def _fail(self, path: str, error: KBError) -> None:
@@ -322,6 +387,7 @@ class Ingester:
                 source.path.name, {**parsed.meta}, sidecar, options, text, _now()
             ),
             meta_inputs_hash,
+            _origin(options, str(source.path)),
         )
         return None  # reported when flushed
 
@@ -365,10 +431,21 @@ class Ingester:
             existing is None,
             lambda text: md.resolve_layers(source, parsed.meta, {}, options, text, _now()),
             "",
+            _origin(options, source),
         )
 
     def _queue(
-        self, doc_id, source, parsed, content_hash, size, is_new, resolve_meta, meta_inputs_hash
+        self,
+        doc_id,
+        source,
+        parsed,
+        content_hash,
+        size,
+        is_new,
+        resolve_meta,
+        meta_inputs_hash,
+        origin: Origin,
+        outcome: str | None = None,
     ) -> None:
         text, spans, blocks = chunk_document(
             parsed.blocks,
@@ -411,8 +488,9 @@ class Ingester:
                 doc,
                 chunks,
                 [passage_text(meta, c.text) for c in chunks],
-                "added" if is_new else "updated",
+                outcome or ("added" if is_new else "updated"),
                 source,
+                origin,
             )
         )
         if sum(len(p.chunks) for p in self._pending) >= self.config.embed_pool_chunks:
@@ -421,6 +499,8 @@ class Ingester:
     def _document_id(self, source: SourceFile, sidecar: dict, options: dict) -> str:
         explicit = options.get("id") or sidecar.get("id")
         doc_id = md.document_id(explicit, source.relative_name)
+        # a document linked as another's version: its id leads to that one
+        doc_id = self.kb.catalog.alias_of(doc_id) or doc_id
         path = str(source.path)
         existing = self.kb.catalog.find(doc_id)
         owner = self._claimed.get(doc_id) or (existing.source if existing else path)
@@ -448,6 +528,30 @@ class Ingester:
             if under_root and not source.exists():
                 self.writer.delete(doc.id)
                 self.report.removed.append(doc.id)
+
+
+def _origin(options: dict, path: str) -> Origin:
+    """Who made a version: an upload (or a re-read) by an editor, or an ingest from a path."""
+    editor = options.get("edited_by")
+    kind = options.get("origin") or ("upload" if editor else "ingest")
+    return Origin(kind, editor or path)
+
+
+def _blocks(version) -> list[Block]:
+    """A stored version's text as blocks again: its paragraphs, with their styles and pages."""
+    styles = dict(version.structure)
+    pages = sorted(version.pages)
+    blocks, pos = [], 0
+    for part in version.text.split("\n\n"):
+        page = None
+        for start, p in pages:
+            if start > pos:
+                break
+            page = p
+        style = styles.get(pos, "")
+        blocks.append(Block(part, page, style in HEADING_STYLES, style))
+        pos += len(part) + 2
+    return blocks
 
 
 def ingest(

@@ -55,6 +55,10 @@ MESSAGES: dict[str, str] = {
     "description_empty": N_("the description is empty"),
     # documents
     "no_document": N_("no document with id %(id)r"),
+    "no_version": N_("document %(id)r has no version %(n)s"),
+    "version_is_current": N_("version %(n)s is already the current version"),
+    "near_duplicate": N_("resembles %(title)s (%(id)s) at %(percent)s %%"),
+    "no_near_duplicate": N_("%(id)r is not marked as resembling %(other)r"),
     "busy": N_("the knowledge base is busy with an ingest or a re-index; try again in a while"),
     "busy_holder": N_("the knowledge base is busy with %(holder)s; try again in a while"),
     # storage faults (kb/storage/faults.py)

@@ -8,24 +8,30 @@ so a crash anywhere leaves documents that the next ingest (or `kb check --repair
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb import near_duplicates as near
 from kb.errors import KBError, NotFound
 from kb.manual_edits import apply_edits, merge_edits, revise
 from kb.models import Chunk, Document, ManualEdit, Metadata, passage_text
+from kb.near_duplicates import NearDuplicate
 from kb.records.models import Lesson, Record
+from kb.storage import near_duplicates as near_sql
 from kb.storage import originals
 from kb.storage import records as records_sql
 from kb.storage import references as references_sql
 from kb.storage import suggestions as suggestions_sql
+from kb.storage import versions as versions_sql
 from kb.storage.references import DocumentReference
 from kb.storage.suggestions import NewSuggestion
 from kb.storage.vectors import VectorStore, drop_collection
+from kb.storage.versions import Origin
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -46,14 +52,19 @@ class Writer:
     def close(self) -> None:
         self._base = None
 
-    def write_documents(self, items: list[DocumentWrite]) -> None:
-        """Catalog first (status 'indexing'), then vectors, then 'ready'."""
+    def write_documents(
+        self, items: list[DocumentWrite], origins: Mapping[str, Origin] | None = None
+    ) -> None:
+        """Catalog first (status 'indexing'), then vectors, then 'ready'. A document whose
+        content changed gets a new version, made by its entry in `origins`."""
         if not items:
             return
         base = self.base
         self._record_model()
         for doc, chunks, _ in items:
-            base.catalog.begin_document(doc, chunks)
+            n = base.catalog.begin_document(doc, chunks, (origins or {}).get(doc.id, Origin()))
+            if n is not None:
+                self._keep_version_file(doc, n)
         base.store.replace_documents(
             [(chunks, vectors, doc.meta) for doc, chunks, vectors in items]
         )
@@ -142,6 +153,89 @@ class Writer:
         base.store.delete_document(doc_id)
         base.catalog.delete(doc_id)
         originals.discard(base.config, doc_id)
+        originals.discard_versions(base.config, doc_id)
+
+    def _keep_version_file(self, doc: Document, n: int, source: Path | None = None) -> None:
+        """Each version keeps its own file, so restoring one brings back its original too."""
+        config = self.base.config
+        source = source or originals.servable(config, doc)
+        relative = originals.keep_version(config, doc.id, n, source) if source else None
+        if relative:
+            self.base.catalog.set_version_original(doc.id, n, relative)
+
+    # near-duplicates -------------------------------------------------------
+    def find_near_duplicates(self, docs: Sequence[Document]) -> dict[str, list[NearDuplicate]]:
+        """Each document's open near-duplicates among all the others (pairs stored, decided
+        ones left as decided); the signatures of documents that lack one are made first."""
+        base, db = self.base, self.base.catalog.connection
+        known = near_sql.signatures(db)
+        current = {d.id: d for d in base.catalog.documents()}
+        with db:
+            for doc_id, doc in current.items():
+                if known.get(doc_id, ("",))[0] != doc.content_hash:
+                    text = base.catalog.get(doc_id, with_text=True).text
+                    sig = near.signature(text)
+                    near_sql.save_signature(db, doc_id, doc.content_hash, sig)
+                    known[doc_id] = (doc.content_hash, sig)
+            found: dict[str, list[NearDuplicate]] = {}
+            now = _now()
+            for doc in docs:
+                mine = known[doc.id][1]
+                for other_id, (_, sig) in known.items():
+                    if other_id == doc.id or other_id not in current:
+                        continue
+                    score = near.similarity(mine, sig)
+                    if score >= near.THRESHOLD and near_sql.add(db, doc.id, other_id, score, now):
+                        pair = near_sql.find(db, doc.id, other_id)
+                        found.setdefault(doc.id, []).append(pair)
+        return {k: sorted(v, key=lambda p: -p.score) for k, v in found.items()}
+
+    def keep_both(self, doc_id: str, other_id: str, editor: str) -> None:
+        """The editor keeps both documents: the warning is not shown again."""
+        db = self.base.catalog.connection
+        pair = self._pair(doc_id, other_id)
+        with db:
+            near_sql.decide(db, pair, "kept", editor, _now())
+
+    def link_as_version(self, newer_id: str, other_id: str, editor: str) -> int:
+        """`newer_id` becomes the newest version of `other_id` and goes; its id leads to
+        `other_id` from then on. Returns how many passages were embedded."""
+        base, db = self.base, self.base.catalog.connection
+        pair = self._pair(newer_id, other_id)
+        newer = base.catalog.get(newer_id, with_text=True)
+        other = base.catalog.get(other_id)
+        original = originals.servable(base.config, newer)
+        source = newer.source
+        if original is not None and not original.is_relative_to(originals.root(base.config)):
+            original = None
+        if original is not None and originals.KEPT in original.parts:
+            # a file ingested from elsewhere: its copy is kept under the surviving id
+            original = originals.keep(base.config, other_id, original.name, original.read_bytes())
+        edits = merge_edits(other.manual_edits, newer.manual_edits)
+        doc = replace(
+            newer,
+            id=other_id,
+            source=source,
+            meta=apply_edits(newer.file_metadata, edits),
+            manual_edits=edits,
+            status="indexing",
+        )
+        chunks = [replace(c, doc_id=other_id) for c in base.catalog.chunks(newer_id)]
+        with db:
+            near_sql.decide(db, pair, "linked", editor, _now())
+            versions_sql.move_references(db, newer_id, other_id)
+        vectors = embed_chunks(base, doc.meta, chunks)
+        self.write_documents([(doc, chunks, vectors)], {other_id: Origin("link", editor, newer_id)})
+        self.delete(newer_id)
+        with db:
+            versions_sql.add_alias(db, newer_id, other_id, _now())
+        return len(chunks)
+
+    def _pair(self, doc_id: str, other_id: str) -> NearDuplicate:
+        pair = near_sql.find(self.base.catalog.connection, doc_id, other_id)
+        if pair is None:
+            raise NotFound("no_near_duplicate", id=doc_id, other=other_id)
+        return pair
 
     def save_records(self, records: Sequence[Record]) -> int:
         """Investments, lessons and recommendations in one transaction (their evidence already
@@ -237,6 +331,10 @@ class Writer:
         if base.catalog.setting("embed_model") is None:
             model = {"embed_model": base.embedder.model_id}
             base.catalog.set_settings({**model, "embed_dimension": str(base.embedder.dimension)})
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def embed_lessons(knowledge_base: KnowledgeBase, lessons: Sequence[Lesson]) -> np.ndarray:

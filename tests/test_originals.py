@@ -19,8 +19,13 @@ def test_cli_ingested_pdf_is_served_from_its_copy_as_it_was_indexed(app, client,
     try:
         assert ingest(kb, [folder]).ok
         assert kb.catalog.get("tull").source == str(pdf.resolve())  # the operator's path
-        copies = sorted((app.config["KB_CONFIG"].data_dir / "originals").rglob("*"))
-        assert [p.name for p in copies if p.is_file()] == ["tull.pdf"]
+        originals_folder = app.config["KB_CONFIG"].data_dir / "originals"
+        copies = sorted(originals_folder.rglob("*"))
+        served = [p for p in copies if p.is_file() and "versions" not in p.parts]
+        assert [p.name for p in served] == ["tull.pdf"]
+        # and the copy its version 1 keeps (issue 16), the same bytes
+        (version,) = [p for p in copies if p.is_file() and "versions" in p.parts]
+        assert version.read_bytes() == indexed
         pdf.write_bytes(b"%PDF-1.4 edited after the ingest")  # the page shows the indexed text
         page = client.get("/documents/tull").get_data(as_text=True)
         assert "/documents/tull/original" in page
@@ -41,13 +46,16 @@ def test_ingesting_again_keeps_one_copy_and_replaces_it_when_the_file_changes(kb
     folder.mkdir()
     path = folder / "rapport.md"
     path.write_text("# Rapport\n\nFörsta versionen om beslag.\n")
-    kept = kb.config.data_dir / "originals"
+    kept = kb.config.data_dir / "originals" / "kept"  # the served copy; versions/ keeps each
     for _ in range(2):
         assert ingest(kb, [folder]).ok
     assert [p.read_bytes() for p in kept.rglob("*") if p.is_file()] == [path.read_bytes()]
     path.write_text("# Rapport\n\nAndra versionen om beslag och tull.\n")
     assert ingest(kb, [folder]).updated
     assert [p.read_bytes() for p in kept.rglob("*") if p.is_file()] == [path.read_bytes()]
+    versions = sorted((kb.config.data_dir / "originals" / "versions").rglob("*.md"))
+    assert [p.parent.name for p in versions] == ["1", "2"]
+    assert versions[1].read_bytes() == path.read_bytes() != versions[0].read_bytes()
 
 
 def test_original_is_served_only_from_the_originals_folder_whatever_the_catalog_says(

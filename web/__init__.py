@@ -65,6 +65,7 @@ def create_app(
         search_log,
         themes,
         upload,
+        versions,
     )
 
     for module in (
@@ -84,6 +85,7 @@ def create_app(
         moderation,
         contribute,
         api_contributions,
+        versions,
         api,
         auth,
     ):

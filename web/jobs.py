@@ -39,6 +39,8 @@ class FileResult:
     params: dict = field(default_factory=dict)
     ocr_pages: list[int] = field(default_factory=list)  # pages without a text layer, OCR'd
     ocr_seconds_per_page: float = 0.0
+    # documents it resembles: {"id", "title", "percent"}; it is kept, for an editor to decide
+    near_duplicates: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -231,6 +233,9 @@ class IngestJobs:
             if path in names:
                 names[path].ocr_pages = [p.page for p in pages]
                 names[path].ocr_seconds_per_page = ocr_summary(pages)["seconds_per_page"]
+        for path, found in ingester.report.near_duplicates.items():
+            if path in names:
+                names[path].near_duplicates = found
         for path, reason in ingester.report.failed:
             if path in names:
                 names[path].outcome, names[path].reason = "failed", reason

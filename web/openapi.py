@@ -392,6 +392,32 @@ RECORD_RESULTS = {
     },
 }
 SCHEMAS |= {
+    "DocumentVersions": {
+        "type": "object",
+        "required": ["id", "versions"],
+        "properties": {
+            "id": {"type": "string"},
+            "versions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["n", "content_hash", "created_at", "origin", "by", "title"],
+                    "properties": {
+                        "n": {"type": "integer"},
+                        "content_hash": {"type": "string"},
+                        "created_at": {"type": "string"},
+                        "origin": {"type": "string"},
+                        "by": {"type": "string"},
+                        "note": {"type": "string"},
+                        "title": {"type": "string"},
+                        "source": {"type": "string"},
+                        "file_type": {"type": "string"},
+                        "has_original": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
     "RecordResults": RECORD_RESULTS,
     "Evidence": EVIDENCE,
     "Investment": INVESTMENT,
@@ -650,6 +676,28 @@ SPEC = {
                 **EDITOR,
                 "summary": "Delete (editors)",
                 "responses": {"200": {"description": "Deleted"}, **ERRORS, **DENIED},
+            },
+        },
+        "/api/documents/{doc_id}/versions": {
+            "parameters": [DOC_ID],
+            "get": {
+                "summary": "The document's versions, newest (the current one) first",
+                "description": (
+                    "Each content a document has had: number, date, content hash, title then,"
+                    " file name, and who or what made it (origin upload, ingest, reingest,"
+                    " restore, link, import; `by`: the editor or the path read)."
+                ),
+                "responses": {"200": _json("DocumentVersions"), **ERRORS},
+            },
+        },
+        "/api/documents/{doc_id}/versions/{n}": {
+            "parameters": [
+                DOC_ID,
+                {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+            "get": {
+                "summary": "One version with its text and its diff against the version before",
+                "responses": {"200": _object("The version, its text and `diff` lines"), **ERRORS},
             },
         },
         "/api/documents/{doc_id}/similar": {

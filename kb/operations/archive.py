@@ -5,6 +5,7 @@ editors' edits as `edited_fields`, each with the file's value it replaces),
 chunks.jsonl, originals/<doc id>/<file>, optionally vectors.npy + vector_ids.json, and
 records.json (investments, lessons, recommendations in the records file's shape; checked by
 the records importer, their quotes against the archive's texts, and their lessons embedded).
+Only each document's current version travels: earlier versions stay in the exporting catalog.
 
 An archive may come from anyone, so `import_archive` reads it in one bounded pass, checks all
 of it, and only then writes: a refused archive leaves nothing behind.
@@ -33,6 +34,7 @@ from kb.operations.archive_checks import (
 from kb.records import files as record_files
 from kb.records.importer import UNCHANGED, ImportPlan, plan
 from kb.storage import originals
+from kb.storage.versions import Origin
 from kb.writer import Writer, embed_chunks
 
 
@@ -144,7 +146,9 @@ def import_archive(writer: Writer, source: Path) -> dict:
                 )  # never serve the copy of what it replaces
             else:
                 originals.install(knowledge_base.config, doc_id, name, staged_file)
-        writer.write_documents(items)
+        # an archive carries each document's current version only; an imported content that
+        # differs from the one here becomes a new version, and earlier versions here stay
+        writer.write_documents(items, {doc.id: Origin("import") for doc, _, _ in items})
         writer.save_records([p.record for p in records.records if p.action != UNCHANGED])
     return {
         "documents": len(items),

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata, OcrPage
-from kb.storage import keyword_index, migrations, records, references, suggestions
+from kb.storage import keyword_index, migrations, records, references, suggestions, versions
 from kb.storage.data_folder import private_folder
 from kb.storage.faults import FULL_BELOW, free_bytes, is_read_only
+from kb.storage.versions import Origin, Version
 
 
 def _unwritable(folder: Path) -> bool:
@@ -196,9 +197,12 @@ class Catalog:
             ],
         )
 
-    def begin_document(self, doc: Document, chunks: list[Chunk]) -> None:
+    def begin_document(
+        self, doc: Document, chunks: list[Chunk], origin: Origin | None = None
+    ) -> int | None:
         """Write a document as 'indexing' with its chunks, replacing any earlier version; its
-        editors' edits are the ones `doc` carries."""
+        editors' edits are the ones `doc` carries. New content is kept as a new version (made
+        by `origin`), whose number is returned (None: the content is the latest version's)."""
         now = _now()
         with self._db:
             old = self._db.execute(
@@ -242,6 +246,8 @@ class Catalog:
             keyword_index.add_chunks(self._db, doc.meta.context_title, chunks)
             # in the same transaction: the records' quotes found in the new text, or flagged
             records.reanchor_document(self._db, doc.id, doc.text, chunks)
+            versions.drop_alias(self._db, doc.id)
+            return versions.record(self._db, doc, chunks, origin or Origin(), now)
 
     def mark_ready(self, doc_ids: list[str]) -> None:
         with self._db:
@@ -283,8 +289,31 @@ class Catalog:
             records.flag_document(self._db, doc_id)  # the lessons stay, for an editor to see
             references.forget(self._db, doc_id)
             suggestions.forget(self._db, doc_id)
+            versions.forget(self._db, doc_id)
+            self._db.execute(
+                "DELETE FROM near_duplicates WHERE doc_id = ? OR other_id = ?", (doc_id, doc_id)
+            )
+            self._db.execute("DELETE FROM document_minhash WHERE doc_id = ?", (doc_id,))
             cur = self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
+
+    # versions --------------------------------------------------------------
+    def versions(self, doc_id: str) -> list[Version]:
+        """The document's versions, newest (the current one) first, without their texts."""
+        return versions.versions(self._db, doc_id)
+
+    def version(self, doc_id: str, n: int) -> Version:
+        found = versions.version(self._db, doc_id, n)
+        if found is None:
+            raise NotFound("no_version", id=doc_id, n=n)
+        return found
+
+    def set_version_original(self, doc_id: str, n: int, relative: str) -> None:
+        versions.set_original(self._db, doc_id, n, relative)
+
+    def alias_of(self, doc_id: str) -> str | None:
+        """The document an id now leads to, when that id's document became its version."""
+        return versions.alias_of(self._db, doc_id)
 
     # chunks ----------------------------------------------------------------
     def ready_chunk_count(self) -> int:

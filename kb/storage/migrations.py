@@ -423,3 +423,72 @@ def m017_contributions(db: sqlite3.Connection) -> None:
         "CREATE INDEX IF NOT EXISTS contributions_author ON contributions(author, created_at)"
     )
     db.execute("CREATE INDEX IF NOT EXISTS contributions_status ON contributions(status)")
+
+
+@migration
+def m018_document_versions(db: sqlite3.Connection) -> None:
+    # Issue 16: every version of a document's content, the current one included (the highest
+    # n), so the document page can list and diff them and an editor restore one. The vector
+    # store and the keyword index hold the current version only. No foreign key: the
+    # documents row is replaced (INSERT OR REPLACE) on every write, which would cascade.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS document_versions (
+            doc_id TEXT NOT NULL,
+            n INTEGER NOT NULL,              -- 1, 2, … in the order they were made
+            content_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            meta TEXT NOT NULL,              -- JSON of the Metadata shown then
+            file_meta TEXT,                  -- JSON of the file's own layer (NULL: as meta)
+            structure TEXT NOT NULL DEFAULT '[]',
+            pages TEXT NOT NULL DEFAULT '[]',  -- JSON [[char_start, page], …] of its chunks
+            source_name TEXT NOT NULL,       -- the file name (never a path: see `actor`)
+            file_type TEXT NOT NULL,
+            n_pages INTEGER,
+            size_bytes INTEGER NOT NULL,
+            origin TEXT NOT NULL,            -- upload, ingest, reingest, restore, link, import, ''
+            actor TEXT NOT NULL DEFAULT '',  -- the editor, or the path a `kb ingest` read
+            note TEXT NOT NULL DEFAULT '',   -- restore: the version restored; link: the other id
+            original TEXT,                   -- its file, relative to originals/ (versions/…)
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, n)
+        )"""
+    )
+    db.execute(
+        """INSERT OR IGNORE INTO document_versions (doc_id, n, content_hash, text, meta,
+            file_meta, structure, pages, source_name, file_type, n_pages, size_bytes, origin,
+            created_at)
+        SELECT id, 1, content_hash, text, meta, file_meta, structure,
+            COALESCE((SELECT json_group_array(json_array(char_start, page)) FROM
+                (SELECT char_start, page FROM chunks WHERE doc_id = documents.id ORDER BY seq)),
+                '[]'),
+            replace(source, rtrim(source, replace(source, '/', '')), ''), file_type, n_pages,
+            size_bytes, '', updated_at
+        FROM documents"""
+    )
+    # Another document is a version of this one: the id that was linked keeps leading here.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS document_aliases (
+            alias TEXT PRIMARY KEY, doc_id TEXT NOT NULL, created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS document_aliases_doc ON document_aliases(doc_id)")
+    # Near-duplicates found at ingest: `doc_id` (the one read in later) resembles `other_id`.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS near_duplicates (
+            doc_id TEXT NOT NULL,
+            other_id TEXT NOT NULL,
+            score REAL NOT NULL,             -- estimated Jaccard similarity of word shingles
+            status TEXT NOT NULL DEFAULT 'open',  -- open, kept (both kept), linked
+            found_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            PRIMARY KEY (doc_id, other_id)
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS near_duplicates_other ON near_duplicates(other_id)")
+    # Each document's MinHash signature (of its current text), compared with a new one's.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS document_minhash (
+            doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, signature BLOB NOT NULL
+        )"""
+    )

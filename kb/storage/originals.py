@@ -141,3 +141,47 @@ def _plain_file_under(path: Path, folder: Path) -> bool:
         return False
     relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
     return Path(os.path.realpath(path)) == Path(os.path.realpath(folder)) / relative
+
+
+VERSIONS = "versions"  # originals/versions/<doc id>/<n>/<name>: the file of each version
+
+
+def keep_version(config: Config, doc_id: str, n: int, source: Path) -> str | None:
+    """Keep a copy of the file a document's version `n` was read from (its servable original,
+    a regular file under originals/); returns its path relative to originals/, or None."""
+    base = root(config)
+    folder = base / VERSIONS / doc_id / str(n)
+    if Path(os.path.abspath(folder)).parent.parent != Path(os.path.abspath(base / VERSIONS)):
+        return None  # not a plain id
+    if not _plain_file_under(source, base):
+        return None
+    _make_folder(folder.parent.parent)
+    _make_folder(folder.parent)
+    _make_folder(folder)
+    target = folder / safe_name(source.name)
+    tmp = folder / f".partial-{secrets.token_hex(4)}"
+    shutil.copyfile(source, tmp, follow_symlinks=False)
+    os.replace(tmp, target)
+    _remove_others(target)
+    return str(target.relative_to(base))
+
+
+def version_file(config: Config, doc_id: str, relative: str | None) -> Path | None:
+    """A version's kept file, if it may be sent to a reader (under versions/<doc id>/ only)."""
+    if not relative:
+        return None
+    base = root(config)
+    candidate = base / relative
+    if not _lexically_under(candidate, base / VERSIONS / doc_id):
+        return None
+    return candidate if _plain_file_under(candidate, base) else None
+
+
+def discard_versions(config: Config, doc_id: str) -> None:
+    folder = root(config) / VERSIONS / doc_id
+    if Path(os.path.abspath(folder)).parent != Path(os.path.abspath(root(config) / VERSIONS)):
+        return
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder)

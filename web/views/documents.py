@@ -23,6 +23,7 @@ from kb.errors import InvalidMetadata, InvalidQuery
 from kb.messages import N_
 from kb.models import EDITABLE_FIELDS, KINDS, Document, Metadata
 from kb.search.query import MAX_QUERY_CHARS
+from kb.storage import near_duplicates as near_sql
 from kb.storage import originals
 from web.auth import current_user, editor_required
 from web.i18n import error_message
@@ -128,7 +129,12 @@ def index():
 @bp.get("/<doc_id>")
 def show(doc_id: str):
     knowledge_base = get_kb()
-    doc = knowledge_base.catalog.get(doc_id, with_text=True)
+    doc = knowledge_base.catalog.find(doc_id, with_text=True)
+    if doc is None and (target := knowledge_base.catalog.alias_of(doc_id)):
+        # it became a version of another document: its links lead there
+        return redirect(url_for("documents.show", doc_id=target, **request.args), code=301)
+    if doc is None:
+        knowledge_base.catalog.get(doc_id)  # NotFound
     note_opened(f"document:{doc.id}")
     chunks = knowledge_base.catalog.chunks(doc.id)
     focus = request.args.get("chunk", type=int)
@@ -152,7 +158,21 @@ def show(doc_id: str):
         missing=missing_metadata(doc.meta),
         cited_by=[(r, titles.get(r.citing_id), _seq_at(r.citing_id, r.start)) for r in cited_by],
         cites=[(r, titles.get(r.cited_id)) for r in cites],
+        versions=knowledge_base.catalog.versions(doc.id),
+        near_duplicates=_near_duplicates(doc.id),
     )
+
+
+def _near_duplicates(doc_id: str) -> list[tuple]:
+    """The open near-duplicate pairs of the document, with the other document of each."""
+    catalog = get_kb().catalog
+    pairs = near_sql.of_document(catalog.connection, doc_id)
+    others = catalog.find_many([p.other_id if p.doc_id == doc_id else p.doc_id for p in pairs])
+    return [
+        (p, others.get(p.other_id if p.doc_id == doc_id else p.doc_id))
+        for p in pairs
+        if (p.other_id if p.doc_id == doc_id else p.doc_id) in others
+    ]
 
 
 def _seq_at(doc_id: str, start: int) -> int | None:
@@ -244,5 +264,6 @@ def reingest(doc_id: str):
     path = originals.operator_file(knowledge_base.config, doc) or _original(doc)
     if path is None:
         abort(409, description=gettext("The original file is gone; upload it again."))
-    job = jobs().submit([(path.name, path)], {}, [doc.id])
+    options = {"origin": "reingest", "edited_by": current_user().name}  # who, for its version
+    job = jobs().submit([(path.name, path)], options, [doc.id])
     return redirect(url_for("upload.job", job_id=job.id), code=303)
