@@ -8,6 +8,7 @@ import io
 import json
 import re
 
+import feedparser
 import pytest
 
 from cli.main import main
@@ -174,6 +175,10 @@ def test_a_published_experience_is_a_searchable_document_with_draft_lessons(
     )
     assert accepted.status_code == 303
     assert [x["text"] for x in client.get("/api/lessons").get_json()] == [BADLY]
+    # and whoever follows the agency sees the experience
+    feed = feedparser.parse(client.get("/myndigheter/Lantmäteriet/feed").get_data())
+    assert not feed.bozo and feed.feed.title
+    assert f"urn:erfarenhetsbanken:document:{doc_id}" in [e.id for e in feed.entries]
     mine = contributor.get(f"/dela/{contribution_id}").get_data(as_text=True)
     assert "publicerad" in mine and f"/documents/{doc_id}" in mine
 
