@@ -306,7 +306,10 @@ def test_every_editor_route_refuses_a_contributor(app, contributor):
         "review.decision",
         "moderation.decision",
         "api.upload",
-        "api.decide_suggestion",
+        "api.accept_suggestion",
+        "api.reject_suggestion",
+        "record_edit.edit_lesson",
+        "versions.restore",
         "api_contributions.decide",
     } <= set(editor_routes)
 

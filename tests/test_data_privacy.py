@@ -116,5 +116,9 @@ def test_refused_upload_is_deleted_from_disk(app, editor):
     outcomes = {f["name"]: f["outcome"] for f in job["files"]}
     assert outcomes == {"trasig.pdf": "failed", "rapport.md": "added"}
     originals = app.config["KB_CONFIG"].data_dir / "originals"
-    assert [p.name for p in originals.rglob("*") if p.is_file()] == ["rapport.md"]
-    assert len([p for p in originals.iterdir() if p.is_dir()]) == 1  # no empty folder left
+    served = [p for p in originals.rglob("*") if p.is_file() and "versions" not in p.parts]
+    assert [p.name for p in served] == ["rapport.md"]  # the refused file is gone
+    kept = [p.name for p in (originals / "versions").rglob("*") if p.is_file()]
+    assert kept == ["rapport.md"]  # the document's first version, not the refused file
+    folders = [p for p in originals.iterdir() if p.is_dir() and p.name != "versions"]
+    assert len(folders) == 1  # no empty folder left

@@ -248,7 +248,7 @@ def test_id_equal_to_an_upload_folder_cannot_overwrite_that_documents_original(
     ).get_json()
     assert job["files"][0]["outcome"] == "added"
     originals = app.config["KB_CONFIG"].data_dir / "originals"
-    (uploaded,) = [p for p in originals.rglob("rapport.md")]
+    (uploaded,) = [p for p in originals.rglob("rapport.md") if "versions" not in p.parts]
     folder = uploaded.parent.name  # originals/<12 hex>/rapport.md
     forged = f"originals/{folder}/rapport.md"
     evil = build(
