@@ -160,6 +160,7 @@ def search_stats(knowledge_base: KnowledgeBase, as_json: bool) -> int:
                 print(f"    {entry.count:>4}  {entry.query}")
             if not counts:
                 print("       -")
+    return 0
 
 
 def show_versions(knowledge_base: KnowledgeBase, args: argparse.Namespace) -> int:
