@@ -66,10 +66,21 @@ def replace_pending(
         (r[0], r[1])
         for r in db.execute("SELECT kind, key FROM suggestions WHERE doc_id = ?", (doc_id,))
     }
+    return _add_new(db, doc_id, content_hash, found, decided)
+
+
+def _add_new(
+    db: sqlite3.Connection,
+    doc_id: str,
+    content_hash: str,
+    found: Sequence[NewSuggestion],
+    known: set[tuple[str, str]],
+) -> int:
+    """Store the suggestions whose (kind, key) the document has not had; returns how many."""
     rows = [
         (doc_id, s.kind, s.key, json.dumps(s.payload, ensure_ascii=False), content_hash, _now())
         for s in found
-        if (s.kind, s.key) not in decided
+        if (s.kind, s.key) not in known
     ]
     db.executemany(
         "INSERT INTO suggestions (doc_id, kind, key, payload, content_hash, created_at)"
@@ -97,17 +108,7 @@ def replace_kind(
         (r[0], r[1])
         for r in db.execute("SELECT kind, key FROM suggestions WHERE doc_id = ?", (doc_id,))
     }
-    rows = [
-        (doc_id, s.kind, s.key, json.dumps(s.payload, ensure_ascii=False), content_hash, _now())
-        for s in found
-        if (s.kind, s.key) not in known
-    ]
-    db.executemany(
-        "INSERT INTO suggestions (doc_id, kind, key, payload, content_hash, created_at)"
-        " VALUES (?,?,?,?,?,?)",
-        rows,
-    )
-    return len(rows)
+    return _add_new(db, doc_id, content_hash, found, known)
 
 
 def decide(
