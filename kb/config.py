@@ -34,7 +34,13 @@ class Config:
     data_dir: Path  # KB_DATA_DIR: everything the KB writes (catalog, Chroma store, originals)
     cache_dir: Path  # KB_CACHE_DIR: the converted model (rebuildable, so not in data_dir)
     embed_model: str = DEFAULT_MODEL  # KB_EMBED_MODEL: or any sentence-transformers id/folder
-    embed_device: str = "auto"  # KB_EMBED_DEVICE: auto picks cuda when available
+    # KB_EMBED_DEVICE: auto picks CUDA when there is one (torch's, or ONNX Runtime's provider)
+    embed_device: str = "auto"
+    # KB_EMBED_BACKEND: onnx (ONNX Runtime, ~2x torch's rate on a CPU: bench/encoders.py) or
+    # torch (sentence-transformers); other models than the bundled one always run on torch
+    embed_backend: str = "onnx"
+    # KB_EMBED_QUANTIZE: none or int8 (ONNX only; a different model id, so a re-index)
+    embed_quantize: str = "none"
     # KB_EMBED_BATCH_SIZE: on CPU 16 is ~10% faster than 32 (less padding; bench/ingest.py),
     # and it is also the longest a search waits behind an upload's passages.
     embed_batch_size: int = 16

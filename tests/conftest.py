@@ -40,7 +40,7 @@ def base_config(tmp_path_factory):
 @pytest.fixture(scope="session")
 def embedder(base_config) -> Embedder:
     emb = Embedder(base_config)
-    emb.model  # load once for the whole session  # noqa: B018
+    emb.encoder  # load once for the whole session  # noqa: B018
     return emb
 
 

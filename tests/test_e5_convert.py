@@ -123,11 +123,10 @@ def test_parity_set_is_large_and_varied():
 
 
 def test_converted_tokenizer_gives_the_engines_token_ids(embedder, engine):
-    tokenizer = embedder.model.tokenizer
     mismatches = []
     for text in parity_texts():
         for prefixed in ("passage: " + text, "query: " + text):
-            ours = tokenizer(prefixed)["input_ids"]
+            ours = embedder.token_ids(prefixed)
             if ours != engine(prefixed):
                 mismatches.append(prefixed[:60])
     assert mismatches == []
@@ -155,9 +154,11 @@ def test_prompts_are_applied(embedder):
     text = "Tullverkets utredningsstöd"
     as_query = embedder.embed_query(text)
     as_passage = embedder.embed_passages([text])[0]
-    plain = embedder.model.encode([text], normalize_embeddings=True)[0]
+    graph = embedder.encoder.graph  # the ONNX graph, given texts as they are
+    plain, prefixed = graph.encode([text, "passage: " + text])
     assert float(as_query @ as_passage) < 0.999  # different prompts give different vectors
-    assert float(as_passage @ plain) < 0.999  # and encode_document really adds "passage: "
+    assert float(as_passage @ plain) < 0.999  # and a passage really gets "passage: "
+    assert float(as_passage @ prefixed) > 0.9999
 
 
 def test_model_file_is_read_completely():

