@@ -10,7 +10,7 @@ from functools import cached_property
 from kb.accounts.login_throttle import LoginThrottle
 from kb.accounts.users import Users
 from kb.config import Config
-from kb.embedding.embedder import Embedder
+from kb.embedding.embedder import Embedder, config_for_model_id
 from kb.errors import ModelMismatch
 from kb.storage import migrations
 from kb.storage.catalog import Catalog
@@ -177,7 +177,7 @@ class KnowledgeBase:
         model = self.catalog.setting("embed_model")
         if self.follows_model and model and model != self.embedder.model_id:
             log.info("the knowledge base now uses %s; loading it", model)
-            self.embedder = Embedder(self.config.with_(embed_model=model))
+            self.embedder = Embedder(config_for_model_id(self.config, model))
 
     def _check_model(self) -> None:
         recorded = self.catalog.setting("embed_model")
