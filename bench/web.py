@@ -3,6 +3,7 @@
 
 Usage: python bench/web.py [--seconds 30] [--clients 1 10 50]
        python bench/web.py --during-upload [--seconds 30] [--clients 50] [--upload-files 12]
+       python bench/web.py --code /path/to/old-checkout . [--seconds 20]   (before and after)
 
 --during-upload: the same searches, first alone (the baseline), then while an editor's upload
 of --upload-files documents (~70 chunks each) is ingested by the same server; reports both,
@@ -15,6 +16,7 @@ through the evaluation set's queries. The knowledge base is a fresh temporary on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -195,6 +197,14 @@ def main() -> None:
         choices=["waitress", "gunicorn"],
         help="one process under each, measured one after the other in this run",
     )
+    parser.add_argument(
+        "--code",
+        nargs="+",
+        type=Path,
+        default=[ROOT],
+        help="checkouts whose code to serve (e.g. a `git worktree` of an older commit): each "
+        "row is measured against each in turn, so before and after share the machine's noise",
+    )
     args = parser.parse_args()
     args.clients = args.clients or ([50] if args.during_upload else [1, 10, 50])
     if not shutil.which("wrk"):
@@ -203,14 +213,50 @@ def main() -> None:
         json.loads(line)["text"]
         for line in (ROOT / "corpus/eval/queries.jsonl").read_text().splitlines()
     ]
-    for server_name in args.servers:
-        print(f"\n{server_name}, one process, {args.seconds} s per row:")
-        run(args, queries, server_name)
+    if args.during_upload:
+        for server_name in args.servers:
+            print(f"\n{server_name}, one process, {args.seconds} s per row:")
+            with started(args.code[0], server_name) as (base, env, tmp):
+                paths = ", ".join(
+                    json.dumps("/api/search?q=" + urllib.parse.quote_plus(q)) for q in queries
+                )
+                script = Path(tmp) / "paths.lua"
+                script.write_text(LUA % paths)
+                during_upload(args, base, env, tmp, script)
+        return
+    with contextlib.ExitStack() as stack:
+        targets = [
+            (f"{code.name}/{server_name}", stack.enter_context(started(code, server_name)))
+            for code in args.code
+            for server_name in args.servers
+        ]
+        print(f"one process each, {args.seconds} s per row, targets measured in turn")
+        for name, prefix in (("GET /api/search", "/api/search?q="), ("search page", "/?q=")):
+            paths = ", ".join(json.dumps(prefix + urllib.parse.quote_plus(q)) for q in queries)
+            script = Path(targets[0][1][2]) / f"paths-{len(prefix)}.lua"
+            script.write_text(LUA % paths)
+            for clients in args.clients:
+                for label, (base, _env, _tmp) in targets:
+                    result = wrk_result(wrk(base, script, clients, args.seconds))
+                    print(
+                        f"{label:<24} {name:<16} {clients:>3} clients: "
+                        f"{result['requests']:>5} requests, "
+                        f"{result['requests'] / args.seconds:6.1f}/s, p50 {result['p50_ms']:7.1f}"
+                        f" ms, p95 {result['p95_ms']:7.1f} ms, errors {result['errors']}",
+                        flush=True,
+                    )
 
 
-def run(args, queries: list[str], server_name: str) -> None:
+@contextlib.contextmanager
+def started(code: Path, server_name: str):
+    """`kb serve` of `code`'s checkout on a fresh copy of the sample corpus: (url, env, tmp)."""
     with tempfile.TemporaryDirectory(prefix="kb-bench-web-") as tmp:
-        env = {**os.environ, "KB_DATA_DIR": tmp, "KB_SERVER": server_name}
+        env = {
+            **os.environ,
+            "KB_DATA_DIR": tmp,
+            "KB_SERVER": server_name,
+            "PYTHONPATH": str(code.resolve()),
+        }
         subprocess.run(
             [str(KB), "ingest", str(ROOT / "corpus/documents"), "--quiet"],
             env=env,
@@ -227,44 +273,7 @@ def run(args, queries: list[str], server_name: str) -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base + "/api/health")
-            if args.during_upload:
-                paths = ", ".join(
-                    json.dumps("/api/search?q=" + urllib.parse.quote_plus(q)) for q in queries
-                )
-                script = Path(tmp) / "paths.lua"
-                script.write_text(LUA % paths)
-                during_upload(args, base, env, tmp, script)
-                return
-            for name, prefix in (("GET /api/search", "/api/search?q="), ("search page", "/?q=")):
-                paths = ", ".join(json.dumps(prefix + urllib.parse.quote_plus(q)) for q in queries)
-                script = Path(tmp) / "paths.lua"
-                script.write_text(LUA % paths)
-                for clients in args.clients:
-                    out = subprocess.run(
-                        [
-                            "wrk",
-                            "-t",
-                            str(min(clients, 2)),
-                            "-c",
-                            str(clients),
-                            "-d",
-                            f"{args.seconds}s",
-                            "--timeout",
-                            "30s",
-                            "-s",
-                            str(script),
-                            base,
-                        ],
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout
-                    result = json.loads(out.strip().splitlines()[-1])
-                    print(
-                        f"{name:<16} {clients:>3} clients: {result['requests']:>5} requests, "
-                        f"{result['requests'] / args.seconds:6.1f}/s, p50 {result['p50_ms']:7.1f}"
-                        f" ms, p95 {result['p95_ms']:7.1f} ms, errors {result['errors']}"
-                    )
+            yield base, env, tmp
         finally:
             server.terminate()
             server.wait(timeout=30)

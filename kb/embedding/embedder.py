@@ -118,6 +118,7 @@ class _OnnxEncoder:
 
 
 BACKENDS = ("onnx", "torch")
+SHARED_CALL_TEXTS = 4  # a search embeds its query and at most a few thesaurus variants
 QUANTIZATIONS = ("none", "int8")
 
 
@@ -154,7 +155,8 @@ class Embedder:
         self._load_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._turns = PriorityLock()
-        self._queries = QueryBatcher(self._encode_query_batch)
+        # Up to one batch of the model per call, so a search never waits behind more than one.
+        self._queries = QueryBatcher(self._encode_query_batch, max_texts=config.embed_batch_size)
 
     @property
     def encoder(self):
@@ -215,10 +217,11 @@ class Embedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Vectors for queries, with the model's query prompt (`query: `).
 
-        A search's few queries join those of concurrent searches in one model call."""
+        A search's few queries join those of concurrent searches in one model call; a long
+        list (a suggester's, an evaluation's) goes alone, in batches."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) > self._queries.max_texts:
+        if len(texts) > SHARED_CALL_TEXTS:
             return self._encode("encode_queries", texts, urgent=True)
         return self._queries.embed(texts)
 
