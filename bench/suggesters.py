@@ -64,17 +64,17 @@ def f_half(p: float, r: float) -> float:
 
 
 def load_docs(data_dir: Path, embedder: Embedder) -> dict[str, Doc]:
-    kb = KnowledgeBase(load_config().with_(data_dir=data_dir), embedder=embedder)
+    knowledge_base = KnowledgeBase(load_config().with_(data_dir=data_dir), embedder=embedder)
     try:
         docs = {}
-        for d in kb.catalog.documents():
-            full = kb.catalog.get(d.id, with_text=True)
-            chunks = kb.catalog.chunks(d.id)
+        for d in knowledge_base.catalog.documents():
+            full = knowledge_base.catalog.get(d.id, with_text=True)
+            chunks = knowledge_base.catalog.chunks(d.id)
             passages = tuple(passage_text(full.meta, c.text) for c in chunks)
             docs[d.id] = Doc(d.id, full.meta.title, full.meta.agency, full.text, passages)
         return docs
     finally:
-        kb.close()
+        knowledge_base.close()
 
 
 # --- themes -------------------------------------------------------------------------------
@@ -266,9 +266,11 @@ def main() -> None:
         data_dir = args.data_dir
         if data_dir is None:
             data_dir = Path(tmp) / "data"
-            kb = KnowledgeBase(load_config().with_(data_dir=data_dir), embedder=embedder)
-            report = ingest(kb, [ROOT / "corpus" / "documents"])
-            kb.close()
+            knowledge_base = KnowledgeBase(
+                load_config().with_(data_dir=data_dir), embedder=embedder
+            )
+            report = ingest(knowledge_base, [ROOT / "corpus" / "documents"])
+            knowledge_base.close()
             if not report.ok:
                 raise SystemExit(f"ingest failed: {report.failed}")
         docs = load_docs(data_dir, embedder)

@@ -83,7 +83,7 @@ def list_contributions(config: Config, args: argparse.Namespace) -> int:
 
 
 def show(config: Config, args: argparse.Namespace) -> int:
-    found = ops.get(KnowledgeBase(config).catalog.connection, args.contribution_id)
+    found = ops.get(KnowledgeBase(config), args.contribution_id)
     if args.json:
         emit_json(found.to_dict())
         return 0
@@ -124,11 +124,11 @@ def publish(config: Config, args: argparse.Namespace) -> int:
 
 
 def decide(config: Config, args: argparse.Namespace) -> int:
-    db = KnowledgeBase(config).catalog.connection
+    knowledge_base = KnowledgeBase(config)
     if args.action == "changes":
-        ops.request_changes(db, args.contribution_id, _editor(args), args.message)
+        ops.request_changes(knowledge_base, args.contribution_id, _editor(args), args.message)
     else:
-        ops.reject(db, args.contribution_id, _editor(args), args.reason)
+        ops.reject(knowledge_base, args.contribution_id, _editor(args), args.reason)
     status = "changes_requested" if args.action == "changes" else "rejected"
     if args.json:
         emit_json({"id": args.contribution_id, "status": status})

@@ -19,10 +19,9 @@ from ingest.readers import sniff_type
 from ingest.readers.base import Block, ParsedFile, paragraphs
 from kb.config import Config
 from kb.errors import FileTooLarge, KBError
-from kb.operations.contributions import MAX_ATTACHMENTS, waiting
+from kb.operations.contributions import MAX_ATTACHMENTS, mark_published, waiting
 from kb.records.models import Investment
-from kb.storage import contributions as sql
-from kb.storage.contributions import PUBLISHED, Attachment, Contribution
+from kb.storage.contributions import Attachment, Contribution
 from kb.storage.data_folder import private_folder
 from kb.storage.originals import root as originals_root
 from kb.storage.originals import safe_name
@@ -126,8 +125,7 @@ def publish(writer: Writer, contribution_id: int, editor: str) -> Published:
     lessons, and mark the contribution published. Its attachments are not read here: see
     `attachment_uploads`."""
     base = writer.base
-    db = base.catalog.connection
-    contribution = waiting(db, contribution_id)
+    contribution = waiting(base, contribution_id)
     investment = investment_name(writer, contribution)
     source = f"bidrag:{contribution.id}"
     doc_id = document_id(contribution)
@@ -155,7 +153,7 @@ def publish(writer: Writer, contribution_id: int, editor: str) -> Published:
     themes = [[t.theme_id for t in x] for x in suggester.suggest(texts)] if suggester else []
     found = _drafts(contribution, investment, doc.text or "", themes or [[] for _ in texts])
     drafts = writer.replace_suggestions(doc.id, doc.content_hash, "lesson", found)
-    sql.decide(db, contribution.id, PUBLISHED, editor, None, doc_id)
+    mark_published(base, contribution.id, editor, doc_id)
     return Published(doc_id, drafts)
 
 

@@ -95,7 +95,20 @@ def test_searches_answer_while_another_connection_holds_a_write_transaction(corp
     holder = sqlite3.connect(corpus_kb.config.catalog_path, timeout=1)
     holder.execute("BEGIN IMMEDIATE")  # as a long repair or keyword rebuild does
     try:
-        for url in ("/api/search?q=kostnader", "/?q=signalsystem", "/documents/", "/api/health"):
+        for url in (
+            "/api/search?q=kostnader",
+            "/?q=signalsystem",
+            "/documents/",
+            "/api/documents",
+            "/api/health",
+            # the pages added since: records, feeds, the lessons' search
+            "/investeringar/",
+            "/myndigheter/",
+            "/teman/",
+            "/oversikt",
+            "/api/lessons?q=kostnader",
+            "/feed?q=kostnader",
+        ):
             began = time.monotonic()
             response = client.get(url)
             assert response.status_code == 200, url

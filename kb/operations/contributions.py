@@ -6,16 +6,18 @@ Nothing submitted is public before it is published."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from kb.config import Config
 from kb.errors import KBError, NotFound
 from kb.records.models import Investment
 from kb.storage import contributions as sql
-from kb.storage.contributions import CHANGES, SUBMITTED, Contribution, ContributionReader
+from kb.storage.contributions import CHANGES, PUBLISHED, SUBMITTED, Attachment, Contribution
 from kb.storage.records import RecordReader
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
 
 MAX_TEXT = 4000  # per experience field: a few paragraphs each
 MAX_NAME = 200  # the agency, a new investment's name
@@ -61,60 +63,90 @@ def checked_fields(values: Mapping, records: RecordReader) -> dict:
     return out
 
 
-def submit(db: sqlite3.Connection, config: Config, author: str, values: Mapping) -> int:
-    """A new submission (status submitted); refused past KB_CONTRIBUTION_LIMIT a day."""
-    fields = checked_fields(values, RecordReader(db))
-    check_limit(db, config, author)
-    return sql.insert(db, author, fields)
+# Each change below is one transaction on the contributions' own rows, so it does not take the
+# write lock (as accounts do not); publishing, which writes a document, goes through writing().
 
 
-def check_limit(db: sqlite3.Connection, config: Config, author: str) -> None:
-    count = ContributionReader(db).submitted_since(author)
-    if count >= config.contribution_limit:
+def submit(
+    knowledge_base: KnowledgeBase,
+    author: str,
+    values: Mapping,
+    attachments: Sequence[Attachment] = (),
+) -> int:
+    """A new submission (status submitted) with the attachments already kept; refused past
+    KB_CONTRIBUTION_LIMIT a day."""
+    fields = checked_fields(values, knowledge_base.records)
+    check_limit(knowledge_base, author)
+    db = knowledge_base.catalog.connection
+    contribution_id = sql.insert(db, author, fields)
+    if attachments:
+        sql.set_attachments(db, contribution_id, attachments)
+    return contribution_id
+
+
+def check_limit(knowledge_base: KnowledgeBase, author: str) -> None:
+    count = knowledge_base.contributions.submitted_since(author)
+    if count >= knowledge_base.config.contribution_limit:
         raise KBError("contribution_limit", count=count)
 
 
-def get(db: sqlite3.Connection, contribution_id: int) -> Contribution:
-    found = ContributionReader(db).get(contribution_id)
+def get(knowledge_base: KnowledgeBase, contribution_id: int) -> Contribution:
+    found = knowledge_base.contributions.get(contribution_id)
     if found is None:
         raise NotFound("no_contribution", id=contribution_id)
     return found
 
 
-def resubmit(db: sqlite3.Connection, contribution_id: int, author: str, values: Mapping) -> None:
+def resubmit(
+    knowledge_base: KnowledgeBase, contribution_id: int, author: str, values: Mapping
+) -> None:
     """The contributor's changes, asked for by an editor: back in the queue."""
-    found = get(db, contribution_id)
+    found = get(knowledge_base, contribution_id)
     if found.author != author:
         raise NotFound("no_contribution", id=contribution_id)  # others' are not even named
     if not found.editable:
         raise KBError("contribution_not_editable", id=contribution_id)
-    sql.resubmit(db, contribution_id, checked_fields(values, RecordReader(db)))
+    fields = checked_fields(values, knowledge_base.records)
+    sql.resubmit(knowledge_base.catalog.connection, contribution_id, fields)
 
 
-def waiting(db: sqlite3.Connection, contribution_id: int) -> Contribution:
+def waiting(knowledge_base: KnowledgeBase, contribution_id: int) -> Contribution:
     """The submission, waiting for an editor's decision, or a KBError."""
-    found = get(db, contribution_id)
+    found = get(knowledge_base, contribution_id)
     if found.status != SUBMITTED:
         raise KBError("contribution_decided", id=contribution_id, status=found.status)
     return found
 
 
-def request_changes(db: sqlite3.Connection, contribution_id: int, editor: str, message) -> None:
-    waiting(db, contribution_id)
+def request_changes(
+    knowledge_base: KnowledgeBase, contribution_id: int, editor: str, message
+) -> None:
+    waiting(knowledge_base, contribution_id)
     text = clean(message, MAX_MESSAGE, "message", multiline=True)
     if not text:
         raise KBError("contribution_required", field="message")
-    sql.decide(db, contribution_id, CHANGES, editor, text)
+    sql.decide(knowledge_base.catalog.connection, contribution_id, CHANGES, editor, text)
 
 
-def reject(db: sqlite3.Connection, contribution_id: int, editor: str, reason) -> None:
-    found = get(db, contribution_id)
+def reject(knowledge_base: KnowledgeBase, contribution_id: int, editor: str, reason) -> None:
+    found = get(knowledge_base, contribution_id)
     if not found.open:
         raise KBError("contribution_decided", id=contribution_id, status=found.status)
     text = clean(reason, MAX_MESSAGE, "reason", multiline=True)
     if not text:
         raise KBError("contribution_required", field="reason")
-    sql.decide(db, contribution_id, sql.REJECTED, editor, text)
+    sql.decide(knowledge_base.catalog.connection, contribution_id, sql.REJECTED, editor, text)
+
+
+def mark_published(
+    knowledge_base: KnowledgeBase, contribution_id: int, editor: str, doc_id: str
+) -> None:
+    sql.decide(knowledge_base.catalog.connection, contribution_id, PUBLISHED, editor, None, doc_id)
+
+
+def set_job(knowledge_base: KnowledgeBase, contribution_id: int, job_id: str) -> None:
+    """The upload job reading a published contribution's attachments."""
+    sql.set_job(knowledge_base.catalog.connection, contribution_id, job_id)
 
 
 def domain_allowed(email: str, allowed: str) -> bool:

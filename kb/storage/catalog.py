@@ -10,7 +10,16 @@ from pathlib import Path
 
 from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata, OcrPage
-from kb.storage import keyword_index, migrations, records, references, suggestions, versions
+from kb.near_duplicates import NearDuplicate
+from kb.storage import (
+    keyword_index,
+    migrations,
+    near_duplicates,
+    records,
+    references,
+    suggestions,
+    versions,
+)
 from kb.storage.data_folder import private_folder
 from kb.storage.faults import FULL_BELOW, free_bytes, is_read_only
 from kb.storage.versions import Origin, Version
@@ -176,6 +185,11 @@ class Catalog:
         edits = self._edits(None)
         return [_document(r, False, edits) for r in self._db.execute(sql + " ORDER BY id", args)]
 
+    def ready_documents(self, filters: Filters) -> list[Document]:
+        """The ready documents that pass the filters, without their text."""
+        sql, args = sql_documents(filters)
+        return list(self.find_many([r[0] for r in self._db.execute(sql, args)]).values())
+
     def _edits(self, doc_ids: list[str] | None) -> dict[str, tuple[ManualEdit, ...]]:
         """The editors' edits of these documents (None: of all), by document."""
         sql, args = "SELECT * FROM manual_edits", doc_ids or []
@@ -314,6 +328,15 @@ class Catalog:
     def alias_of(self, doc_id: str) -> str | None:
         """The document an id now leads to, when that id's document became its version."""
         return versions.alias_of(self._db, doc_id)
+
+    # near-duplicates (found at ingest) ---------------------------------------
+    def near_duplicate(self, a: str, b: str) -> NearDuplicate | None:
+        """The pair of `a` and `b`, whichever was read in first."""
+        return near_duplicates.find(self._db, a, b)
+
+    def open_near_duplicates(self, doc_id: str) -> list[NearDuplicate]:
+        """The document's pairs that wait for an editor, most alike first."""
+        return near_duplicates.of_document(self._db, doc_id)
 
     # chunks ----------------------------------------------------------------
     def ready_chunk_count(self) -> int:

@@ -58,7 +58,7 @@ def show(contribution_id: int):
 @contributor_required
 def resubmit(contribution_id: int):
     found = visible(contribution_id)
-    ops.resubmit(get_kb().catalog.connection, found.id, current_user().name, _body())
+    ops.resubmit(get_kb(), found.id, current_user().name, _body())
     return jsonify(get_kb().contributions.get(found.id).to_dict())
 
 

@@ -68,15 +68,13 @@ def submit_contribution(values, files) -> int:
     """Check the fields and the daily limit, keep the attachments, store the submission: the
     page's and the API's submit."""
     knowledge_base = get_kb()
-    db, config = knowledge_base.catalog.connection, knowledge_base.config
     author = current_user().name
     ops.checked_fields(values, knowledge_base.records)  # before any file is kept
-    ops.check_limit(db, config, author)
-    attachments = save_attachments(config, [(f.filename, f.stream) for f in files if f])
-    contribution_id = ops.submit(db, config, author, values)
-    if attachments:
-        sql.set_attachments(db, contribution_id, attachments)
-    return contribution_id
+    ops.check_limit(knowledge_base, author)
+    attachments = save_attachments(
+        knowledge_base.config, [(f.filename, f.stream) for f in files if f]
+    )
+    return ops.submit(knowledge_base, author, values, attachments)
 
 
 @bp.get("/")
@@ -125,9 +123,8 @@ def edit(contribution_id: int):
 @contributor_required
 def resubmit(contribution_id: int):
     found = _own_editable(contribution_id)
-    db = get_kb().catalog.connection
     try:
-        ops.resubmit(db, found.id, current_user().name, request.form)
+        ops.resubmit(get_kb(), found.id, current_user().name, request.form)
     except KBError as exc:
         return respond(form_data(request.form, found, exc), "contribute.html", status=400)
     flash(gettext("Your changes are sent to the secretariat for review."))

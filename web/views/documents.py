@@ -23,7 +23,6 @@ from kb.errors import InvalidMetadata, InvalidQuery
 from kb.messages import N_
 from kb.models import EDITABLE_FIELDS, KINDS, Document, Metadata
 from kb.search.query import MAX_QUERY_CHARS
-from kb.storage import near_duplicates as near_sql
 from kb.storage import originals
 from web.auth import current_user, editor_required
 from web.i18n import error_message
@@ -166,7 +165,7 @@ def show(doc_id: str):
 def _near_duplicates(doc_id: str) -> list[tuple]:
     """The open near-duplicate pairs of the document, with the other document of each."""
     catalog = get_kb().catalog
-    pairs = near_sql.of_document(catalog.connection, doc_id)
+    pairs = catalog.open_near_duplicates(doc_id)
     others = catalog.find_many([p.other_id if p.doc_id == doc_id else p.doc_id for p in pairs])
     return [
         (p, others.get(p.other_id if p.doc_id == doc_id else p.doc_id))

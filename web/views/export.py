@@ -113,9 +113,18 @@ def document_row(doc: Document) -> list:
 
 
 INVESTMENT_COLUMNS = (
-    "id", "name", "agency", "phase", "outcome", "start_year", "end_year",
-    "estimated_msek", "actual_msek", "actual_kind", "url",
-)  # fmt: skip
+    "id",
+    "name",
+    "agency",
+    "phase",
+    "outcome",
+    "start_year",
+    "end_year",
+    "estimated_msek",
+    "actual_msek",
+    "actual_kind",
+    "url",
+)
 
 
 def investment_row(i: Investment) -> list:
@@ -143,8 +152,18 @@ def lesson_row(lesson: Lesson) -> list:
 
 
 SEARCH_COLUMNS = (
-    "rank", "title", "agency", "kind", "date", "match", "score", "page", "passage", "id", "url",
-)  # fmt: skip
+    "rank",
+    "title",
+    "agency",
+    "kind",
+    "date",
+    "match",
+    "score",
+    "page",
+    "passage",
+    "id",
+    "url",
+)
 
 
 def search_rows(results) -> list[list]:

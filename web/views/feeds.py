@@ -18,7 +18,6 @@ from kb.records.models import Lesson
 from kb.search.lessons import search_lessons
 from kb.search.query import SearchQuery
 from kb.search.relevance import NEAR
-from kb.storage.catalog import sql_documents
 from web.atom import ID_PREFIX, Entry, render, stable_id
 from web.helpers import kind_label
 from web.params import filters_from
@@ -91,12 +90,6 @@ def newest(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(ordered, key=lambda e: e.updated, reverse=True)[:FEED_ENTRIES]
 
 
-def _documents(knowledge_base: KnowledgeBase, filters: Filters) -> list[Document]:
-    sql, args = sql_documents(filters)
-    ids = [r[0] for r in knowledge_base.catalog.connection.execute(sql, args)]
-    return list(knowledge_base.catalog.find_many(ids).values())
-
-
 def _canonical(values: list[str], known: Iterable[str], kind: str) -> list[str]:
     """Agency names or theme ids as the catalog writes them, or a clear 400."""
     by_key = {k.lower(): k for k in known}
@@ -142,7 +135,7 @@ def search_entries(knowledge_base: KnowledgeBase, args: MultiDict) -> list[Entry
             found = [h.doc_id for h in results.hits if h.match != NEAR]
             docs = list(knowledge_base.catalog.find_many(found).values())
         else:
-            docs = _documents(knowledge_base, doc_filters)
+            docs = knowledge_base.catalog.ready_documents(doc_filters)
     if themes:  # documents quoted by the theme's lessons
         cited = set(records.cited_documents(records.lesson_ids(themes=themes)))
         docs = [d for d in docs if d.id in cited]

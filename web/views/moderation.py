@@ -63,12 +63,12 @@ def item_data(contribution_id: int, error: str | None = None) -> ModerationItem:
 def moderate(contribution_id: int, action: str, values) -> dict:
     """Carry out an editor's decision; `values` is the form or the JSON body."""
     editor = current_user().name
-    db = get_kb().catalog.connection
+    knowledge_base = get_kb()
     if action == "changes":
-        ops.request_changes(db, contribution_id, editor, values.get("message"))
+        ops.request_changes(knowledge_base, contribution_id, editor, values.get("message"))
         return {"status": sql.CHANGES}
     if action == "reject":
-        ops.reject(db, contribution_id, editor, values.get("reason"))
+        ops.reject(knowledge_base, contribution_id, editor, values.get("reason"))
         return {"status": sql.REJECTED}
     with writing() as writer:
         published = publishing.publish(writer, contribution_id, editor)
@@ -79,7 +79,7 @@ def moderate(contribution_id: int, action: str, values) -> dict:
         job = jobs().submit(
             files, publishing.attachment_options(found, editor), ids=ids, uploaded=True
         )
-        sql.set_job(db, contribution_id, job.id)
+        ops.set_job(knowledge_base, contribution_id, job.id)
         out["job"] = job.id
     return out
 

@@ -11,7 +11,6 @@ from flask_babel import gettext
 
 from ingest.pipeline import Ingester
 from kb.errors import NotFound
-from kb.storage import near_duplicates as near_sql
 from kb.storage import originals
 from kb.storage.versions import Version
 from web.auth import current_user, editor_required
@@ -168,7 +167,7 @@ def keep_both(doc_id: str, other_id: str):
 @editor_required
 def link(doc_id: str, other_id: str):
     """The later of the two becomes the newest version of the other."""
-    pair = near_sql.find(get_kb().catalog.connection, doc_id, other_id)
+    pair = get_kb().catalog.near_duplicate(doc_id, other_id)
     if pair is None:
         raise NotFound("no_near_duplicate", id=doc_id, other=other_id)
     with writing() as writer:
