@@ -208,7 +208,8 @@ class Catalog:
                 "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
             ).fetchone()
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
-            keyword_index.delete_document(self._db, doc.id)
+            if old:  # FTS5 finds a document's rows by scanning them all: only for a known one
+                keyword_index.delete_document(self._db, doc.id)
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
