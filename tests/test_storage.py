@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 
 from ingest.pipeline import ingest
 from kb.knowledge_base import KnowledgeBase
@@ -116,3 +117,41 @@ def test_searches_answer_while_another_connection_holds_a_write_transaction(corp
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_filter_values_follow_every_write_without_reading_the_metadata(kb, tmp_path):
+    # Filters are checked against the catalog's indexed agencies and tags (migration 19), kept
+    # by the same writes as the documents row: ingest, an editor's edit, a delete.
+    (tmp_path / "a.md").write_text(
+        "---\nagency: Tullverket\ntags: [beslag, kassa]\n---\nBeslagshantering i tullen.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.md").write_text("---\ntags: [kassa]\n---\nKassaregister.\n", encoding="utf-8")
+    ingest(kb, [tmp_path / "a.md", tmp_path / "b.md"])
+    assert kb.catalog.known_filter_values() == (["Tullverket"], ["beslag", "kassa"])
+    with kb.writing() as writer:
+        meta = kb.catalog.get("a").meta
+        writer.edit_metadata("a", replace(meta, tags=("tull",)), "redaktör")
+    assert kb.catalog.known_filter_values() == (["Tullverket"], ["kassa", "tull"])
+    tagged = kb.catalog.connection.execute(
+        "SELECT doc_id, tag FROM document_tags ORDER BY doc_id, tag"
+    ).fetchall()
+    assert [tuple(r) for r in tagged] == [("a", "tull"), ("b", "kassa")]
+    with kb.writing() as writer:
+        writer.delete("a")
+    assert kb.catalog.known_filter_values() == ([], ["kassa"])
+
+
+def test_an_old_catalog_gets_its_documents_tags_indexed(config):
+    config.data_dir.mkdir(parents=True)
+    with sqlite3.connect(config.catalog_path) as db:
+        db.executescript(VERSION_1)
+        db.execute(
+            "UPDATE documents SET agency = 'Tullverket',"
+            """ meta = '{"title": "Tullverket", "kind": "case", "tags": ["beslag", "tull"]}'"""
+        )
+    catalog = Catalog(config.catalog_path, migrate=True)
+    try:
+        assert catalog.known_filter_values() == (["Tullverket"], ["beslag", "tull"])
+    finally:
+        catalog.close()

@@ -111,13 +111,12 @@ class Catalog:
 
     def known_filter_values(self) -> tuple[list[str], list[str]]:
         """The agencies and tags documents have, to check a search's filters against."""
+        # Both from indexes (migration 19): no document's JSON metadata is parsed.
         agencies = self._db.execute(
-            "SELECT DISTINCT agency FROM documents WHERE agency IS NOT NULL"
+            "SELECT DISTINCT agency FROM documents WHERE agency IS NOT NULL ORDER BY agency"
         ).fetchall()
-        tags = self._db.execute(
-            "SELECT DISTINCT value FROM documents, json_each(documents.meta, '$.tags')"
-        ).fetchall()
-        return [r[0] for r in agencies], sorted(r[0] for r in tags)
+        tags = self._db.execute("SELECT DISTINCT tag FROM document_tags ORDER BY tag").fetchall()
+        return [r[0] for r in agencies], [r[0] for r in tags]
 
     def close(self) -> None:
         self._db.close()
@@ -223,7 +222,8 @@ class Catalog:
                 "SELECT created_at FROM documents WHERE id = ?", (doc.id,)
             ).fetchone()
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
-            keyword_index.delete_document(self._db, doc.id)
+            if old:  # FTS5 finds a document's rows by scanning them all: only for a known one
+                keyword_index.delete_document(self._db, doc.id)
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (id, source, content_hash, meta, kind, agency,"
                 " year, file_type, n_chunks, n_pages, size_bytes, status, index_signature,"
@@ -252,6 +252,7 @@ class Catalog:
                 ),
             )
             self._write_edits(doc.id, doc.manual_edits)  # after the REPLACE, which drops them
+            _write_tags(self._db, doc.id, doc.meta.tags)
             self._db.executemany(
                 "INSERT INTO chunks (doc_id, seq, text, page, char_start, char_end)"
                 " VALUES (?,?,?,?,?,?)",
@@ -294,6 +295,7 @@ class Catalog:
                 ),
             )
             self._write_edits(doc_id, edits)
+            _write_tags(self._db, doc_id, meta.tags)
             keyword_index.delete_document(self._db, doc_id)  # the title is indexed with each chunk
             keyword_index.add_chunks(self._db, meta.context_title, self.chunks(doc_id))
 
@@ -308,6 +310,7 @@ class Catalog:
                 "DELETE FROM near_duplicates WHERE doc_id = ? OR other_id = ?", (doc_id, doc_id)
             )
             self._db.execute("DELETE FROM document_minhash WHERE doc_id = ?", (doc_id,))
+            _write_tags(self._db, doc_id, ())
             cur = self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cur.rowcount > 0
 
@@ -387,6 +390,15 @@ class Catalog:
         }
 
 
+def _write_tags(db: sqlite3.Connection, doc_id: str, tags: Iterable[str]) -> None:
+    """The document's tags as its metadata has them (the caller holds the transaction)."""
+    db.execute("DELETE FROM document_tags WHERE doc_id = ?", (doc_id,))
+    db.executemany(
+        "INSERT OR IGNORE INTO document_tags (doc_id, tag) VALUES (?, ?)",
+        [(doc_id, tag) for tag in tags],
+    )
+
+
 def _document(
     row: sqlite3.Row, with_text: bool, edits: dict[str, tuple[ManualEdit, ...]]
 ) -> Document:
@@ -445,8 +457,8 @@ def sql_documents(filters: Filters) -> tuple[str, list]:
         args.append(filters.year_to)
     if filters.tags:
         sql += (
-            " AND EXISTS (SELECT 1 FROM json_each(documents.meta, '$.tags')"
-            f" WHERE value IN ({','.join('?' * len(filters.tags))}))"
+            " AND id IN (SELECT doc_id FROM document_tags"
+            f" WHERE tag IN ({','.join('?' * len(filters.tags))}))"
         )
         args += list(filters.tags)
     return sql, args

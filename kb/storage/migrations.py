@@ -492,3 +492,22 @@ def m018_document_versions(db: sqlite3.Connection) -> None:
             doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, signature BLOB NOT NULL
         )"""
     )
+
+
+@migration
+def m019_document_tags(db: sqlite3.Connection) -> None:
+    # Issue 17: a search's filters are checked against the agencies and tags documents have,
+    # and that must not parse every document's JSON metadata on each query. The tags get a
+    # table of their own (written with the documents row, in its transaction) and the agency
+    # column an index, so both lists are read from indexes.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS document_tags (
+            doc_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (doc_id, tag)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS document_tags_tag ON document_tags(tag)")
+    db.execute("CREATE INDEX IF NOT EXISTS documents_agency ON documents(agency)")
+    db.execute(
+        "INSERT OR IGNORE INTO document_tags (doc_id, tag)"
+        " SELECT documents.id, value FROM documents, json_each(documents.meta, '$.tags')"
+    )
