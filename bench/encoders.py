@@ -1,13 +1,14 @@
 """The encoder backends side by side, in one process: passages/s, one query's latency, quality.
 
 Usage: python bench/encoders.py [--data /work/shared/eval/swequad-train] [--passages 400]
-       [--rounds 2] [--backends torch onnx onnx-int8]
+       [--chars 1200] [--rounds 2] [--backends torch onnx onnx-int8]
 
-Each backend embeds the same passages (the dataset's texts, batch KB_EMBED_BATCH_SIZE, sorted
-by length as ingest does) and its queries one at a time; rounds alternate the backends so the
-machine's noise hits all of them. Quality is dense nDCG@10 of the queries over the whole
-corpus (each text embedded whole, truncated at the model's 512 tokens), with no chunking or
-keyword side: it isolates the encoder. Ratios are against torch fp32 in the same run.
+Each backend embeds the same passages (the dataset's texts cut to about a chunk, batch
+KB_EMBED_BATCH_SIZE, sorted by length as ingest does) and its queries one at a time; rounds
+alternate the backends so the machine's noise hits all of them. Quality is dense nDCG@10 of
+the queries over the whole corpus (each text embedded whole, truncated at the model's 512
+tokens), with no chunking or keyword side: it isolates the encoder. Ratios are against
+torch fp32 in the same run.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/work/shared/eval/swequad-train"))
     parser.add_argument("--passages", type=int, default=400)
+    parser.add_argument("--chars", type=int, default=1200, help="passage length for the rate")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backends", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
@@ -75,7 +77,9 @@ def main() -> None:
     args = parser.parse_args()
 
     dataset = load_beir(args.data)
-    texts = [text_of(r) for r in dataset.corpus[: args.passages]]
+    # Cut to about a chunk (KB_CHUNK_TOKENS 256 is ~1,200 characters of Swedish prose), as
+    # ingest hands the model; quality below embeds whole texts.
+    texts = [text_of(r)[: args.chars] for r in dataset.corpus[: args.passages]]
     queries = list(dataset.queries.values())[: args.queries]
     config = load_config()
     embedders = {}
