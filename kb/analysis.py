@@ -68,13 +68,22 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """Every word of `text` in lower case, with its offsets in the NFC form of `text`."""
+    text = unicodedata.normalize("NFC", text)
+    return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """The stems of lower-case words, with our overrides of Snowball's."""
+    return [STEM_OVERRIDES.get(w, s) for w, s in zip(words, _stemmer().stemWords(words))]
+
+
 def tokens(text: str) -> list[Token]:
     """Every word with its stem and offsets in `text` (stop words included)."""
-    text = unicodedata.normalize("NFC", text)
-    matches = list(_TOKEN.finditer(text))
-    words = [m.group().lower() for m in matches]
-    stems = [STEM_OVERRIDES.get(w, s) for w, s in zip(words, _stemmer().stemWords(words))]
-    return [Token(w, s, m.start(), m.end()) for w, s, m in zip(words, stems, matches)]
+    spans = word_spans(text)
+    stems = stem_words([w for w, _, _ in spans])
+    return [Token(w, s, start, end) for (w, start, end), s in zip(spans, stems)]
 
 
 def index_terms(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.analysis import STOP_WORDS, tokens
+from kb.analysis import STOP_WORDS, stem_words, word_spans
 from kb.storage.keyword_index import MIN_PREFIX
 
 
@@ -16,10 +16,12 @@ def highlight_spans(
         return []
     wanted = set(stems)
     prefixes = tuple(s for s in wanted if len(s) >= MIN_PREFIX) if prefix else ()
-    spans = []
-    for token in tokens(text):
-        if token.text in STOP_WORDS:
-            continue
-        if token.stem in wanted or (prefixes and token.stem.startswith(prefixes)):
-            spans.append((token.start, token.end))
-    return spans
+    # A passage is highlighted for every hit shown, so each distinct word is stemmed once.
+    spans = word_spans(text)
+    words = {w for w, _, _ in spans} - STOP_WORDS
+    marked = {
+        w
+        for w, stem in zip(words, stem_words(list(words)))
+        if stem in wanted or (prefixes and stem.startswith(prefixes))
+    }
+    return [(start, end) for w, start, end in spans if w in marked]

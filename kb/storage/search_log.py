@@ -75,12 +75,18 @@ class SearchLog:
     def _short_wait(self):
         """A transaction that waits briefly for the write lock instead of the usual 30 s."""
         (previous,) = self.db.execute("PRAGMA busy_timeout").fetchone()
+        (durability,) = self.db.execute("PRAGMA synchronous").fetchone()
         self.db.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+        # A logged search is not worth an fsync per search (about 14 ms of a page's time):
+        # in WAL mode NORMAL can lose only the last few entries to a power cut, never the
+        # catalog's consistency; the catalog's own writes keep their setting.
+        self.db.execute("PRAGMA synchronous = NORMAL")
         try:
             with self.db:
                 yield
         finally:
             self.db.execute(f"PRAGMA busy_timeout = {int(previous)}")
+            self.db.execute(f"PRAGMA synchronous = {int(durability)}")
 
     def record(
         self, query: str, filters: dict, result_type: str, results: int, refining: bool = False
