@@ -8,13 +8,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from cli.main import main
 from ingest.pipeline import ingest
+from ingest.recover import recover as recover_catalog
 from kb.records.importer import import_records
+from kb.storage import migrations
+from kb.storage.locking import write_lock
 from tests.conftest import EDITOR_PASSWORD, api_with_session, csrf
 from tests.test_contributions import FORM, PASSWORD, log_in, submit
 from tests.test_manual_edits import edit, upload
@@ -165,3 +169,36 @@ def test_after_recover_the_knowledge_base_works_as_before(full_kb, embedder, mon
     assert (full_kb.data_dir / contribution["path"]).is_file()  # its attachment, still there
     capsys.readouterr()
     assert main(["check", "--json"]) == 0 and json.loads(capsys.readouterr().out)["clean"]
+
+
+def test_recover_waits_for_the_write_lock_before_it_touches_the_catalog(kb, embedder, tmp_path):
+    docs = tmp_path / "docs"
+    _write(docs, "svar.md", ANSWER)
+    assert ingest(kb, [docs]).ok
+    kb.close()
+    data, done = kb.config.data_dir, []
+    with write_lock(data, task="an ingest (kb ingest)"):  # another writer, busy
+        worker = threading.Thread(
+            target=lambda: done.append(recover_catalog(kb.config, embedder, force=True))
+        )
+        worker.start()
+        worker.join(2)
+        assert worker.is_alive() and not list(data.glob("catalog.damaged-*"))
+    worker.join(120)
+    assert done and done[0].documents == 1 and not done[0].lost, done
+    assert len(list(data.glob("catalog.damaged-*.sqlite3"))) == 1
+
+
+def test_a_catalog_of_an_older_version_is_carried_into_the_current_schema(config, embedder):
+    """Its rows go in before the migrations it lacked run, so those migrations' data changes
+    reach them: here migration 4 gives each account the generation its sessions name."""
+    config.data_dir.mkdir()
+    db = sqlite3.connect(config.catalog_path)
+    migrations.migrate(db, until=3)  # the accounts, without session generations yet
+    with db:
+        db.execute("INSERT INTO users VALUES ('redaktor', 'scrypt$x', 'editor', '2024-01-01')")
+    db.close()
+    report = recover_catalog(config, embedder, force=True)
+    assert "users (1 rows)" in report.carried and not report.lost, report
+    ((generation,),) = rows(config.catalog_path, "users", "session_gen")
+    assert generation
