@@ -11,13 +11,13 @@ from kb.accounts.login_throttle import LoginThrottle
 from kb.accounts.users import Users
 from kb.config import Config
 from kb.embedding.embedder import Embedder, config_for_model_id
-from kb.errors import ModelMismatch
+from kb.errors import KBError, ModelMismatch
 from kb.storage import migrations
 from kb.storage.catalog import Catalog
 from kb.storage.contributions import ContributionReader
 from kb.storage.data_folder import private_folder
 from kb.storage.faults import storage_fault
-from kb.storage.locking import write_lock
+from kb.storage.locking import HeldLock, write_lock
 from kb.storage.records import RecordReader
 from kb.storage.references import ReferenceReader
 from kb.storage.search_log import SearchLog
@@ -150,19 +150,28 @@ class KnowledgeBase:
         timeout: float | None = None,
         on_wait: Callable[[str], None] | None = None,
         task: str = "another writer",
+        held: HeldLock | None = None,
     ) -> Iterator[Writer]:
         """The one way to change the knowledge base: the write lock (one writer at a time,
         across processes) is held for the block, and the writer works only inside it.
 
         `timeout`: wait at most this long for another writer, then `Busy`; `on_wait` is
-        called once before waiting, with what holds the lock; `task`: what this writer does."""
-        with write_lock(self.config.data_dir, on_wait, timeout, task):
-            self.follow_switch()
-            writer = Writer(self)
-            try:
-                yield writer
-            finally:
-                writer.close()
+        called once before waiting, with what holds the lock; `task`: what this writer does;
+        `held`: the lock, taken already by a caller that had to hold it before this knowledge
+        base could be opened (`kb recover` makes the catalog anew under it)."""
+        if held is None:
+            with write_lock(self.config.data_dir, on_wait, timeout, task) as lock:
+                with self.writing(held=lock) as writer:
+                    yield writer
+            return
+        if not held.held or held.data_dir.resolve() != self.config.data_dir.resolve():
+            raise KBError("writing(held=…) needs the write lock of this data folder, held")
+        self.follow_switch()
+        writer = Writer(self)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
     def close(self) -> None:
         self.catalog.close()

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import Busy
@@ -16,13 +17,21 @@ from kb.storage.data_folder import private_folder
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class HeldLock:
+    """Proof that this process holds the write lock of `data_dir` (while `held`)."""
+
+    data_dir: Path
+    held: bool = True
+
+
 @contextmanager
 def write_lock(
     data_dir: Path,
     on_wait: Callable[[str], None] | None = None,
     timeout: float | None = None,
     task: str = "another writer",
-) -> Iterator[None]:
+) -> Iterator[HeldLock]:
     """Hold the knowledge base's write lock; wait (after calling `on_wait` with what holds it)
     while another process or thread holds it, at most `timeout` seconds if given (then `Busy`).
     The lock is released even if the holder is killed. `task` says what this holder does
@@ -38,9 +47,11 @@ def write_lock(
                 on_wait(holder)
             _wait_for(handle, timeout, holder)
         _describe(handle, task)
+        lock = HeldLock(data_dir)
         try:
-            yield
+            yield lock
         finally:
+            lock.held = False
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 

@@ -30,18 +30,20 @@ def pending(db: sqlite3.Connection) -> bool:
     return version(db) < len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    """Apply the migrations this catalog lacks, each in its own transaction; returns how many.
+def migrate(db: sqlite3.Connection, until: int | None = None) -> int:
+    """Apply the migrations this catalog lacks (up to number `until`, if given), each in its
+    own transaction; returns how many.
 
     Several processes may open an old catalog at once: `BEGIN IMMEDIATE` lets one of them
     migrate while the others wait, then find nothing left to do.
     """
     applied = 0
-    while pending(db):
+    last = len(MIGRATIONS) if until is None else min(until, len(MIGRATIONS))
+    while version(db) < last:
         db.execute("BEGIN IMMEDIATE")
         try:
             current = version(db)
-            if current < len(MIGRATIONS):
+            if current < last:
                 MIGRATIONS[current](db)
                 db.execute(f"PRAGMA user_version = {current + 1}")
                 applied += 1
