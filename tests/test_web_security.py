@@ -195,6 +195,31 @@ def test_external_links_cannot_be_pointed_at_a_forged_host(corpus_app):
     assert "evil.example" not in response.get_data(as_text=True)
 
 
+def test_the_redirect_of_a_linked_version_keeps_the_query_but_not_url_fors_arguments(
+    app, client, editor_token
+):
+    """/documents/<id> of a document linked as a version of another redirects there."""
+    from kb.storage.versions import add_alias
+
+    client.post(
+        "/api/documents?wait=1",
+        headers={"Authorization": f"Bearer {editor_token}"},
+        content_type="multipart/form-data",
+        data={"files": [(io.BytesIO(NOTE), "protokoll.md")]},
+    )
+    kb = app.extensions["kb"]["model"].open_kb()
+    try:
+        with kb.catalog.connection as db:
+            add_alias(db, "protokoll-utkast", "protokoll", "2025-01-01T00:00:00+00:00")
+    finally:
+        kb.close()
+    forged = {"Host": "evil.example"}
+    for extra in ("_external=1", "_scheme=https", "_method=POST", "_anchor=y"):
+        moved = client.get(f"/documents/protokoll-utkast?chunk=1&{extra}", headers=forged)
+        assert moved.status_code == 301, extra
+        assert moved.headers["Location"] == "/documents/protokoll?chunk=1", extra
+
+
 def test_trusted_hosts_refuse_a_forged_host(config, embedder):
     from web import create_app
 
