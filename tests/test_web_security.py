@@ -286,13 +286,16 @@ def _page_cost(n_paragraphs: int) -> float:
             began = time.perf_counter()
             paragraphs_with_anchors(text, chunks, focus=3, stems=["kostnad"])
             best = min(best, time.perf_counter() - began)
+            if best > 1:  # far beyond a linear page: one run says enough
+                break
     finally:
         gc.enable()
     return best
 
 
 def test_document_page_cost_grows_linearly():
-    small, large = _page_cost(3_000), _page_cost(30_000)
+    # 10,000 paragraphs take ~20 ms: at 3,000 (3 ms) a shared machine's noise gave 22× once
+    small, large = _page_cost(10_000), _page_cost(100_000)
     assert large < 20 * small, (small, large)
 
 
