@@ -18,9 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kb.errors import KBError
 from kb.models import Chunk
 from tests.chroma_server import free_port
-from tests.conftest import csrf
+from tests.conftest import api_with_session, csrf
 
 KB = Path(sys.executable).parent / "kb"
 
@@ -153,6 +154,38 @@ def test_front_matter_with_a_javascript_source_fails_with_a_reason(client, edito
     )
     result = sent.get_json()["files"][0]
     assert result["outcome"] == "failed" and "web address" in result["reason"]
+
+
+def test_edit_form_refuses_a_javascript_source(editor):
+    api_with_session(editor)
+    editor.post(
+        "/api/documents?wait=1",
+        content_type="multipart/form-data",
+        data={"files": [(io.BytesIO(NOTE), "protokoll.md")]},
+    )
+    form = {"title": "Protokoll", "kind": "other", "csrf_token": csrf(editor)}
+    bad = editor.post("/documents/protokoll/edit", data={**form, "sources": "javascript:alert(1)"})
+    assert bad.status_code == 400 and "inte en webbadress" in bad.get_data(as_text=True)
+    assert editor.get("/api/documents/protokoll").get_json()["source_urls"] == []
+
+
+def test_sidecar_with_a_javascript_source_fails_the_file_with_a_reason(kb, tmp_path):
+    from ingest.pipeline import ingest
+
+    (tmp_path / "protokoll.md").write_bytes(NOTE)
+    (tmp_path / "protokoll.meta.yaml").write_text("source_url: 'javascript:alert(1)'\n")
+    report = ingest(kb, [tmp_path])
+    [(_, reason)] = report.failed
+    assert "web address" in reason and kb.catalog.documents(status=None) == []
+
+
+def test_archive_row_with_a_javascript_source_is_refused(kb, tmp_path):
+    from tests.test_import_security import assert_nothing_written, build, chunk, imported, row
+
+    evil = build(tmp_path / "a.tar.gz", [row(source_urls=["javascript:alert(1)"])], [chunk()])
+    with pytest.raises(KBError, match="web address"):
+        imported(kb, evil)
+    assert_nothing_written(kb)
 
 
 def test_an_unsafe_source_stored_earlier_is_shown_as_text_not_a_link(app, client, editor_token):
