@@ -6,7 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from tests.files import make_blank_pdf, make_pdf
+from tests.files import make_blank_pdf, make_docx, make_pdf
 
 SV = "Tullverket införde ett nytt ärendestöd för beslag; kostnaderna blev högre än väntat."
 
@@ -84,6 +84,11 @@ def docx_zip_bomb(tmp: Path) -> bytes:
     return buffer.getvalue()
 
 
+def docx_text_far_beyond_its_size(tmp: Path) -> bytes:
+    """Some kB of DOCX whose text is 3 million characters: too large after extraction."""
+    return make_docx(tmp / "packad.docx", "Rubrik", ["beslag " * 430_000]).read_bytes()
+
+
 def binary_txt(tmp: Path) -> bytes:
     return bytes(range(256)) * 64
 
@@ -148,6 +153,7 @@ FILES = {
     "pdf-nested-50000-deep": ("djup.pdf", deeply_nested_pdf, True),
     "docx-not-a-zip": ("brev.docx", docx_not_a_zip, True),
     "docx-zip-bomb": ("bomb.docx", docx_zip_bomb, True),
+    "docx-text-far-beyond-its-size": ("packad.docx", docx_text_far_beyond_its_size, True),
     "binary-named-txt": ("data.txt", binary_txt, True),
     "whitespace-only-txt": ("tom.txt", empty_txt, True),
     "invalid-utf8-txt": ("trasig.txt", invalid_utf8_txt, False),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tarfile
 
 import pytest
 
@@ -14,6 +15,8 @@ from cli.main import main
 from kb.operations.consistency import check
 from tests.conftest import EDITOR_PASSWORD
 from tests.hostile import FILES, NAMES, QUERIES
+from tests.test_import_security import build as build_archive
+from tests.test_import_security import chunk, file_member, row
 
 BASELINE = "# Referensdokument\n\nBaslinjen om beslagshantering och tullkontroller.\n"
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -201,6 +204,82 @@ def test_hostile_file_name_via_cli(site, capsys, tmp_path, case):
     assert_healthy(app, client)
 
 
+# archives (`kb import`) ----------------------------------------------------------------
+
+
+def _archive_with_key_source(config, tmp_path):
+    return build_archive(
+        tmp_path / "a.tar.gz", [row(source=str(config.data_dir / "secret_key"))], [chunk()]
+    )
+
+
+def _archive_with_symlink(config, tmp_path):
+    info = tarfile.TarInfo("originals/stulen/stulen.md")
+    info.type, info.linkname = tarfile.SYMTYPE, str(config.data_dir / "secret_key")
+    docs = [row(original="originals/stulen/stulen.md")]
+    return build_archive(tmp_path / "a.tar.gz", docs, [chunk()], [(info, None)])
+
+
+def _archive_escaping(config, tmp_path):
+    member = file_member("originals/../../kb-escape-probe", b"pwn")
+    return build_archive(tmp_path / "a.tar.gz", [row()], [chunk()], [member])
+
+
+def _archive_bomb(config, tmp_path):
+    # a data member over the cap (lowered here: the real one is 256 MB), packed small
+    big = file_member("records.json", bytes(2 * MEMBER_CAP))
+    return build_archive(tmp_path / "a.tar.gz", [row()], [chunk()], [big])
+
+
+def _archive_bad_id(config, tmp_path):
+    return build_archive(tmp_path / "a.tar.gz", [row("../x")], [chunk("../x")])
+
+
+def _archive_bad_chunk(config, tmp_path):
+    return build_archive(tmp_path / "a.tar.gz", [row()], [chunk(char_end=10_000)])
+
+
+MEMBER_CAP = 2**20
+# name: (builder, the refusal's words, or None when the archive is imported)
+ARCHIVES = {
+    "source-is-the-session-key": (_archive_with_key_source, None),
+    "symlink-member": (_archive_with_symlink, "not a regular file"),
+    "path-escaping-member": (_archive_escaping, "unsafe path"),
+    "gzip-bomb": (_archive_bomb, "too large"),
+    "invalid-id": (_archive_bad_id, "invalid document id"),
+    "chunk-outside-its-text": (_archive_bad_chunk, "chunks.jsonl"),
+}
+
+
+@pytest.mark.parametrize("case", ARCHIVES)
+def test_hostile_archive_via_cli_and_what_the_api_serves_after(
+    site, capsys, tmp_path, monkeypatch, case
+):
+    from kb.operations import archive_checks
+
+    monkeypatch.setattr(archive_checks, "MAX_MEMBER_BYTES", MEMBER_CAP)
+    app, client, config = site
+    make, refusal = ARCHIVES[case]
+    archive = make(config, tmp_path)
+    before = documents(app)
+    code, out, err = cli(capsys, config, "import", str(archive))
+    assert_no_trace(out, err)
+    key = (config.data_dir / "secret_key").read_bytes().strip()
+    if refusal is None:  # imported, its `source` kept as display text only
+        assert code == 0 and documents(app)["stulen"] == "ready"
+        reader = app.test_client()
+        assert reader.get("/api/documents/stulen").get_json()["source"] == "secret_key"
+        served = reader.get("/documents/stulen/original")
+        assert served.status_code == 404 and key not in served.data
+    else:
+        last = err.strip().splitlines()[-1]
+        assert code == 1 and refusal in last and len(last) < 300
+        assert documents(app) == before
+        assert not list(config.data_dir.glob(".import-*"))
+    assert not list(tmp_path.parent.rglob("kb-escape-probe"))
+    assert_healthy(app, client)
+
+
 # queries -------------------------------------------------------------------------------
 
 REFUSED_QUERIES = {
@@ -351,6 +430,39 @@ FUZZ_PARAMS = [
     "sources",
     "language",
     "source_url",
+    # the forms' and lists' other fields, the feeds' token, the downloads' format
+    "actual_cost_kind",
+    "add_role",
+    "attachments",
+    "document",
+    "email",
+    "files",
+    "format",
+    "id",
+    "investment",
+    "message",
+    "n",
+    "near",
+    "order",
+    "outcome",
+    "password_again",
+    "phase",
+    "polarity",
+    "reason",
+    "remove_document",
+    "remove_evidence",
+    "reset",
+    "s",
+    "status",
+    "theme",
+    "themes",
+    "token",
+    "type",
+    # url_for's own arguments, which no link may take from a visitor
+    "_anchor",
+    "_external",
+    "_method",
+    "_scheme",
 ]
 # Routes that destroy or start work whatever their parameters are left out: their only
 # input is the path, which test_odd_urls_answer_without_a_server_error covers.

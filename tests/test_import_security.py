@@ -3,6 +3,7 @@ and a refused archive writes nothing at all."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import tarfile
@@ -157,6 +158,20 @@ def test_archive_larger_than_the_total_cap_is_refused(kb, tmp_path, monkeypatch)
     with pytest.raises(KBError, match="too large"):
         imported(kb, big)
     assert_nothing_written(kb)
+
+
+def test_data_after_the_last_member_counts_towards_the_total_cap(kb, tmp_path, monkeypatch):
+    """tar stops at its end marker, but the rest of the stream is unpacked too."""
+    from kb.operations import archive_checks
+
+    monkeypatch.setattr(archive_checks, "MAX_ARCHIVE_BYTES", 2**20)
+    plain = build(tmp_path / "plain.tar.gz", [row()], [chunk()])
+    padded = tmp_path / "padded.tar.gz"
+    padded.write_bytes(gzip.compress(gzip.decompress(plain.read_bytes()) + bytes(2 * 2**20)))
+    with pytest.raises(KBError, match="too large"):
+        imported(kb, padded)
+    assert_nothing_written(kb)
+    assert imported(kb, plain)["documents"] == 1  # the same archive without the padding
 
 
 LINKS = {

@@ -124,10 +124,15 @@ def match_label(match: str) -> str:
     return gettext(MATCH_LABELS[match]) if match in MATCH_LABELS else ""
 
 
+def link_args() -> dict[str, list[str]]:
+    """This request's query parameters, to build a link with: never url_for's own arguments
+    (_anchor, _method, _external, _scheme), which a visitor must not set."""
+    return {k: v for k, v in request.args.to_dict(flat=False).items() if not k.startswith("_")}
+
+
 def with_args(**changes) -> str:
     """This page's URL with some query parameters changed (None removes one)."""
-    # url_for's own arguments (_anchor, _method, _external, _scheme) never come from a visitor.
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if not k.startswith("_")}
+    args = link_args()
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -89,9 +89,12 @@ def read_members(
                 data[name] = _read(source, name, limit)
             else:
                 staged[name] = _stage(source, staging / f"{len(staged)}", name, limit)
-        # to the end of the compressed stream: a cut archive lacks its checksum and length
-        while tar.fileobj.read(1 << 20):
-            pass
+        # to the end of the compressed stream: a cut archive lacks its checksum and length;
+        # what follows the last member counts towards the total (a bomb can hide there too)
+        while piece := tar.fileobj.read(_PIECE):
+            total += len(piece)
+            if total > MAX_ARCHIVE_BYTES:
+                raise KBError(f"the archive is too large: over {_mb(MAX_ARCHIVE_BYTES)} unpacked")
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise KBError(f"the archive could not be read ({exc})") from exc
     return data, staged

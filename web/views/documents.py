@@ -25,6 +25,7 @@ from kb.models import EDITABLE_FIELDS, KINDS, Document, Metadata
 from kb.search.query import MAX_QUERY_CHARS
 from kb.storage import originals
 from web.auth import current_user, editor_required
+from web.helpers import link_args
 from web.i18n import error_message
 from web.services import get_kb, get_similarity, jobs, writing
 from web.views.reading import paragraphs_with_anchors, text_blocks
@@ -131,7 +132,7 @@ def show(doc_id: str):
     doc = knowledge_base.catalog.find(doc_id, with_text=True)
     if doc is None and (target := knowledge_base.catalog.alias_of(doc_id)):
         # it became a version of another document: its links lead there
-        return redirect(url_for("documents.show", doc_id=target, **request.args), code=301)
+        return redirect(url_for("documents.show", doc_id=target, **link_args()), code=301)
     if doc is None:
         knowledge_base.catalog.get(doc_id)  # NotFound
     note_opened(f"document:{doc.id}")
