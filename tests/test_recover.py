@@ -29,6 +29,13 @@ from web import create_app
 
 # Tables that recover makes anew from the originals kept in the data folder, instead of
 # copying their rows: every other table of the catalog must come through row for row.
+TAGGED = """---
+tags: [upphandling, styrning]
+---
+# Upphandlingens styrning
+
+Styrgruppen följde upp upphandlingen varje månad och avbröt den när kostnaden steg.
+"""
 REBUILT = {
     "documents",  # read again from its original (compared below on what is not re-derived)
     "chunks",  # cut again from the text (compared below)
@@ -76,6 +83,7 @@ def full_kb(rkb, tmp_path):
     docs = rkb.config.data_dir.parent / "docs"  # the records' documents, ingested by rkb
     _write(docs, "granskning.md", AUDIT)  # drafts for the review queue, and citations
     _write(docs, "myndighetens-svar.md", ANSWER)
+    _write(docs, "taggad.md", TAGGED)  # its tags fill the tag index (document_tags)
     assert ingest(rkb, [docs]).ok
     import_records(rkb, write_yaml(tmp_path, records()))
     rkb.accounts.add("redaktor", EDITOR_PASSWORD, editor=True)
