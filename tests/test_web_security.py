@@ -188,13 +188,19 @@ def test_archive_row_with_a_javascript_source_is_refused(kb, tmp_path):
     assert_nothing_written(kb)
 
 
-def test_an_unsafe_source_stored_earlier_is_shown_as_text_not_a_link(app, client, editor_token):
-    client.post(
+def _upload_note(client, editor_token) -> None:
+    """The meeting note as the document "protokoll", uploaded through the API."""
+    response = client.post(
         "/api/documents?wait=1",
         headers={"Authorization": f"Bearer {editor_token}"},
         content_type="multipart/form-data",
         data={"files": [(io.BytesIO(NOTE), "protokoll.md")]},
     )
+    assert response.status_code < 300, response.get_data(as_text=True)
+
+
+def test_an_unsafe_source_stored_earlier_is_shown_as_text_not_a_link(app, client, editor_token):
+    _upload_note(client, editor_token)
     kb = app.extensions["kb"]["model"].open_kb()
     try:  # a row written before sources were checked
         db = kb.catalog.connection
@@ -234,12 +240,7 @@ def test_the_redirect_of_a_linked_version_keeps_the_query_but_not_url_fors_argum
     """/documents/<id> of a document linked as a version of another redirects there."""
     from kb.storage.versions import add_alias
 
-    client.post(
-        "/api/documents?wait=1",
-        headers={"Authorization": f"Bearer {editor_token}"},
-        content_type="multipart/form-data",
-        data={"files": [(io.BytesIO(NOTE), "protokoll.md")]},
-    )
+    _upload_note(client, editor_token)
     kb = app.extensions["kb"]["model"].open_kb()
     try:
         with kb.catalog.connection as db:
