@@ -59,6 +59,8 @@ class KnowledgeBase:
         self.embedder = embedder or Embedder(config)
         if store is not None:
             self.store = store
+        # A store we open is ours to close; a store we are given (or hand over) is not.
+        self._owns_store = store is None
         self.follows_model = check_model and shared
         if self.follows_model:
             self.follow_switch()  # a web request: the shared model follows a `kb reindex`
@@ -175,6 +177,15 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.catalog.close()
+        if self._owns_store and "store" in self.__dict__:
+            self.store.close()  # its Chroma client holds files and threads until closed
+
+    def hand_over_store(self) -> VectorStore:
+        """The vector store, to be kept open by the caller after this knowledge base closes
+        (the web app shares one Chroma client between its requests)."""
+        store = self.store
+        self._owns_store = False
+        return store
 
     def follow_switch(self) -> None:
         """A `kb reindex` may have switched collection and model (while we served, or waited

@@ -79,7 +79,7 @@ class SharedModel:
                 )
                 self.embedder = knowledge_base.embedder
                 if "store" in knowledge_base.__dict__:  # else not opened (yet): see init_app
-                    self.store = knowledge_base.store
+                    self.store = knowledge_base.hand_over_store()
             return knowledge_base
         except BaseException:
             catalog.close()
@@ -93,7 +93,7 @@ def init_app(app: Flask, embedder: Embedder | None = None) -> None:
     embedder = embedder or Embedder(config)
     first = _first_open(config, embedder)
     try:
-        store = first.store
+        store = first.hand_over_store()
     except Exception as exc:  # noqa: BLE001 - searches go on by keyword; health says why
         log.warning("the vector store cannot be opened (%s): searching by keyword only", exc)
         store = None

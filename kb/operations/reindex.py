@@ -51,14 +51,17 @@ def reindex(
     knowledge_base = KnowledgeBase(config, embedder, check_model=False)
     try:
         with knowledge_base.writing(on_wait=on_wait, task="a re-index (kb reindex)") as writer:
-            return _reindex(writer, embedder, on_start, on_chunks, drain_seconds)
+            client = open_client(config)
+            try:
+                return _reindex(writer, client, embedder, on_start, on_chunks, drain_seconds)
+            finally:
+                client.close()
     finally:
         knowledge_base.close()
 
 
-def _reindex(writer: Writer, embedder, on_start, on_chunks, drain_seconds) -> ReindexResult:
+def _reindex(writer: Writer, client, embedder, on_start, on_chunks, drain_seconds) -> ReindexResult:
     catalog, config = writer.base.catalog, writer.base.config
-    client = open_client(config)
     old_name = active_collection(catalog)
     _drop_leftover(catalog, client, old_name)
     new_name = new_collection_name()

@@ -96,6 +96,10 @@ class VectorStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def close(self) -> None:
+        """Release the client (an embedded store's SQLite and index files); idempotent."""
+        self.client.close()
+
     def replace_documents(self, items: list[tuple[list[Chunk], np.ndarray, Metadata]]) -> None:
         """Make each document's vectors exactly its `chunks` (idempotent: safe to repeat).
 
