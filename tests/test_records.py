@@ -283,6 +283,15 @@ BAD = {
         },
         "record_not_number",
     ),
+    # "²".isdigit() is true and int("²") raises; "٣" is 3 to int() and no year to a reader
+    "year in superscript digits": (
+        {"investments": [{**records()["investments"][0], "end_year": "²"}]},
+        "not_whole_number",
+    ),
+    "year in Arabic-Indic digits": (
+        {"investments": [{**records()["investments"][0], "start_year": "٢٠٠٨"}]},
+        "not_whole_number",
+    ),
 }
 
 

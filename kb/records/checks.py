@@ -193,10 +193,11 @@ class Checker:
         value = e.get(name)
         if value in (None, ""):
             return None
-        if isinstance(value, bool) or not str(value).strip().isdigit():
+        text = str(value).strip()
+        if isinstance(value, bool) or not (text.isascii() and text.isdigit()):  # not "²", "٣"
             self._problem(KBError("not_whole_number", field=name))
             return None
-        return int(value)
+        return int(text)
 
     def _list(self, e, name: str, required: bool = False) -> list:
         value = e.get(name) if isinstance(e, dict) else None

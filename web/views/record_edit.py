@@ -44,7 +44,8 @@ def _field(name: str, limit: int = 300) -> str | None:
 
 def _year(name: str) -> int | str | None:
     value = _field(name, 8)
-    return int(value) if value and value.isdigit() else value  # a non-number: the check says so
+    # a non-number, "²" or "٣" too, goes on as text: the record check says so
+    return int(value) if value and value.isascii() and value.isdigit() else value
 
 
 def _msek(name: str) -> float | str | None:
