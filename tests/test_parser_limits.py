@@ -70,6 +70,8 @@ MARKDOWN = {
     "underscores-after-spaces": (lambda n: " _a" * n, 1000),
     "stars-after-spaces": (lambda n: " *a" * n, 1000),
     "heading-with-long-run-of-hashes": (lambda n: "# x" + "#" * n + "y", 1000),
+    "line-of-spaces": (lambda n: "a\n" + " " * n + "\nb", 1000),
+    "line-of-spaces-after-a-table-row": (lambda n: "| a |\n" + " " * n + "\nb", 1000),
 }
 
 

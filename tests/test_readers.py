@@ -169,3 +169,14 @@ def test_type_is_decided_by_content_not_by_name(tmp_path):
         sniff_type("fake.pdf", b"hello")
     with pytest.raises(UnsupportedFile, match="unsupported file type .xlsx"):
         sniff_type("budget.xlsx", b"a,b,c")
+
+
+def test_a_markdown_pipe_table_keeps_its_header_and_drops_its_rule_row():
+    text = "| Fas | Kostnad |\n| :--- | ---: |\n| Förstudie | 4 |\n\n---\n\nSlut -- här.\n"
+    parsed = read_document("tabell.md", text.encode(), max_pages=100)
+    assert [(b.style, b.text) for b in parsed.blocks] == [
+        ("th", "Fas | Kostnad"),
+        ("tr", "Förstudie | 4"),
+        ("", "---"),
+        ("", "Slut -- här."),
+    ]

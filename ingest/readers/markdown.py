@@ -112,7 +112,16 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 _ITEM = re.compile(r"^\s*(?:([-*+])|\d+[.)])\s+")
 _QUOTE = re.compile(r"^\s*>\s?")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+# Matched against the stripped line: with the line's own leading "\s*" before "\|?\s*" a
+# long run of spaces was tried at every split between the two (quadratic: hours for 1 MB).
+_TABLE_RULE = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
+
+
+def _rule_under_a_row(line: str, blocks: list[Block]) -> bool:
+    """`| --- | :-: |` under a table row, which makes that row the header."""
+    if not (blocks and blocks[-1].style == "tr" and "|" in line):
+        return False
+    return _TABLE_RULE.fullmatch(line.strip()) is not None
 
 
 def _table_row(line: str) -> str | None:
@@ -147,7 +156,7 @@ def read_markdown(data: bytes) -> ParsedFile:
                 level = len(line) - len(line.lstrip("#"))
                 blocks.append(Block(text, heading=True, style=f"h{level}"))
                 meta.setdefault("_first_heading", text)
-        elif _TABLE_RULE.match(line) and "|" in line and blocks and blocks[-1].style == "tr":
+        elif _rule_under_a_row(line, blocks):
             flush()
             blocks[-1] = Block(blocks[-1].text, style="th")  # the row above is the header
         elif row is not None:
