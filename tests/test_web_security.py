@@ -109,9 +109,10 @@ def test_anything_but_an_upload_has_a_small_body_limit(client):
 
 def test_an_editor_may_upload_a_file_over_the_small_limit(app, client, editor_token):
     limit = app.config["KB_CONFIG"].max_form_bytes
-    text = ("Myndigheten redovisade kostnader för drift och förvaltning. " * 20 + "\n\n") * (
-        limit // 1000
-    )
+    # over the limit in bytes, a few passages in text (a megabyte of prose takes 40 s to embed)
+    sentence = "Myndigheten redovisade kostnader för drift och förvaltning.\n\n"
+    text = sentence + " " * (limit + 1000) + sentence
+    assert len(text.encode()) > limit
     sent = client.post(
         "/api/documents?wait=1",
         headers={"Authorization": f"Bearer {editor_token}"},
