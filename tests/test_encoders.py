@@ -31,6 +31,24 @@ def test_the_default_backend_is_onnx(embedder):
     assert type(embedder.encoder).__name__ == "_OnnxEncoder"
 
 
+def test_one_tokenizer_truncates_and_pads_as_its_own_settings_would(embedder):
+    from tokenizers import Tokenizer
+
+    graph = embedder.encoder.graph  # one tokenizer for encoding and counting (~300 MB each)
+    reference = Tokenizer.from_str(graph.tokenizer.to_str())
+    reference.enable_truncation(graph.max_seq_length)
+    reference.enable_padding(pad_id=reference.token_to_id("<pad>"), pad_token="<pad>")
+    long = " ".join(parity_texts()) * 2  # far over 512 tokens
+    batches = [["", "kort"], ["ord " * 509, "ord " * 510, "ord " * 511], [long, "Tullverket"]]
+    for texts in batches:
+        ids, mask = graph._batch(texts)
+        expected = reference.encode_batch(texts)
+        assert ids.tolist() == [e.ids for e in expected]
+        assert mask.tolist() == [e.attention_mask for e in expected]
+    assert ids.shape[1] == graph.max_seq_length
+    assert graph.count_tokens([long])[0] > 2 * graph.max_seq_length  # counting is not cut
+
+
 def test_onnx_and_torch_vectors_are_interchangeable(embedder, torch_embedder):
     texts = parity_texts()
     cosines = np.concatenate(

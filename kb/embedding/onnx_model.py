@@ -116,12 +116,10 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         self.max_seq_length = max_tokens
+        # One tokenizer (~300 MB each) with no truncation or padding set: calls then change no
+        # shared state, so encoding, counting and the threads of a server can all use it.
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_tokens)
-        pad_id = self.tokenizer.token_to_id("<pad>")
-        self.tokenizer.enable_padding(pad_id=pad_id, pad_token="<pad>")
-        # Counting sees whole texts; a tokenizer's settings are shared state, so a copy of its own.
-        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._pad_id = self.tokenizer.token_to_id("<pad>")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # warnings about unused initializers are not ours to fix
         self.session = onnxruntime.InferenceSession(
@@ -131,20 +129,33 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of the texts (prompts already prepended), one model call."""
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        ids, mask = self._batch(texts)
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         summed = np.einsum("btd,bt->bd", hidden, mask.astype(hidden.dtype))
         vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
+    def _batch(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and attention mask, right-padded to the longest text; a text over max_tokens
+        keeps its first tokens and its closing special token, as the tokenizer's own
+        truncation does (it, too, tokenizes the whole text first)."""
+        rows = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        limit = self.max_seq_length
+        rows = [row if len(row) <= limit else row[: limit - 1] + row[-1:] for row in rows]
+        width = max(map(len, rows), default=0)
+        ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        return ids, mask
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Tokens per text, without special tokens or truncation."""
-        encodings = self._counter.encode_batch(texts, add_special_tokens=False)
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
         return [len(e.ids) for e in encodings]
 
     def token_ids(self, text: str) -> list[int]:
         """The ids the model sees for `text`, special tokens included, before truncation."""
-        return self._counter.encode(text).ids
+        return self.tokenizer.encode(text).ids
