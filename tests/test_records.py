@@ -292,6 +292,28 @@ BAD = {
         {"investments": [{**records()["investments"][0], "start_year": "٢٠٠٨"}]},
         "not_whole_number",
     ),
+    "year of 5,000 digits": (  # int() refuses strings over 4,300 digits with a ValueError
+        {"investments": [{**records()["investments"][0], "start_year": "9" * 5000}]},
+        "year_out_of_range",
+    ),
+    "year out of range": (
+        {"investments": [{**records()["investments"][0], "end_year": 20180}]},
+        "year_out_of_range",
+    ),
+    **{
+        f"cost {value!r}": (
+            {
+                "investments": [
+                    {
+                        **records()["investments"][0],
+                        "actual_cost": {"msek": value, "kind": "utfall"},
+                    }
+                ]
+            },
+            "record_not_number",
+        )
+        for value in ("inf", "nan", "٣", "1_000", float("inf"))
+    },
 }
 
 

@@ -3,6 +3,7 @@ reference against the catalog and the themes file, every quote anchored in its d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from kb.errors import KBError
@@ -27,6 +28,7 @@ from kb.records.models import (
     Lesson,
     Recommendation,
 )
+from kb.search.filters import MAX_YEAR, MIN_YEAR
 
 FIELDS = {
     "investments": (
@@ -193,11 +195,18 @@ class Checker:
         value = e.get(name)
         if value in (None, ""):
             return None
-        text = str(value).strip()
-        if isinstance(value, bool) or not (text.isascii() and text.isdigit()):  # not "²", "٣"
+        if isinstance(value, bool) or not isinstance(value, int | str):
             self._problem(KBError("not_whole_number", field=name))
             return None
-        return int(text)
+        text = value.strip() if isinstance(value, str) else ""
+        if isinstance(value, str) and not (text.isascii() and text.isdigit()):  # not "²", "٣"
+            self._problem(KBError("not_whole_number", field=name))
+            return None
+        # before int(): a string of 5,000 digits is a ValueError there, not a year
+        if isinstance(value, str) and len(text) > 4 or not MIN_YEAR <= int(value) <= MAX_YEAR:
+            self._problem(KBError("year_out_of_range", field=name, min=MIN_YEAR, max=MAX_YEAR))
+            return None
+        return int(value)
 
     def _list(self, e, name: str, required: bool = False) -> list:
         value = e.get(name) if isinstance(e, dict) else None
@@ -223,7 +232,7 @@ class Checker:
         if not isinstance(cost, dict):
             self._problem(KBError("record_not_mapping", field=name))
             return None
-        msek = _number(cost.get("msek"))
+        msek = parse_amount(cost.get("msek"))
         if msek is None:
             self._problem(
                 KBError("record_not_number", field=f"{name}.msek", value=cost.get("msek"))
@@ -272,12 +281,18 @@ class Checker:
         return with_chunk(selector, chunks)
 
 
-def _number(value) -> float | None:
+def parse_amount(value) -> float | None:
+    """A finite amount: 12,5 and 1 200 too; not "٣", "1_000", "inf" or "nan"."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).replace(",", ".").replace(" ", ""))
-    except ValueError:
-        return None
+        number = float(value)
+    else:
+        text = str(value).replace(",", ".").replace(" ", "")
+        if not text.isascii() or "_" in text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None

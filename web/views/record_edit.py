@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from kb.errors import KBError, NotFound
+from kb.records.checks import parse_amount
 from kb.records.editing import changed, checked, new_id
 from kb.records.models import (
     COST_KINDS,
@@ -52,10 +53,8 @@ def _msek(name: str) -> float | str | None:
     value = _field(name, 20)
     if value is None:
         return None
-    try:
-        return float(value.replace(",", ".").replace(" ", ""))
-    except ValueError:
-        return value
+    amount = parse_amount(value)
+    return value if amount is None else amount  # a non-number goes on: the check says so
 
 
 def _evidence_typed(prefix: str = "") -> dict | None:
