@@ -69,12 +69,11 @@ ocr:
 
 # The store, search, web and CLI tests run twice: embedded, then against a Chroma server.
 # Not twice: the server-mode tests (they start a Chroma server of their own in the embedded
-# pass) and the bad-input suite (readers and parameters do not depend on the store; what a
-# refused file must not leave behind is checked here by the pipeline and consistency tests).
+# pass), and the bad-input suite's queries and parameters (parsed before the store is reached).
 SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_similar.py \
 	tests/test_pipeline.py tests/test_consistency.py tests/test_reindex.py tests/test_archive.py \
 	tests/test_web.py tests/test_api.py tests/test_cli.py tests/test_crash.py \
-	tests/test_records.py
+	tests/test_bad_input.py tests/test_records.py
 
 test: setup browser
 	$(BIN)/ruff check .
