@@ -497,12 +497,12 @@ def _fuzz_routes(app) -> list[tuple[str, str, str]]:
 EVERY = "*"
 
 
-class _NotedArgs(ImmutableMultiDict):
-    """Query and form parameters that note which names the request looked up: the fuzz sends
-    odd values only to the parameters a route reads (a route that lists them all reads every
-    one), instead of every name to every route (31,000 requests, 2.5 minutes)."""
+class _Noting:
+    """A mapping that notes which names a request looked up in it: the fuzz sends odd values
+    only to the parameters a route reads (a route that lists them all reads every one),
+    instead of every name to every route (31,000 requests, 2.5 minutes)."""
 
-    read: set[str] = set()
+    read: set[str] = set()  # shared by the query, form and JSON of the request being made
 
     def __getitem__(self, key):
         self.read.add(key)
@@ -519,6 +519,10 @@ class _NotedArgs(ImmutableMultiDict):
     def __contains__(self, key):
         self.read.add(key)
         return super().__contains__(key)
+
+    def pop(self, key, *args):
+        self.read.add(key)
+        return super().pop(key, *args)
 
     def __iter__(self):
         self.read.add(EVERY)
@@ -545,40 +549,12 @@ class _NotedArgs(ImmutableMultiDict):
         return super().to_dict(*args, **kwargs)
 
 
-class _NotedJson(dict):
-    """A JSON body that notes the names looked up in it, like _NotedArgs."""
+class _NotedArgs(_Noting, ImmutableMultiDict):
+    """Query and form parameters."""
 
-    def __getitem__(self, key):
-        _NotedArgs.read.add(key)
-        return super().__getitem__(key)
 
-    def get(self, key, *args):
-        _NotedArgs.read.add(key)
-        return super().get(key, *args)
-
-    def __contains__(self, key):
-        _NotedArgs.read.add(key)
-        return super().__contains__(key)
-
-    def pop(self, key, *args):
-        _NotedArgs.read.add(key)
-        return super().pop(key, *args)
-
-    def __iter__(self):
-        _NotedArgs.read.add(EVERY)
-        return super().__iter__()
-
-    def keys(self):
-        _NotedArgs.read.add(EVERY)
-        return super().keys()
-
-    def items(self):
-        _NotedArgs.read.add(EVERY)
-        return super().items()
-
-    def values(self):
-        _NotedArgs.read.add(EVERY)
-        return super().values()
+class _NotedJson(_Noting, dict):
+    """A JSON body."""
 
 
 class _NotingRequest(Request):
@@ -617,13 +593,13 @@ def _fuzz_route(client, method, path, token, base) -> set[str]:
     noted on a request with none, then with every name at each odd value (a valid CSRF token
     kept, so that a form gets past the check), then on the fuzzing itself until no new one
     appears. Returns the names fuzzed."""
-    _NotedArgs.read = set()
+    _Noting.read = set()
     _send(client, method, path, token, base)
     for value in FUZZ_VALUES:
         every = {p: value for p in FUZZ_PARAMS if p != "csrf_token"}
         _send(client, method, path, token, every | base)
     fuzzed: set[str] = set()
-    while todo := _names(_NotedArgs.read) - fuzzed:
+    while todo := _names(_Noting.read) - fuzzed:
         for param in sorted(todo):
             for value in FUZZ_VALUES:
                 _send(client, method, path, token, {**base, param: value})
