@@ -117,6 +117,22 @@ class _OnnxEncoder:
         return self.graph.token_ids(text)
 
 
+# One ONNX session per model file and device in a process, whichever Embedder asks: loading
+# one takes about a second and 300 MB, and a session and a tokenizer without settings are
+# safe to share between threads (each Embedder still serialises its own calls).
+_SESSIONS: dict[tuple, _OnnxEncoder] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _shared_onnx_encoder(folder: Path, model_file: Path, device: str) -> _OnnxEncoder:
+    stat = model_file.stat()  # a rewritten file (a new conversion) is a new model
+    key = (str(model_file.resolve()), stat.st_mtime_ns, stat.st_size, device)
+    with _SESSIONS_LOCK:
+        if key not in _SESSIONS:
+            _SESSIONS[key] = _OnnxEncoder(folder, model_file, device)
+        return _SESSIONS[key]
+
+
 BACKENDS = ("onnx", "torch")
 SHARED_CALL_TEXTS = 4  # a search embeds its query and at most a few thesaurus variants
 QUANTIZATIONS = ("none", "int8")
@@ -178,8 +194,8 @@ class Embedder:
         if self.backend == "torch":
             return _TorchEncoder(str(folder), self._torch_device())
         if self.config.embed_quantize == "int8":
-            return _OnnxEncoder(folder, ensure_int8(folder), self.config.embed_device)
-        return _OnnxEncoder(folder, folder / FP32_FILE, self.config.embed_device)
+            return _shared_onnx_encoder(folder, ensure_int8(folder), self.config.embed_device)
+        return _shared_onnx_encoder(folder, folder / FP32_FILE, self.config.embed_device)
 
     def _torch_device(self) -> str:
         if self.config.embed_device != "auto":
