@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE = 3  # words per shingle
 PERMUTATIONS = 128
@@ -31,6 +30,9 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
 
 
 def signature(text: str, size: int = SHINGLE) -> np.ndarray:
+    # datasketch imports scipy (a second of every `kb` command's start-up): only when hashing.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED)
     minhash.update_batch(list(shingles(text, size)))
     return minhash.hashvalues.astype(np.uint64)
