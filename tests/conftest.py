@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
@@ -37,11 +38,33 @@ def base_config(tmp_path_factory):
     return config.with_(cache_dir=Path(cache)) if cache else config
 
 
+class RememberingEmbedder(Embedder):
+    """The real model, remembering each passage's vector for the session: the suite ingests
+    the sample corpus into a dozen fresh stores, and the model gives a text the same vector
+    each time. Queries, token counts and the tests of the encoder itself use the model."""
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        for text, vector in zip(new, super().embed_passages(new), strict=True):
+            self._vectors[text] = vector
+        return np.stack([self._vectors[t] for t in texts]) if texts else super().embed_passages([])
+
+
 @pytest.fixture(scope="session")
-def embedder(base_config) -> Embedder:
+def model_embedder(base_config) -> Embedder:
+    """The embedder as the product runs it, remembering nothing (for tests of the encoder)."""
     emb = Embedder(base_config)
     emb.encoder  # load once for the whole session  # noqa: B018
     return emb
+
+
+@pytest.fixture(scope="session")
+def embedder(base_config, model_embedder) -> Embedder:
+    return RememberingEmbedder(base_config)  # the same loaded session as model_embedder
 
 
 @pytest.fixture

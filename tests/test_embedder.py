@@ -6,9 +6,17 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from kb.embedding.priority_lock import PriorityLock
 from tests.hostile import SV
+
+
+@pytest.fixture(scope="module")
+def embedder(model_embedder):
+    """The model as the product runs it: these tests are about the encoder, so nothing is
+    remembered between calls."""
+    return model_embedder
 
 
 def test_batched_encoding_matches_one_call(embedder):

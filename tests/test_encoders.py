@@ -17,6 +17,13 @@ from tests.test_e5_convert import parity_texts
 
 
 @pytest.fixture(scope="module")
+def embedder(model_embedder):
+    """The model as the product runs it: these tests are about the encoder, so nothing is
+    remembered between calls."""
+    return model_embedder
+
+
+@pytest.fixture(scope="module")
 def torch_embedder(base_config) -> Embedder:
     return Embedder(base_config.with_(embed_backend="torch"))
 
