@@ -67,13 +67,13 @@ ocr:
 	|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		tesseract-ocr tesseract-ocr-swe tesseract-ocr-eng fonts-dejavu-core >/dev/null; }
 
-# The store, search, web and CLI tests run twice: embedded, then against a Chroma server.
-# Not twice: the server-mode tests (they start a Chroma server of their own in the embedded
-# pass), and the bad-input suite's queries and parameters (parsed before the store is reached).
+# The tests that reach the vector store run twice: embedded, then against a Chroma server.
+# The web, API and records suites reach it through the same store calls these make, so they
+# run once; the server-mode tests start a Chroma server of their own. The bad-input suite's
+# hostile names and texts go over the server's HTTP too (its parsing tests skip there).
 SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_similar.py \
 	tests/test_pipeline.py tests/test_consistency.py tests/test_reindex.py tests/test_archive.py \
-	tests/test_web.py tests/test_api.py tests/test_cli.py tests/test_crash.py \
-	tests/test_bad_input.py tests/test_records.py
+	tests/test_cli.py tests/test_crash.py tests/test_bad_input.py
 
 test: setup browser
 	$(BIN)/ruff check .
