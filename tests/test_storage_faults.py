@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -300,12 +301,14 @@ def editor_header(data_dir: Path, base_config, embedder) -> dict:
 
 # 1. a full disk during `kb ingest` ---------------------------------------------------------
 def test_a_full_disk_stops_ingest_at_once_keeps_what_is_done_and_the_next_run_completes(
-    mount, tmp_path, run
+    mount, tmp_path, run, monkeypatch
 ):
     disk = mount(24)
     data = built(disk / "data", _corpus(tmp_path / "first", 2))
-    folder = _corpus(tmp_path / "more", 20, start=10, paragraphs=60)  # ~60 KB each
-    filler = fill(disk, leave_kb=400)
+    folder = _corpus(tmp_path / "more", 12, start=10, paragraphs=20)  # ~20 KB each
+    # Small embedding pools write a few documents at a time, so some fit before the disk fills.
+    monkeypatch.setenv("KB_EMBED_POOL_CHUNKS", "8")
+    filler = fill(disk, leave_kb=1500)
     started = time.monotonic()
     code, out, err = run(data, "ingest", str(folder), "--quiet")
     took = time.monotonic() - started
@@ -313,13 +316,14 @@ def test_a_full_disk_stops_ingest_at_once_keeps_what_is_done_and_the_next_run_co
     line = one_line(err)
     assert "disk full" in line and str(data) in line and "more is needed" in line
     assert err.count("disk full") == 1  # once, not once per file
-    assert out.startswith("added ") and "not done" in out  # the summary, with what is left
+    added = int(re.match(r"added (\d+),", out).group(1))  # the summary, with what is left
+    assert 0 < added < 12 and "not done" in out
     assert took < 60, f"the full disk took {took:.0f} s to stop the run"
     filler.unlink()
     code, out, err = run(data, "ingest", str(folder), "--quiet", "--json")
     assert code == 0, err
     code, out, _ = run(data, "list", "--json")
-    assert len(json.loads(out)) == 22
+    assert len(json.loads(out)) == 14
     code, out, _ = run(data, "check", "--json")
     assert code == 0 and json.loads(out)["clean"]
 
