@@ -30,7 +30,7 @@ def _corpus(folder, n: int = 40) -> None:
         topic = TOPICS[i % len(TOPICS)]
         sentence = f"Stycke om {topic} och kostnader. "
         paragraphs = [
-            f"Dokument {i}, del {j}, handlar om {topic}. " + sentence * 12 for j in range(6)
+            f"Dokument {i}, del {j}, handlar om {topic}. " + sentence * 4 for j in range(6)
         ]
         (folder / f"dok-{i:02d}.md").write_text(f"# Dokument {i}\n\n" + "\n\n".join(paragraphs))
 
@@ -59,7 +59,7 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path, base_confi
         **os.environ,
         "KB_DATA_DIR": str(tmp_path / "data"),
         "KB_CACHE_DIR": str(base_config.cache_dir),
-        "KB_EMBED_POOL_CHUNKS": "6",
+        "KB_EMBED_POOL_CHUNKS": "3",
     }
     catalog = tmp_path / "data" / "catalog.sqlite3"
     rng = random.Random(20261124)
