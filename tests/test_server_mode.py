@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ingest.pipeline import ingest
+from kb.knowledge_base import KnowledgeBase
 from tests.chroma_server import free_port, wait_until_up
 from tests.conftest import CORPUS, EDITOR_PASSWORD
 from tests.files import make_pdf
@@ -64,23 +66,19 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def served(base_config, chroma_url, tmp_path_factory):
+def served(base_config, embedder, chroma_url, tmp_path_factory):
     data = tmp_path_factory.mktemp("workers-data")
     env = _env(base_config, data, chroma_url)
-    assert _kb(env, "ingest", str(CORPUS), "--quiet").returncode == 0
-    assert (
-        _kb(
-            env,
-            "user",
-            "add",
-            "redaktor",
-            "--editor",
-            "--password-stdin",
-            stdin=EDITOR_PASSWORD + "\n",
-        ).returncode
-        == 0
-    )
-    token = _kb(env, "token", "create", "redaktor").stdout.strip().split()[-1]
+    # Built in this process, where the session's embedder already has the corpus's vectors;
+    # the workers are what these tests are about.
+    config = base_config.with_(data_dir=data, chroma_url=chroma_url)
+    knowledge_base = KnowledgeBase(config, embedder=embedder)
+    try:
+        assert ingest(knowledge_base, [CORPUS]).ok
+        knowledge_base.accounts.add("redaktor", EDITOR_PASSWORD, editor=True)
+        token = knowledge_base.accounts.create_token("redaktor")
+    finally:
+        knowledge_base.close()
     port = free_port()
     command = [BIN / "kb", "serve", "--workers", "2", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -160,7 +158,7 @@ def test_an_upload_whose_worker_dies_reports_failed_and_can_be_redone(served, tm
     pages = [
         f"Avbrottsprovet sida {n}: myndighet {n} beskriver upphandling, drift och "
         f"förvaltning av system {n * 7} med kostnad {n * 13} miljoner kronor. " * 12
-        for n in range(120)
+        for n in range(40)
     ]
     pdf = make_pdf(tmp_path / "avbrott.pdf", pages)
     files = {"files": ("avbrott.pdf", pdf.read_bytes(), "application/pdf")}
