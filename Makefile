@@ -75,11 +75,17 @@ SERVER_TESTS := tests/test_search_dense.py tests/test_search.py tests/test_simil
 	tests/test_pipeline.py tests/test_consistency.py tests/test_reindex.py tests/test_archive.py \
 	tests/test_cli.py tests/test_crash.py tests/test_bad_input.py
 
+# The passage vectors the embedded pass computed, handed to the server pass of the same run
+# (tests/conftest.py, RememberingEmbedder): the same model on the same texts, not embedded twice.
+TEST_VECTORS := $(VENV)/test-vectors.pickle
+
 test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
-	$(BIN)/python -m tests.chroma_server $(BIN)/pytest -p no:cacheprovider $(SERVER_TESTS)
+	rm -f $(TEST_VECTORS)
+	KB_TEST_VECTORS_SAVE=$(TEST_VECTORS) $(BIN)/pytest
+	KB_TEST_VECTORS_LOAD=$(TEST_VECTORS) \
+		$(BIN)/python -m tests.chroma_server $(BIN)/pytest -p no:cacheprovider $(SERVER_TESTS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,18 @@ class RememberingEmbedder(Embedder):
             self._vectors[text] = vector
         return np.stack([self._vectors[t] for t in texts]) if texts else super().embed_passages([])
 
+    def save(self, path: Path) -> None:
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as f:
+            pickle.dump((self.model_id, self._vectors), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+
+    def load(self, path: Path) -> None:
+        with open(path, "rb") as f:
+            model_id, vectors = pickle.load(f)  # our own file, written by the pass before
+        if model_id == self.model_id:
+            self._vectors.update(vectors)
+
 
 @pytest.fixture(scope="session")
 def model_embedder(base_config) -> Embedder:
@@ -64,7 +77,14 @@ def model_embedder(base_config) -> Embedder:
 
 @pytest.fixture(scope="session")
 def embedder(base_config, model_embedder) -> Embedder:
-    return RememberingEmbedder(base_config)  # the same loaded session as model_embedder
+    # make test's two passes run the same code: the embedded pass saves what it embedded
+    # (KB_TEST_VECTORS_SAVE) and the server pass starts with it (KB_TEST_VECTORS_LOAD).
+    remembering = RememberingEmbedder(base_config)  # the same loaded session as model_embedder
+    if (earlier := os.environ.get("KB_TEST_VECTORS_LOAD")) and Path(earlier).is_file():
+        remembering.load(Path(earlier))
+    yield remembering
+    if later := os.environ.get("KB_TEST_VECTORS_SAVE"):
+        remembering.save(Path(later))
 
 
 @pytest.fixture

@@ -77,3 +77,24 @@ def test_a_waiting_batch_is_not_starved_by_searches():
     batch.join()
     query.join()
     assert order == ["batch", "query"]
+
+
+def test_the_test_embedder_hands_its_vectors_to_the_next_pass_of_the_same_model(
+    base_config, tmp_path
+):
+    from tests.conftest import RememberingEmbedder
+
+    texts = ["Tullverkets ärendehantering", "Försäkringskassans e-tjänst"]
+    first = RememberingEmbedder(base_config)
+    vectors = first.embed_passages(texts)
+    first.save(tmp_path / "vectors.pickle")
+
+    second = RememberingEmbedder(base_config)
+    second.load(tmp_path / "vectors.pickle")
+    assert set(second._vectors) == set(texts)
+    assert np.array_equal(second.embed_passages(texts), vectors)
+
+    other = RememberingEmbedder(base_config)
+    other.model_id = "another-model"  # vectors of another model are not taken
+    other.load(tmp_path / "vectors.pickle")
+    assert other._vectors == {}
