@@ -74,6 +74,9 @@ class Config:
     rrf_k: float = 60.0  # KB_RRF_K: for rrf only
     dense_weight: float = 0.45  # KB_DENSE_WEIGHT: the keyword side gets the rest
     keyword_prefix: bool = True  # KB_KEYWORD_PREFIX: "investering" also finds "investeringsbeslut"
+    # KB_KEYWORD_ENGINE: tantivy (a copy of the catalog's terms built for top-k search, used
+    # while it is current) or fts5 (the catalog's own index, always)
+    keyword_engine: str = "tantivy"
     search_candidates: int = 100  # KB_SEARCH_CANDIDATES: chunks fetched per retriever
     chunks_per_doc: int = 0  # KB_CHUNKS_PER_DOC: chunks of one document per side, 0 = any
     keyword_title_weight: float = 1.0  # KB_KEYWORD_TITLE_WEIGHT: a title match against a text one
@@ -121,6 +124,10 @@ class Config:
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def keyword_copy_path(self) -> Path:
+        return self.data_dir / "keywords"
 
     @property
     def max_file_bytes(self) -> int:

@@ -17,6 +17,7 @@ from kb.storage.catalog import Catalog
 from kb.storage.contributions import ContributionReader
 from kb.storage.data_folder import private_folder
 from kb.storage.faults import storage_fault
+from kb.storage.keyword_copy import KeywordCopy
 from kb.storage.locking import HeldLock, write_lock
 from kb.storage.records import RecordReader
 from kb.storage.references import ReferenceReader
@@ -55,12 +56,19 @@ class KnowledgeBase:
             # knowledge base gets a collection of its own.
             default = new_collection_name() if config.chroma_url else COLLECTION
             catalog.record_setting_once("collection", default)
+        if config.keyword_engine not in ("tantivy", "fts5"):
+            raise ValueError(f"KB_KEYWORD_ENGINE={config.keyword_engine!r}: use tantivy or fts5")
+        if config.keyword_engine == "tantivy":
+            catalog.keyword_copy = KeywordCopy(config.keyword_copy_path)
         self.catalog = catalog
         self.embedder = embedder or Embedder(config)
         if store is not None:
             self.store = store
         # A store we open is ours to close; a store we are given (or hand over) is not.
         self._owns_store = store is None
+        if not shared:
+            # an older catalog, or a follow a crash cut short: the copy catches up here
+            catalog.follow_keywords()
         self.follows_model = check_model and shared
         if self.follows_model:
             self.follow_switch()  # a web request: the shared model follows a `kb reindex`
@@ -174,6 +182,8 @@ class KnowledgeBase:
             yield writer
         finally:
             writer.close()
+            # still under the lock; a copy that cannot follow leaves FTS5 to answer
+            self.catalog.follow_keywords()
 
     def close(self) -> None:
         self.catalog.close()

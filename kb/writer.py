@@ -323,7 +323,12 @@ class Writer:
         self.base.catalog.set_settings(values)
 
     def rebuild_keywords(self) -> None:
+        """FTS5's terms derived again, and the tantivy copy built anew from them."""
         self.base.catalog.rebuild_keywords()
+        self.base.catalog.follow_keywords()
+
+    def rebuild_keyword_copy(self) -> None:
+        self.base.catalog.follow_keywords(rebuild=True)
 
     def _record_model(self) -> None:
         """Bind the store to the embedding model (on first write)."""

@@ -46,6 +46,7 @@ REBUILT = {
     "chunk_terms_docsize",
     "chunk_terms_config",
     "chunk_vocab",  # a view of the keyword index's terms (fts5vocab)
+    "keyword_changes",  # the keyword index's changes, for its tantivy copy to follow
     "sqlite_sequence",  # SQLite's own: follows the rows copied with their ids
 }
 # What a document keeps through a recovery (updated_at and the hash of its ingest options

@@ -22,6 +22,8 @@ class CheckReport:
     stale_vectors: list[str] = field(default_factory=list)  # text differs from the catalog's
     missing_terms: list[str] = field(default_factory=list)
     orphan_terms: list[str] = field(default_factory=list)
+    # the tantivy copy of the terms: missing, behind the catalog, unreadable or different
+    keyword_copy: list[str] = field(default_factory=list)
     missing_lesson_vectors: list[str] = field(default_factory=list)  # lesson ids
     orphan_lesson_vectors: list[str] = field(default_factory=list)
     # chunks whose text is not their span of the document's text (the document's is the truth)
@@ -45,6 +47,7 @@ class CheckReport:
             or self.stale_vectors
             or self.missing_terms
             or self.orphan_terms
+            or self.keyword_copy
             or self.missing_lesson_vectors
             or self.orphan_lesson_vectors
             or self.mismatched_chunks
@@ -103,8 +106,33 @@ def check(knowledge_base: KnowledgeBase) -> CheckReport:
     terms = {chunk_id(doc_id, seq) for doc_id, seq in knowledge_base.catalog.keyword_keys()}
     report.missing_terms = sorted(set(expected) - terms)
     report.orphan_terms = sorted(terms - set(expected))
+    report.keyword_copy = _keyword_copy_problems(knowledge_base, terms)
     _check_records(knowledge_base, report)
     return report
+
+
+def _keyword_copy_problems(knowledge_base: KnowledgeBase, terms: set[str]) -> list[str]:
+    """The tantivy copy against the catalog's own keyword index (`terms`: its chunk ids)."""
+    catalog = knowledge_base.catalog
+    copy = catalog.keyword_copy
+    if copy is None:
+        return []
+    pointer = copy.pointer()
+    if pointer is None:
+        return ["the keyword copy is missing"]
+    (held, token), (last, current) = pointer[1], catalog.keyword_state()
+    if token != current:
+        return [f"the keyword copy is behind the catalog (change {held} of {last})"]
+    try:
+        held = {chunk_id(doc_id, seq) for doc_id, seq in copy.keys()}
+    except (OSError, ValueError) as exc:
+        return [f"the keyword copy cannot be read: {exc}"]
+    problems = []
+    if missing := len(terms - held):
+        problems.append(f"the keyword copy lacks {missing} chunks")
+    if extra := len(held - terms):
+        problems.append(f"the keyword copy holds {extra} chunks the catalog does not")
+    return problems
 
 
 TWIN_SCORE = 0.995
@@ -179,6 +207,9 @@ def repair(writer: Writer) -> CheckReport:
     if found.missing_terms or found.orphan_terms:
         writer.rebuild_keywords()
         found.repaired.append("rebuilt the keyword index")
+    elif found.keyword_copy:
+        writer.rebuild_keyword_copy()
+        found.repaired.append("rebuilt the keyword copy")
     broken = {c.split("#")[0] for c in found.missing_vectors + found.stale_vectors}
     broken |= set(found.incomplete)
     if broken:
@@ -190,6 +221,7 @@ def repair(writer: Writer) -> CheckReport:
     if found.missing_lesson_vectors:
         writer.reembed_lessons(found.missing_lesson_vectors)
         found.repaired.append(f"re-embedded {len(found.missing_lesson_vectors)} lessons")
+    knowledge_base.catalog.follow_keywords()  # the re-embedding rewrote documents' terms too
     after = check(knowledge_base)
     after.repaired = found.repaired
     return after

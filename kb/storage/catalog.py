@@ -12,6 +12,7 @@ from kb.errors import NotFound
 from kb.models import Chunk, Document, Filters, ManualEdit, Metadata, OcrPage
 from kb.near_duplicates import NearDuplicate
 from kb.storage import (
+    keyword_copy,
     keyword_index,
     migrations,
     near_duplicates,
@@ -50,6 +51,8 @@ class Catalog:
             private_folder(path.parent)
         self.path = path
         self.read_only = False
+        # the tantivy copy searches answer from while it is current (KnowledgeBase sets it)
+        self.keyword_copy: keyword_copy.KeywordCopy | None = None
         self._db = self._connect(path, migrate)
         if migrate and migrations.pending(self._db):
             self._db.execute("PRAGMA journal_mode=WAL")  # kept in the file from then on
@@ -92,9 +95,27 @@ class Catalog:
         # Unfiltered searches skip the documents subquery; unready documents are dropped
         # when results are grouped, as they are for dense matches.
         doc_filter = sql_documents(filters) if filters.active else None
+        # The copy holds title + text in one field: other title weights are FTS5's alone.
+        if self.keyword_copy is not None and title_weight == 1.0:
+            doc_ids = None
+            if doc_filter:
+                doc_ids = [r[0] for r in self._db.execute(*doc_filter)]
+            found = self.keyword_copy.search(self._db, stems, limit, doc_ids, prefix)
+            if found is not None:
+                return found
         return keyword_index.search(
             self._db, stems, limit, doc_filter, prefix=prefix, title_weight=title_weight
         )
+
+    def follow_keywords(self, rebuild: bool = False) -> bool:
+        """Bring the keyword copy to this catalog's changes (kb/storage/keyword_copy.py)."""
+        if self.keyword_copy is None or self.read_only:
+            return False
+        return self.keyword_copy.follow(self.path, rebuild=rebuild)
+
+    def keyword_state(self) -> keyword_copy.State:
+        """The last change to the keyword terms (number, token): what a current copy holds."""
+        return keyword_copy.catalog_state(self._db)
 
     def term_frequency(self) -> Callable[[str], int]:
         """How many chunks hold a term or its continuations (for compound splitting)."""

@@ -2,7 +2,8 @@
 (its schema is in migrations.py).
 
 It lives in the catalog's database file and is written in the same transactions, so the two
-can never disagree.
+can never disagree. Each change also notes the document in `keyword_changes`, which the tantivy
+copy used for top-k search follows (kb/storage/keyword_copy.py).
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ def add_chunks(db: sqlite3.Connection, title: str, chunks) -> None:
         "INSERT INTO chunk_terms (terms, title, doc_id, seq) VALUES (?, ?, ?, ?)",
         [(index_terms(c.text), title_terms, c.doc_id, c.seq) for c in chunks],
     )
+    _changed(db, dict.fromkeys(c.doc_id for c in chunks))
 
 
 def delete_document(db: sqlite3.Connection, doc_id: str) -> None:
     db.execute("DELETE FROM chunk_terms WHERE doc_id = ?", (doc_id,))
+    _changed(db, [doc_id])
+
+
+def _changed(db: sqlite3.Connection, doc_ids) -> None:
+    """Note the documents whose terms changed ("" for all), for the copy to follow."""
+    db.executemany("INSERT INTO keyword_changes (doc_id) VALUES (?)", [(d,) for d in doc_ids])
 
 
 def keys(db: sqlite3.Connection) -> set[tuple[str, int]]:
@@ -43,6 +51,13 @@ def keys(db: sqlite3.Connection) -> set[tuple[str, int]]:
 def rebuild(db: sqlite3.Connection) -> None:
     """Every chunk's terms derived again, the title with each (the caller holds the
     transaction)."""
+    fill(db)
+    db.execute("DELETE FROM keyword_changes")  # the copy is built anew: no need to keep these
+    _changed(db, [""])
+
+
+def fill(db: sqlite3.Connection) -> None:
+    """`rebuild` without noting the change (for migrations older than the change log)."""
     db.execute("DELETE FROM chunk_terms")
     rows = db.execute(
         "SELECT c.doc_id, c.seq, c.text, d.meta FROM chunks c JOIN documents d ON d.id = c.doc_id"

@@ -165,7 +165,7 @@ def m007_title_column(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE VIRTUAL TABLE chunk_vocab USING fts5vocab(chunk_terms, 'row')")
-    keyword_index.rebuild(db)
+    keyword_index.fill(db)
 
 
 @migration
@@ -196,7 +196,7 @@ def m009_text_structure(db: sqlite3.Connection) -> None:
 @migration
 def m010_stem_overrides(db: sqlite3.Connection) -> None:
     # kb.analysis.STEM_OVERRIDES tells "nytt" (new) from "nytta" (benefit): index terms anew.
-    keyword_index.rebuild(db)
+    keyword_index.fill(db)
 
 
 @migration
@@ -294,7 +294,7 @@ def m011_records(db: sqlite3.Connection) -> None:
 @migration
 def m012_stem_overrides_of_every_form(db: sqlite3.Connection) -> None:
     # STEM_OVERRIDES gained the genitives (nyttans, nyttors, nyttornas) and "nyttighet".
-    keyword_index.rebuild(db)
+    keyword_index.fill(db)
 
 
 @migration
@@ -513,3 +513,18 @@ def m019_document_tags(db: sqlite3.Connection) -> None:
         "INSERT OR IGNORE INTO document_tags (doc_id, tag)"
         " SELECT documents.id, value FROM documents, json_each(documents.meta, '$.tags')"
     )
+
+
+@migration
+def m020_keyword_changes(db: sqlite3.Connection) -> None:
+    # Issue 17: the keyword side answers from a tantivy copy of chunk_terms (block-max WAND,
+    # kb/storage/keyword_copy.py). Each change to chunk_terms notes its document here, in the
+    # same transaction; the last row (number and random token) is the state the copy must hold
+    # to be used. The first entry ("": everything) has the copy built from the table.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS keyword_changes (
+            n INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL,
+            token TEXT NOT NULL DEFAULT (lower(hex(randomblob(8))))
+        )"""
+    )
+    db.execute("INSERT INTO keyword_changes (doc_id) VALUES ('')")

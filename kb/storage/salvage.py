@@ -22,7 +22,8 @@ from kb.storage.data_folder import private_folder
 
 log = logging.getLogger(__name__)
 
-REBUILT = ("documents", "chunks")  # from the originals (the keyword index: virtual tables)
+# From the originals (the keyword index: virtual tables; its change log follows the new rows).
+REBUILT = ("documents", "chunks", "keyword_changes")
 _BATCH = 500
 
 
