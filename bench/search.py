@@ -13,6 +13,10 @@ own. The build goes through the Writer as ingest does, in batches of Chroma's ma
 it differs from ingest in two ways only, to make 1M chunks buildable: the catalog commits
 without waiting for the disk (synchronous=NORMAL), and the keyword analysis of a text is
 remembered (the copies repeat the sample's 84 texts; ingest analyses each chunk, ~1 ms).
+
+The keyword side answers from the tantivy copy of the terms (kb/storage/keyword_copy.py); the
+same store is then measured again with KB_KEYWORD_ENGINE=fts5 (the catalog's FTS5 table, as
+before issue 17), in the same process, so the two are compared on one machine and one load.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from kb.search import searcher as searcher_module  # noqa: E402
 from kb.search.evaluation import load_beir  # noqa: E402
 from kb.search.query import MODES, SearchQuery  # noqa: E402
 from kb.search.searcher import Searcher  # noqa: E402
-from kb.storage import keyword_index  # noqa: E402
+from kb.storage import keyword_copy, keyword_index  # noqa: E402
 
 CHUNKS_PER_DOC = 8
 # the parts of a hybrid search, timed separately (Searcher methods)
@@ -75,6 +79,7 @@ def build(embedder: Embedder, size: int, seed_data, path: Path) -> KnowledgeBase
     knowledge_base = KnowledgeBase(embedder.config.with_(data_dir=path), embedder=embedder)
     knowledge_base.catalog.connection.execute("PRAGMA synchronous=NORMAL")
     keyword_index.index_terms = functools.lru_cache(maxsize=None)(keyword_index.index_terms)
+    keyword_copy.index_terms = keyword_index.index_terms  # the copy analyses changed documents
     batch = knowledge_base.store.client.get_max_batch_size()
     items, pending = [], 0
     for start in range(0, size, CHUNKS_PER_DOC):
@@ -179,6 +184,10 @@ def one_size(size: int, repeats: int, work: Path) -> dict:
     built = time.perf_counter() - start
     figures = measure(knowledge_base, queries, repeats)
     knowledge_base.close()
+    config = embedder.config.with_(data_dir=work / f"kb-{size}", keyword_engine="fts5")
+    fts5 = KnowledgeBase(config, embedder=embedder)
+    figures["fts5"] = measure(fts5, queries, repeats)
+    fts5.close()
     return {
         "size": size,
         "queries": len(queries),
@@ -207,6 +216,13 @@ def report(r: dict) -> None:
             f"{name.strip('_')} {p50:.1f} / {p95:.1f}" for name, (p50, p95) in r["parts"].items()
         )
     )
+    before = r["fts5"]
+    print("  the same store with KB_KEYWORD_ENGINE=fts5 (before):")
+    for name in ("floor", *MODES):
+        p50, p95 = before[name]
+        ratio = f"  p95 / floor p95 = {p95 / before['floor'][1]:.2f}" if name != "floor" else ""
+        print(f"  {name:<8} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms{ratio}")
+    print(f"  keyword part of hybrid p95: {before['parts']['keyword'][1]:.1f} ms")
 
 
 def main() -> None:
