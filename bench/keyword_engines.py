@@ -1,8 +1,10 @@
-"""The keyword side on a built store: today's FTS5 query against a tantivy index of the same terms.
+"""The keyword side on a built store: the FTS5 query against a bare tantivy index of the terms.
 
 Usage: python bench/search.py --sizes 100000 --keep ../bench-stores   (once, to build a store)
-       pip install --target ../pylib tantivy                           (not a dependency)
-       PYTHONPATH=../pylib python bench/keyword_engines.py ../bench-stores/kb-100000
+       python bench/keyword_engines.py ../bench-stores/kb-100000
+
+This is the measurement that chose tantivy; the copy the product keeps and searches
+(kb/storage/keyword_copy.py, scored as FTS5 scores) is timed by bench/search.py.
 
 Both see the catalog's analysed terms (Snowball stems, stop words out; title + text in one
 field for tantivy, as FTS5's bm25 with title weight 1 counts them); a stem of 5+ letters also
