@@ -27,13 +27,15 @@ from kb.search.evaluation import load_beir  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", default=list(SETS), choices=list(SETS))
+    parser.add_argument("sets", nargs="*", help=f"of {', '.join(SETS)} (default: all)")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "evaldata")
     args = parser.parse_args()
+    if unknown := set(args.sets) - set(SETS):
+        parser.error(f"unknown sets: {', '.join(sorted(unknown))}")
     config = load_config()
     embedder = QueryCache(config, args.data)
     print(f"{'set':<16} {'engine':<8} keyword  hybrid")
-    for name in args.sets:
+    for name in args.sets or list(SETS):
         folder, split = SETS[name]
         dataset = load_beir(folder, split)
         for engine in ("fts5", "tantivy"):

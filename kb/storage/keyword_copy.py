@@ -40,7 +40,7 @@ from kb.storage.keyword_index import MIN_PREFIX, KeywordMatch
 log = logging.getLogger(__name__)
 
 POINTER = "current.json"
-FORMAT = 1  # of the copy's documents: a copy of another format is built anew
+FORMAT = 2  # of the copy's documents: a copy of another format is built anew
 # Changes to more than this share of the documents (or a rebuilt FTS5 table) and the copy is
 # built anew from the FTS5 table's stored terms: quicker than analysing those chunks again.
 REBUILD_SHARE = 0.25
@@ -142,7 +142,10 @@ class KeywordCopy:
         prefix: bool,
     ) -> list[KeywordMatch] | None:
         """The top `limit` chunks for the stems OR-ed (within `doc_ids` if given), or None
-        when the copy cannot answer for the catalog as it is now."""
+        when the copy cannot answer for the catalog as it is now, or for a phrase ("e tjänst",
+        from compound splitting: the copy keeps no positions)."""
+        if any(" " in stem for stem in stems):
+            return None
         try:
             opened = self._current(catalog_state(db))
         except (OSError, ValueError) as exc:  # a damaged copy: FTS5 answers, `kb check` tells
@@ -282,12 +285,13 @@ def _document(doc_id: str, seq: int, terms: str, title: str) -> tantivy.Document
 
 
 # Each term gives the prefixes field exactly this many tokens: its beginnings of 5 to 14
-# letters, itself if longer, and fillers. BM25 divides by the field's length, and so the
+# letters, and fillers. A longer query stem is looked up by its first 14 letters (a term
+# that shares those and differs later is rare). BM25 divides by the field's length, and so the
 # prefixes field's length is always PER_TERM times the terms field's (FTS5 divides a prefix
 # match by the row's real length). Without it, prefix matches in chunks of long words weighed
 # less: keyword nDCG@10 0.8122 against FTS5's 0.8413 on corpus/eval.
 LONGEST_PREFIX = 14
-PER_TERM = LONGEST_PREFIX - MIN_PREFIX + 2
+PER_TERM = LONGEST_PREFIX - MIN_PREFIX + 1
 FILLER = "0"  # one letter: never a prefix query (those are 5 letters or more)
 
 
@@ -295,8 +299,6 @@ def _prefixes(terms: str) -> str:
     out = []
     for term in terms.split():
         own = [term[:n] for n in range(MIN_PREFIX, min(len(term), LONGEST_PREFIX) + 1)]
-        if len(term) > LONGEST_PREFIX:
-            own.append(term)
         out += own + [FILLER] * (PER_TERM - len(own))
     return " ".join(out)
 
@@ -325,9 +327,9 @@ def _term_queries(searcher: tantivy.Searcher, stems: list[str], prefix: bool) ->
     for stem in stems:
         field, frequency = "terms", searcher.doc_freq("terms", stem)
         if prefix and len(stem) >= MIN_PREFIX:
-            prefixed = searcher.doc_freq("prefixes", stem)
+            prefixed = searcher.doc_freq("prefixes", stem[:LONGEST_PREFIX])
             if total < 1000 or prefixed <= total / 2:
-                field, frequency = "prefixes", prefixed
+                field, stem, frequency = "prefixes", stem[:LONGEST_PREFIX], prefixed
         if not frequency:
             continue
         found = (field, stem, frequency)
