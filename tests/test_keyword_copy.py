@@ -130,10 +130,15 @@ def test_a_damaged_copy_leaves_fts5_to_answer_and_is_rebuilt(small, monkeypatch,
     assert sorted(_copy_answer(knowledge_base, "upphandling")) == ["fk", "tull"]
 
 
-def test_a_missing_pointer_is_built_again_when_the_knowledge_base_is_opened(small, embedder):
+@pytest.mark.parametrize("loss", ["deleted", "an older format"])
+def test_a_lost_pointer_is_built_again_when_the_knowledge_base_is_opened(small, embedder, loss):
     knowledge_base, _ = small
     copy = knowledge_base.catalog.keyword_copy
-    (copy.folder / keyword_copy.POINTER).unlink()
+    pointer = copy.folder / keyword_copy.POINTER
+    if loss == "deleted":
+        pointer.unlink()
+    else:
+        pointer.write_text(json.dumps(json.loads(pointer.read_text()) | {"format": 1}))
     assert "missing" in check(knowledge_base).keyword_copy[0]
     knowledge_base.close()
     again = KnowledgeBase(knowledge_base.config, embedder=embedder)
