@@ -125,7 +125,7 @@ def _keyword_copy_problems(knowledge_base: KnowledgeBase, terms: set[str]) -> li
         return [f"the keyword copy is behind the catalog (change {held} of {last})"]
     try:
         held = {chunk_id(doc_id, seq) for doc_id, seq in copy.keys()}
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - tantivy's errors vary
         return [f"the keyword copy cannot be read: {exc}"]
     problems = []
     if missing := len(terms - held):

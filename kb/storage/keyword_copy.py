@@ -147,10 +147,14 @@ class KeywordCopy:
         if any(" " in stem for stem in stems):
             return None
         try:
-            opened = self._current(catalog_state(db))
-        except (OSError, ValueError) as exc:  # a damaged copy: FTS5 answers, `kb check` tells
+            return self._search(db, stems, limit, doc_ids, prefix)
+        except Exception as exc:  # noqa: BLE001 - tantivy's errors vary
+            # a damaged copy, or one swapped while being opened: FTS5 answers, `kb check` tells
             log.warning("the keyword copy in %s cannot be read: %s", self.folder, exc)
             return None
+
+    def _search(self, db, stems, limit, doc_ids, prefix) -> list[KeywordMatch] | None:
+        opened = self._current(catalog_state(db))
         if opened is None:
             return None
         searcher = opened.searcher
