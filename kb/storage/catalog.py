@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -432,6 +433,13 @@ _LISTED = (
 )
 
 
+@functools.lru_cache(maxsize=8192)
+def _stored_metadata(stored: str) -> Metadata:
+    """A row's metadata JSON parsed, remembered by its text (Metadata is frozen, so one object
+    serves every reader): each search reads its ~200 candidate documents again."""
+    return Metadata.from_dict(json.loads(stored), stored=True)
+
+
 def _document(
     row: sqlite3.Row, with_text: bool, edits: dict[str, tuple[ManualEdit, ...]]
 ) -> Document:
@@ -440,7 +448,7 @@ def _document(
         id=row["id"],
         source=row["source"],
         content_hash=row["content_hash"],
-        meta=Metadata.from_dict(json.loads(row["meta"]), stored=True),
+        meta=_stored_metadata(row["meta"]),
         file_type=row["file_type"],
         n_chunks=row["n_chunks"],
         n_pages=row["n_pages"],
@@ -451,7 +459,7 @@ def _document(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         text=row["text"] if with_text else "",
-        file_meta=Metadata.from_dict(json.loads(file_meta), stored=True) if file_meta else None,
+        file_meta=_stored_metadata(file_meta) if file_meta else None,
         manual_edits=edits.get(row["id"], ()),
         structure=_structure(row["structure"]) if with_text else (),
         ocr=tuple(OcrPage(int(page), float(s)) for page, s in json.loads(row["ocr_pages"])),
