@@ -7,6 +7,7 @@ import fcntl
 import json
 import shutil
 import sqlite3
+import threading
 
 import pytest
 
@@ -88,16 +89,16 @@ def test_a_changed_and_a_deleted_document_are_followed(small):
     assert knowledge_base.catalog.keyword_copy.pointer()[0] == name
 
 
-def test_a_copy_left_behind_is_not_used_and_check_repairs_it(small):
+def test_a_copy_left_behind_is_not_used_and_check_repairs_it(small, monkeypatch):
     knowledge_base, folder = small
     catalog = knowledge_base.catalog
     copy = catalog.keyword_copy
-    # another process following the copy (or a crash before this one could) leaves it behind
-    with open(copy.folder / "lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # a process killed after its catalog commit, before it could follow
+    with monkeypatch.context() as m:
+        m.setattr(keyword_copy.KeywordCopy, "follow", lambda *a, **k: False)
         _write(folder, "ny", "Kammarkollegiet", "Kammarkollegiet samordnar upphandlingar.")
         assert ingest(knowledge_base, [folder]).ok
-        assert copy.pointer()[1][0] < catalog.keyword_state()[0]
+    assert copy.pointer()[1][0] < catalog.keyword_state()[0]
     assert _copy_answer(knowledge_base, "upphandling") is None  # not current: not used
     assert sorted(_found(knowledge_base, "upphandling")) == ["fk", "ny", "tull"]  # FTS5's
     report = check(knowledge_base)
@@ -222,3 +223,25 @@ def test_the_copy_ranks_as_fts5_does(corpus_kb):
         firsts.append(ours[:1] == theirs[:1])
     assert sum(overlaps) / len(overlaps) >= 0.9
     assert sum(firsts) / len(firsts) >= 0.8
+
+
+def test_a_follower_waits_for_another_and_then_catches_up(small):
+    knowledge_base, folder = small
+    catalog = knowledge_base.catalog
+    copy = catalog.keyword_copy
+    with open(copy.folder / "lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process following, from an older snapshot
+        assert catalog.delete("skv")  # a change the other follower has not read
+        waiting = threading.Thread(target=catalog.follow_keywords)
+        waiting.start()
+        waiting.join(1.0)
+        assert waiting.is_alive()  # it waits rather than leave the copy behind
+    waiting.join(30)
+    assert copy.pointer()[1] == catalog.keyword_state()
+    assert _copy_answer(knowledge_base, "folkbokföringen") == []
+
+
+def test_a_term_with_an_underscore_is_found_as_fts5_finds_it(kb, tmp_path):
+    (tmp_path / "a.md").write_text("Blanketten skickas som e_post till handläggaren.\n")
+    assert ingest(kb, [tmp_path / "a.md"]).ok
+    assert _copy_answer(kb, "e_post") == ["a"]

@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import sqlite3
 import threading
@@ -40,10 +41,12 @@ from kb.storage.keyword_index import MIN_PREFIX, KeywordMatch
 log = logging.getLogger(__name__)
 
 POINTER = "current.json"
-FORMAT = 2  # of the copy's documents: a copy of another format is built anew
+FORMAT = 3  # of the copy's documents: a copy of another format is built anew
 # Changes to more than this share of the documents (or a rebuilt FTS5 table) and the copy is
 # built anew from the FTS5 table's stored terms: quicker than analysing those chunks again.
 REBUILD_SHARE = 0.25
+MAX_ADDED_SHARE = 0.1  # chunks re-added in place since the build, of all chunks (see _apply)
+_FOLDER = re.compile(r"index-[0-9a-f]{12}")
 WRITER_HEAP = 64_000_000  # bytes tantivy buffers before it writes a segment
 
 
@@ -74,15 +77,12 @@ SCHEMA = _schema()
 def _open_index(folder: Path, create: bool = False) -> tantivy.Index:
     if create:
         folder.mkdir(mode=0o700)
-    elif not (folder / "meta.json").exists():
-        raise ValueError(f"no keyword copy in {folder}")  # tantivy would make an empty one
-    index = tantivy.Index(SCHEMA, path=str(folder), reuse=not create)
-    # The terms are analysed already: split them as FTS5's unicode61 does, nothing more.
+    # Index.open: a folder removed meanwhile is an error, not a new empty index
+    index = tantivy.Index(SCHEMA, path=str(folder)) if create else tantivy.Index.open(str(folder))
+    # The terms are analysed already (lower-case \w+ stems): split at the spaces, nothing more
+    # ("e_post" stays one term, as the query stem does).
     index.register_tokenizer(
-        "terms",
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.lowercase())
-        .build(),
+        "terms", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
     )
     return index
 
@@ -109,9 +109,11 @@ class KeywordCopy:
         """(the folder of the copy in use, the catalog state it holds), if there is one."""
         try:
             data = json.loads((self.folder / POINTER).read_text())
-            if data.get("format") != FORMAT:
+            if data.get("format") != FORMAT or not _FOLDER.fullmatch(str(data["folder"])):
                 return None  # made by another version of this module: built anew
-            return str(data["folder"]), (int(data["change"]), str(data["token"]))
+            # "pending": being changed in place, so its content may be past this state
+            token = "" if data.get("pending") else str(data["token"])
+            return str(data["folder"]), (int(data["change"]), token)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -193,22 +195,20 @@ class KeywordCopy:
 
     # following the catalog ---------------------------------------------------
     def follow(self, catalog_path: Path, rebuild: bool = False) -> bool:
-        """Bring the copy to the catalog's state (anew if `rebuild`); False when another
-        process is following it now (it will get there) or the copy cannot be written."""
+        """Bring the copy to the catalog's state (anew if `rebuild`); False when the copy
+        cannot be written. Another follower is waited for: it may have read the catalog before
+        this caller's change (and finding the copy current then costs a read)."""
         try:
             self.folder.mkdir(mode=0o700, exist_ok=True)
             with open(self.folder / "lock", "a") as lock:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    return False
+                fcntl.flock(lock, fcntl.LOCK_EX)
                 db = sqlite3.connect(catalog_path, timeout=30)
                 try:
                     self._follow(db, rebuild)
                 finally:
                     db.close()
                 return True
-        except (OSError, ValueError, sqlite3.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 - the write it follows has committed
             # searches stay right (FTS5 answers while the copy is behind); `kb check` tells
             log.warning("the keyword copy in %s could not follow the catalog: %s", self.folder, exc)
             return False
@@ -229,44 +229,75 @@ class KeywordCopy:
                 (documents,) = db.execute("SELECT COUNT(*) FROM documents").fetchone()
                 if "" in changed or len(changed) > max(20, REBUILD_SHARE * documents):
                     changed = None
-            if changed is None:
-                self._build(db, state)
-            else:
-                self._apply(db, pointer[0], changed, state)
+            if changed is not None:
+                try:
+                    if self._apply(db, pointer[0], changed, state):
+                        return
+                except Exception as exc:  # noqa: BLE001 - a damaged or vanished copy
+                    log.warning("the keyword copy %s is built anew: %s", pointer[0], exc)
+            self._build(db, state)
         finally:
             db.rollback()
         self._forget_old_folders()
 
     def _build(self, db: sqlite3.Connection, state: State) -> None:
         name = f"index-{uuid.uuid4().hex[:12]}"
-        index = _open_index(self.folder / name, create=True)
-        writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
-        for terms, title, doc_id, seq in db.execute(
-            "SELECT terms, title, doc_id, seq FROM chunk_terms"
-        ):
-            writer.add_document(_document(doc_id, int(seq), terms, title))
-        writer.commit()
-        writer.wait_merging_threads()
-        self._point(name, state)
+        try:
+            index = _open_index(self.folder / name, create=True)
+            writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            for terms, title, doc_id, seq in db.execute(
+                "SELECT terms, title, doc_id, seq FROM chunk_terms"
+            ):
+                writer.add_document(_document(doc_id, int(seq), terms, title))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            shutil.rmtree(self.folder / name, ignore_errors=True)  # a full disk gets it back
+            raise
+        self._point(name, state, added=0)
 
-    def _apply(self, db: sqlite3.Connection, name: str, doc_ids: list[str], state: State) -> None:
+    def _apply(self, db: sqlite3.Connection, name: str, doc_ids: list[str], state: State) -> bool:
+        """The documents deleted and added again in place (False: build anew instead). Deleted
+        chunks still count in tantivy's statistics until their segment is merged, which skews
+        BM25 against FTS5's: past MAX_ADDED_SHARE of the chunks added since the build, the
+        copy is built anew."""
+        added = self._added()
+        rows = [(doc_id, *row) for doc_id in doc_ids for row in _document_terms(db, doc_id)]
+        (chunks,) = db.execute("SELECT COUNT(*) FROM chunks").fetchone()
+        if added + len(rows) > max(100, MAX_ADDED_SHARE * chunks):
+            return False
         index = _open_index(self.folder / name)
         writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
         for doc_id in doc_ids:
             writer.delete_documents_by_term("doc_id", doc_id)
-            for seq, terms, title in _document_terms(db, doc_id):
-                writer.add_document(_document(doc_id, seq, terms, title))
+        for doc_id, seq, terms, title in rows:
+            writer.add_document(_document(doc_id, seq, terms, title))
+        # the folder's content may pass its recorded state from the commit on: say so first
+        self._point(name, self.pointer()[1], added, pending=True)
         writer.commit()
         writer.wait_merging_threads()
-        self._point(name, state)
+        self._point(name, state, added + len(rows))
+        return True
 
-    def _point(self, name: str, state: State) -> None:
+    def _added(self) -> int:
+        try:
+            return int(json.loads((self.folder / POINTER).read_text()).get("added", 0))
+        except (OSError, ValueError, TypeError):
+            return 0
+
+    def _point(self, name: str, state: State, added: int, pending: bool = False) -> None:
+        record = {"format": FORMAT, "folder": name, "change": state[0], "token": state[1]}
         partial = self.folder / f"{POINTER}.partial"
         with open(partial, "w") as f:
-            json.dump({"format": FORMAT, "folder": name, "change": state[0], "token": state[1]}, f)
+            json.dump(record | {"added": added, "pending": pending}, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(partial, self.folder / POINTER)
+        folder = os.open(self.folder, os.O_RDONLY)  # the rename itself on disk, before any rmtree
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
     def _forget_old_folders(self) -> None:
         """Copies no pointer names (replaced, or left by a crash mid-build). A process still
