@@ -27,6 +27,20 @@ def test_batched_encoding_matches_one_call(embedder):
     assert np.allclose(vectors[::9], one_by_one, atol=1e-5)
 
 
+def test_a_text_repeated_in_one_call_is_embedded_once(embedder, monkeypatch):
+    texts = ["[" * 600, SV, "[" * 600, "[" * 600, SV[:40]]  # a hostile file's identical chunks
+    seen: list[str] = []
+    encode = embedder.encoder.encode_passages
+    monkeypatch.setattr(
+        embedder.encoder, "encode_passages", lambda batch: (seen.extend(batch), encode(batch))[1]
+    )
+    vectors = embedder.embed_passages(texts)
+    assert sorted(seen) == sorted({"[" * 600, SV, SV[:40]})
+    assert vectors.shape == (5, embedder.dimension)
+    assert np.array_equal(vectors[0], vectors[2]) and np.array_equal(vectors[0], vectors[3])
+    assert np.allclose(vectors[[0, 1, 4]], encode(["[" * 600, SV, SV[:40]]), atol=1e-5)
+
+
 def test_a_query_waits_for_one_batch_not_a_whole_upload(embedder):
     passages = [f"{SV} Stycke {i}." * 6 for i in range(160)]  # 10 batches, ~12 s
     finished: list[str] = []

@@ -247,7 +247,10 @@ class Embedder:
     def _encode(self, method: str, texts: list[str], urgent: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        texts = [_normalize(t) for t in texts]
+        given = [_normalize(t) for t in texts]
+        # A text repeated in one call (a file's boilerplate, a run of identical chunks) is
+        # embedded once: the model gives it the same vector each time.
+        texts = list(dict.fromkeys(given))
         # Longest first, as sentence-transformers orders a call, so batches pad little.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         step = self.config.embed_batch_size
@@ -260,7 +263,10 @@ class Embedder:
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors
-        return out
+        if len(texts) == len(given):
+            return out
+        row = {text: i for i, text in enumerate(texts)}
+        return out[[row[text] for text in given]]
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
