@@ -76,6 +76,16 @@ def model_embedder(base_config) -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def parity_vectors(model_embedder) -> tuple[np.ndarray, np.ndarray]:
+    """The product's passage and query vectors of the parity texts (tests/test_e5_convert.py),
+    embedded once: the engine, torch and int8 comparisons all hold them against their own."""
+    from tests.test_e5_convert import parity_texts
+
+    texts = parity_texts()
+    return model_embedder.embed_passages(texts), model_embedder.embed_queries(texts)
+
+
+@pytest.fixture(scope="session")
 def embedder(base_config, model_embedder) -> Embedder:
     # make test's two passes run the same code: the embedded pass saves what it embedded
     # (KB_TEST_VECTORS_SAVE) and the server pass starts with it (KB_TEST_VECTORS_LOAD).
