@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
-from kb.embedding.embedder import Embedder, ensure_default_model
+from kb.embedding.embedder import ensure_default_model
 from kb.errors import ModelMismatch
 from kb.knowledge_base import KnowledgeBase
 from kb.models import passage_text
 from kb.operations.reindex import PENDING, reindex
 from kb.storage.vectors import open_client
-from tests.conftest import CORPUS, dense_search
+from tests.conftest import CORPUS, RememberingEmbedder, dense_search
 
 FILES = sorted(CORPUS.glob("*.md"))[:6]
 
@@ -33,7 +33,9 @@ def other_model(base_config, tmp_path_factory):
     settings = json.loads(pooling.read_text())
     settings.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
     pooling.write_text(json.dumps(settings))
-    embedder = Embedder(base_config.with_(embed_model=str(folder)))
+    # Remembering, as the session's embedder does: each test re-indexes the same six files,
+    # and the model gives a text the same vector each time.
+    embedder = RememberingEmbedder(base_config.with_(embed_model=str(folder)))
     embedder.encoder  # noqa: B018 - load once for the module
     return embedder
 
