@@ -83,9 +83,9 @@ test: setup browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	rm -f $(TEST_VECTORS)
-	KB_TEST_VECTORS_SAVE=$(TEST_VECTORS) $(BIN)/pytest
+	KB_TEST_VECTORS_SAVE=$(TEST_VECTORS) $(BIN)/pytest --durations=25
 	KB_TEST_VECTORS_LOAD=$(TEST_VECTORS) \
-		$(BIN)/python -m tests.chroma_server $(BIN)/pytest -p no:cacheprovider $(SERVER_TESTS)
+		$(BIN)/python -m tests.chroma_server $(BIN)/pytest -p no:cacheprovider --durations=15 $(SERVER_TESTS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
